@@ -1,0 +1,1 @@
+"""Platform adapters. The contract lives in :mod:`launcher.adapters.base`."""

@@ -1,0 +1,225 @@
+"""The one exception tree of launcher.
+
+Every error a user can cause or meet carries a message written for that user, where it
+happened (file, line, column, field) and what to do about it. The CLI maps the tree to exit
+codes in one place (``cli.py``); library code never prints and never exits.
+
+::
+
+    LauncherError                      exit 1 unless a subclass says otherwise
+    ├── UserError                      exit 2: bad input or content, fixable by the user
+    │   ├── InputError                 CLI arguments: unknown playbook, mission, bad --set
+    │   ├── ContentError               playbooks, templates, catalogs, missions (many Problems)
+    │   └── ConfigError                the settings file, credentials references
+    ├── LedgerError                    the database: unknown launch, bad state change
+    └── AdapterError                   a platform call failed (carries platform, operation)
+        ├── TransientError             worth retrying: connection, timeout, 5xx, 429
+        │   └── RateLimited            429 or throttling, with the platform's retry hint
+        └── PermanentError             never retried
+            ├── AuthFailed             credentials refused or expired beyond refresh
+            ├── ContentRejected        the platform refused the content (its own message)
+            │   └── DuplicateContent   the platform says it already has this post
+            └── Unsupported            the platform cannot do this operation at all
+
+Messages never contain secrets: adapters build them from status codes and the platform's
+error text, and ``redact`` is applied by the CLI as a last line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content or the input, pinned to where it is."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+    hint: str | None = None
+
+    def where(self) -> str:
+        parts = []
+        if self.file:
+            loc = self.file
+            if self.line is not None:
+                loc += f":{self.line}"
+                if self.column is not None:
+                    loc += f":{self.column}"
+            parts.append(loc)
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        text = f"{where}: {self.message}" if where else self.message
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+
+class LauncherError(Exception):
+    """Base of every error launcher raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n    fix: {self.hint}"
+        return self.message
+
+
+class UserError(LauncherError):
+    """Bad input or content: the user can fix it, so the CLI exits with 2."""
+
+    exit_code = 2
+
+
+class InputError(UserError):
+    """A command-line argument is wrong (unknown playbook, mission, parameter value)."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+class ContentError(UserError):
+    """One or more problems in playbooks, templates, catalogs or missions.
+
+    Carries every problem found, so a user fixes them all in one round.
+    """
+
+    def __init__(self, problems: Sequence[Problem] | Problem) -> None:
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        n = len(self.problems)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} found")
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class ConfigError(UserError):
+    """The settings file or a credential reference is wrong."""
+
+
+class LedgerError(LauncherError):
+    """The ledger refused an operation (unknown launch, impossible state change)."""
+
+    exit_code = 2
+
+
+@dataclass
+class ProblemCollector:
+    """Gathers problems from a validation pass instead of stopping at the first one."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, message: str, **where: object) -> None:
+        self.problems.append(Problem(message, **where))  # type: ignore[arg-type]
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ContentError(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+
+class AdapterError(LauncherError):
+    """A platform operation failed. ``platform`` and ``operation`` say which."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        operation: str = "",
+        status: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.platform = platform
+        self.operation = operation
+        self.status = status
+
+    def __str__(self) -> str:
+        head = " ".join(x for x in (self.platform, self.operation) if x)
+        text = f"{head}: {self.message}" if head else self.message
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+class TransientError(AdapterError):
+    """Worth retrying later: connection error, timeout, 5xx, rate limit.
+
+    ``maybe_sent`` is true when the request may have reached the platform before the answer
+    was lost (read timeout, connection reset after sending): a create must then be reconciled
+    or sent with the same idempotency key, never blindly repeated.
+    """
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+        **kw: object,
+    ) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+
+class RateLimited(TransientError):
+    """The platform asked us to slow down; ``retry_after`` is its hint in seconds."""
+
+
+class PermanentError(AdapterError):
+    """Retrying will not help: the cause must be fixed first."""
+
+
+class AuthFailed(PermanentError):
+    """Credentials refused, expired beyond refresh, or lacking a permission."""
+
+
+class ContentRejected(PermanentError):
+    """The platform refused the content; ``message`` is the platform's own reason."""
+
+
+class DuplicateContent(ContentRejected):
+    """The platform says it already has this post (X 403 duplicate, Facebook 506)."""
+
+
+class Unsupported(PermanentError):
+    """The platform cannot do this operation through its API.
+
+    ``checklist`` lists the manual steps a person must take instead (for provisioning).
+    """
+
+    def __init__(self, message: str, *, checklist: Sequence[str] = (), **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.checklist = list(checklist)
