@@ -53,7 +53,8 @@ class AccountRef:
 
     ``account_id`` is the platform's own id (Mastodon account id, Bluesky DID, Telegram chat
     id, Facebook page id, X user id) once known; ``credentials`` maps credential names to
-    references resolved by :mod:`launcher.credentials`.
+    references resolved by :mod:`launcher.credentials`. ``standby`` marks an account
+    registered in advance in the settings: ``provision`` activates it instead of creating one.
     """
 
     platform: str
@@ -61,6 +62,8 @@ class AccountRef:
     locale: str
     account_id: str | None = None
     credentials: Mapping[str, str] = field(default_factory=dict)
+    #: registered in advance (settings ``accounts``): provision() activates it, never creates
+    standby: bool = False
 
 
 @dataclass(frozen=True)
