@@ -1,0 +1,238 @@
+"""Shared HTTP plumbing for adapters that talk to a platform with ``requests``.
+
+One place turns transport failures and HTTP statuses into the typed errors of
+:mod:`launcher.errors`:
+
+- connect timeout / connection refused / DNS failure: nothing was sent →
+  ``TransientError(maybe_sent=False)``;
+- read timeout or a connection dropped after the request went out: the platform may have
+  acted → ``TransientError(maybe_sent=True)`` (creates must then be reconciled);
+- 429 → ``RateLimited`` with the platform's hint; 5xx (but 501) → ``TransientError``
+  (``maybe_sent`` for creates, a gateway may fail after the backend accepted);
+- 401/403 → ``AuthFailed``; other 4xx → ``ContentRejected`` with the platform's message.
+
+Platform adapters subclass :class:`HttpAdapter` and override :meth:`HttpAdapter.error_for`
+for their own error bodies and rate-limit headers. Retrying is not done here.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from ..credentials import Secret, resolve
+from ..errors import (
+    AdapterError,
+    AuthFailed,
+    ConfigError,
+    ContentRejected,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from .base import AccountRef, Adapter
+
+log = logging.getLogger("launcher.adapters")
+
+#: (connect, read) seconds
+DEFAULT_TIMEOUT = (5.0, 30.0)
+USER_AGENT = "launcher/0.1 (+https://example.org/launcher)"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sent_before_failure(exc: requests.ConnectionError) -> bool:
+    """True when a ConnectionError may have happened after the request was sent."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, NewConnectionError | NameResolutionError):
+            return False
+        reason = getattr(cur, "reason", None)
+        nxt = cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None
+        cur = reason if isinstance(reason, BaseException) else nxt or cur.__cause__
+    text = str(exc).lower()
+    return not any(s in text for s in ("refused", "name or service", "failed to establish"))
+
+
+def retry_after_header(value: str | None, now: datetime) -> float | None:
+    """``Retry-After``: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def epoch_reset(value: str | None, now: datetime) -> float | None:
+    """A reset time in Unix epoch seconds (X ``x-rate-limit-reset``, Bluesky)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value) - now.timestamp())
+    except ValueError:
+        return None
+
+
+def iso_reset(value: str | None, now: datetime) -> float | None:
+    """A reset time as ISO 8601 (Mastodon ``X-RateLimit-Reset``)."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def json_body(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+class HttpAdapter(Adapter):
+    """An adapter speaking HTTP through one ``requests.Session``.
+
+    ``clock`` and ``session`` are attributes so tests can inject a fixed clock and a session.
+    """
+
+    default_base_url: str = ""
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.clock: Callable[[], datetime] = utcnow
+        timeout = self.settings.get("timeout")
+        self.timeout: Any = (DEFAULT_TIMEOUT[0], float(timeout)) if timeout else DEFAULT_TIMEOUT
+
+    # -- configuration -------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.get("base_url") or self.default_base_url).rstrip("/")
+
+    def credential(self, account: AccountRef | None, name: str, *, required: bool = True) -> Secret:
+        """Resolve credential ``name``: the account's own reference first, then the adapter's."""
+        ref = (account.credentials.get(name) if account else None) or self.settings.get(name)
+        if not ref:
+            if not required:
+                return Secret("")
+            raise ConfigError(
+                f"{self.name}: no credential {name!r} configured"
+                + (f" for {account.handle}" if account else ""),
+                hint=f"set platforms.<platform>.options.{name} (or the account's credentials) "
+                "to 'env:NAME' or 'file:/path' in the settings file",
+            )
+        return resolve(ref, what=f"{self.name} {name}")
+
+    # -- transport -----------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        operation: str,
+        create: bool = False,
+        ok: tuple[int, ...] = (),
+        **kw: Any,
+    ) -> requests.Response:
+        """Send one request; return the response if 2xx (or in ``ok``), else raise typed."""
+        if not url.startswith(("http://", "https://")):
+            url = self.base_url + url
+        kw.setdefault("timeout", self.timeout)
+        try:
+            resp = self.session.request(method, url, **kw)
+        except requests.ConnectionError as exc:  # includes ConnectTimeout
+            maybe = create and _sent_before_failure(exc)
+            raise TransientError(
+                "could not reach the platform"
+                + (" (the request may have arrived)" if maybe else ""),
+                platform=self.name,
+                operation=operation,
+                maybe_sent=maybe,
+            ) from None
+        except requests.Timeout:  # ReadTimeout: sent, answer lost
+            raise TransientError(
+                "timed out waiting for the answer",
+                platform=self.name,
+                operation=operation,
+                maybe_sent=create,
+            ) from None
+        except requests.RequestException as exc:
+            raise PermanentError(
+                f"request failed: {type(exc).__name__}", platform=self.name, operation=operation
+            ) from None
+        if 200 <= resp.status_code < 300 or resp.status_code in ok:
+            return resp
+        err = self.error_for(resp, operation=operation, create=create)
+        log.debug("%s %s -> %s: %s", self.name, operation, resp.status_code, err.message)
+        raise err
+
+    def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
+        """Map a non-2xx response to a typed error. Subclasses refine message and hint."""
+        return self.generic_error(
+            resp,
+            operation=operation,
+            create=create,
+            message=self.error_message(resp),
+            retry_after=retry_after_header(resp.headers.get("Retry-After"), self.clock()),
+        )
+
+    def error_message(self, resp: requests.Response) -> str:
+        body = json_body(resp)
+        if isinstance(body, dict):
+            for key in ("error_description", "error", "message", "detail", "description"):
+                if isinstance(body.get(key), str):
+                    return body[key]
+        return f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+
+    def generic_error(
+        self,
+        resp: requests.Response,
+        *,
+        operation: str,
+        create: bool,
+        message: str,
+        retry_after: float | None,
+    ) -> AdapterError:
+        status = resp.status_code
+        kw: dict[str, Any] = {"platform": self.name, "operation": operation, "status": status}
+        if status == 429:
+            return RateLimited(message, retry_after=retry_after, **kw)
+        if status >= 500 and status != 501:
+            return TransientError(message, retry_after=retry_after, maybe_sent=create, **kw)
+        if status in (401, 403):
+            return AuthFailed(message, **kw)
+        if 400 <= status < 500:
+            return ContentRejected(message, **kw)
+        return PermanentError(message, **kw)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
