@@ -1,0 +1,509 @@
+"""Bluesky (AT Protocol) adapter: XRPC over HTTP to the account's PDS.
+
+- **Session**: ``createSession`` once per account (it is rate-limited: 30 per 5 min), cached
+  in the adapter; on ``400 ExpiredToken`` or ``401`` the session is refreshed with the
+  refresh JWT and the call repeated once; only if refreshing fails is a new session created.
+  Tokens never appear in logs, errors or reprs.
+- **Never double-post**: each post is written with ``putRecord`` under a record key derived
+  from ``post.key`` (:func:`tid_for_key`) and ``swapRecord: null`` ("create only if absent").
+  The reference PDS answers a repeat with identical content as a no-op and a repeat with
+  other content (a new ``createdAt``) with ``400 InvalidSwap``; both mean the post is there,
+  and the adapter then returns the stored record instead of writing again.
+- **Facets**: links, mentions (resolved to DIDs) and hashtags with UTF-8 byte offsets
+  (:mod:`launcher.adapters.facets`); ``langs`` is the post's locale as a BCP-47 tag.
+- **Profile** is the ``app.bsky.actor.profile`` record ``self``: read, merged, written back
+  with ``swapRecord`` set to the cid read; pinning sets its ``pinnedPost`` strong reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import requests
+
+from ..credentials import remember
+from ..errors import AdapterError, AuthFailed, ConfigError, ContentRejected, PermanentError
+from .base import (
+    AccountRef,
+    Capabilities,
+    Option,
+    OutgoingPost,
+    ProfileUpdate,
+    Provisioned,
+    Published,
+)
+from .facets import detect_facets
+from .http import HttpAdapter, epoch_reset, json_body, retry_after_header
+
+log = logging.getLogger("launcher.adapters.bluesky")
+
+POST = "app.bsky.feed.post"
+PROFILE = "app.bsky.actor.profile"
+
+_S32 = "234567abcdefghijklmnopqrstuvwxyz"
+#: record keys derived from post keys carry a pseudo-time in [2023-01-01, +2^45 µs ≈ 407 days)
+_TID_BASE_US = 1_672_531_200 * 1_000_000
+_AUTH_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired"})
+
+
+def tid_for_key(key: str) -> str:
+    """A valid TID record key (13 sortable base32 characters) derived from ``key`` alone.
+
+    A TID is 1 zero bit, 53 bits of microseconds since the Unix epoch and 10 bits of clock
+    id. Both parts come from a SHA-256 of ``key``; the time falls in a fixed past window so
+    the key is never "in the future". The same post key always gives the same record key, so
+    a repeated write of one post lands on the same record.
+    """
+    h = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
+    micros = _TID_BASE_US + (h >> 19) % (1 << 45)
+    clock_id = h & 0x3FF
+    n = (micros << 10) | clock_id
+    return "".join(_S32[(n >> (5 * i)) & 31] for i in range(12, -1, -1))
+
+
+def parse_at_uri(uri: str) -> tuple[str, str, str]:
+    """``at://did/collection/rkey`` → (did, collection, rkey)."""
+    if not uri.startswith("at://") or uri.count("/") != 4:
+        raise PermanentError(f"not a record URI: {uri!r}", platform="bluesky")
+    did, collection, rkey = uri[5:].split("/")
+    return did, collection, rkey
+
+
+def lang_tag(locale: str) -> str:
+    """Babel/POSIX locale (``pt_BR``, ``zh_Hant``) → BCP-47 (``pt-BR``, ``zh-Hant``)."""
+    return locale.split(".")[0].split("@")[0].replace("_", "-")
+
+
+@dataclass
+class _Session:
+    did: str
+    handle: str
+    access: str
+    refresh: str
+
+
+class _TokenExpired(AuthFailed):
+    """Internal: the access (or refresh) token was refused; a refresh may help."""
+
+
+class BlueskyAdapter(HttpAdapter):
+    name: ClassVar[str] = "bluesky"
+    platform: ClassVar[str] = "bluesky"
+    title: ClassVar[str] = "Bluesky"
+    default_base_url = "https://bsky.social"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=300,
+        counting="graphemes (Unicode extended grapheme clusters), at most 3000 UTF-8 bytes",
+        profile_fields=frozenset({"display_name", "bio", "links", "avatar", "pinned_intro"}),
+        create_accounts=True,
+        pin=True,
+        delete=True,
+        idempotency="client-record-key",
+        language_tag=True,
+    )
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("base_url", "URL of the PDS that hosts the accounts", default="https://bsky.social"),
+        Option(
+            "handle_domain",
+            "suffix appended to account labels to make handles, e.g. '.example.org'",
+            default=".bsky.social",
+        ),
+        Option("password", "account password or app password", required=True, credential=True),
+        Option("email_domain", "domain of the e-mail address new accounts are created with"),
+        Option("invite_code", "invite code, if the PDS requires one", credential=True),
+        Option("web_url", "web app for post links ('' for none)", default="https://bsky.app"),
+        Option("timeout", "read timeout in seconds", default=30),
+    )
+
+    def __init__(self, settings: Any = None) -> None:
+        super().__init__(settings)
+        self._sessions: dict[str, _Session] = {}
+        self._dids: dict[str, str | None] = {}  # handle -> DID (None: unresolvable)
+        self._refs: dict[str, tuple[str, dict[str, str]]] = {}  # uri -> (cid, root strongRef)
+
+    # -- naming ----------------------------------------------------------------------------
+    def full_handle(self, account: AccountRef) -> str:
+        handle = account.handle.lstrip("@").lower()
+        domain = str(self.settings.get("handle_domain") or ".bsky.social").lower()
+        if not domain.startswith("."):
+            domain = "." + domain
+        return handle if handle.endswith(domain) or "." in handle else handle + domain
+
+    # -- errors ----------------------------------------------------------------------------
+    def error_message(self, resp: requests.Response) -> str:
+        body = json_body(resp)
+        if isinstance(body, dict):
+            name, text = body.get("error"), body.get("message")
+            if isinstance(text, str) and text:
+                return text if name in (None, "InvalidRequest") else f"{name}: {text}"
+            if isinstance(name, str):
+                return name
+        return f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+
+    def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
+        body = json_body(resp)
+        name = body.get("error") if isinstance(body, dict) else None
+        message = self.error_message(resp)
+        kw: dict[str, Any] = {"platform": self.name, "operation": operation}
+        if resp.status_code == 401 or (resp.status_code == 400 and name in _AUTH_ERRORS):
+            return _TokenExpired(message, status=resp.status_code, **kw)
+        if resp.status_code == 400 and name in ("AccountTakedown", "AuthFactorTokenRequired"):
+            return AuthFailed(message, status=400, **kw)
+        now = self.clock()
+        retry_after = retry_after_header(resp.headers.get("Retry-After"), now)
+        if retry_after is None:
+            retry_after = epoch_reset(resp.headers.get("RateLimit-Reset"), now)
+        err = self.generic_error(
+            resp, operation=operation, create=create, message=message, retry_after=retry_after
+        )
+        err.xrpc_error = name  # type: ignore[attr-defined]
+        return err
+
+    # -- XRPC --------------------------------------------------------------------------------
+    def _call(
+        self,
+        method: str,
+        nsid: str,
+        *,
+        operation: str,
+        token: str | None = None,
+        create: bool = False,
+        **kw: Any,
+    ) -> dict[str, Any]:
+        headers = dict(kw.pop("headers", None) or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        resp = self.request(
+            method, f"/xrpc/{nsid}", operation=operation, create=create, headers=headers, **kw
+        )
+        body = json_body(resp)
+        return body if isinstance(body, dict) else {}
+
+    def _xrpc(
+        self, account: AccountRef, method: str, nsid: str, *, operation: str, **kw: Any
+    ) -> dict[str, Any]:
+        """An authenticated call; refreshes the session once if the token was refused."""
+        session = self._session(account)
+        try:
+            return self._call(method, nsid, operation=operation, token=session.access, **kw)
+        except _TokenExpired:
+            session = self._refresh(account, session)
+        try:
+            return self._call(method, nsid, operation=operation, token=session.access, **kw)
+        except _TokenExpired as exc:
+            self._forget(account)
+            raise AuthFailed(
+                f"the PDS refused a fresh session: {exc.message}",
+                platform=self.name,
+                operation=operation,
+                status=exc.status,
+            ) from None
+
+    def _key(self, account: AccountRef) -> str:
+        return account.account_id or self.full_handle(account)
+
+    def _forget(self, account: AccountRef) -> None:
+        stale = self._sessions.get(self._key(account)) or self._sessions.get(
+            self.full_handle(account)
+        )
+        for k in [k for k, s in self._sessions.items() if s is stale]:
+            del self._sessions[k]
+
+    def _store(self, body: dict[str, Any]) -> _Session:
+        try:
+            session = _Session(body["did"], body["handle"], body["accessJwt"], body["refreshJwt"])
+        except (KeyError, TypeError):
+            raise PermanentError(
+                "the PDS answered without a session", platform=self.name, operation="session"
+            ) from None
+        remember(session.access)
+        remember(session.refresh)
+        self._sessions[session.did] = self._sessions[session.handle] = session
+        return session
+
+    def _session(self, account: AccountRef) -> _Session:
+        cached = self._sessions.get(self._key(account)) or self._sessions.get(
+            self.full_handle(account)
+        )
+        if cached:
+            return cached
+        return self._login(account)
+
+    def _login(self, account: AccountRef) -> _Session:
+        password = self.credential(account, "password")
+        log.info("bluesky: creating a session for %s", self.full_handle(account))
+        try:
+            body = self._call(
+                "POST",
+                "com.atproto.server.createSession",
+                operation="login",
+                json={"identifier": self.full_handle(account), "password": password.reveal()},
+            )
+        except _TokenExpired as exc:
+            raise AuthFailed(
+                f"login refused for {self.full_handle(account)}: {exc.message}",
+                platform=self.name,
+                operation="login",
+                status=exc.status,
+                hint="check the password reference of this account",
+            ) from None
+        return self._store(body)
+
+    def _refresh(self, account: AccountRef, session: _Session) -> _Session:
+        log.info("bluesky: refreshing the session of %s", session.handle)
+        self._forget(account)
+        try:
+            body = self._call(
+                "POST",
+                "com.atproto.server.refreshSession",
+                operation="refresh",
+                token=session.refresh,
+            )
+        except _TokenExpired:
+            return self._login(account)  # refresh token expired or revoked: log in again
+        return self._store(body)
+
+    # -- provisioning and profile ------------------------------------------------------------
+    def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
+        handle = self.full_handle(account)
+        password = self.credential(account, "password")
+        email_domain = str(self.settings.get("email_domain") or "").lstrip("@")
+        if not email_domain:
+            raise ConfigError(
+                "bluesky: creating accounts needs an e-mail address domain",
+                hint="set platforms.bluesky.options.email_domain, e.g. 'example.org'",
+            )
+        body: dict[str, Any] = {
+            "handle": handle,
+            "email": f"{handle.split('.', 1)[0]}@{email_domain}",
+            "password": password.reveal(),
+        }
+        invite = self.credential(account, "invite_code", required=False)
+        if invite:
+            body["inviteCode"] = invite.reveal()
+        created = True
+        try:
+            session = self._store(
+                self._call(
+                    "POST",
+                    "com.atproto.server.createAccount",
+                    operation="provision",
+                    create=True,
+                    json=body,
+                )
+            )
+        except ContentRejected as exc:
+            if "already taken" not in exc.message.lower() or "handle" not in exc.message.lower():
+                raise
+            # An earlier attempt may have created it and lost the answer: ours if we can log in.
+            try:
+                session = self._login(replace(account, account_id=None))
+            except AuthFailed:
+                raise exc from None
+            created = False
+        done = replace(account, handle=session.handle, account_id=session.did)
+        self.update_profile(done, profile)
+        return Provisioned(account=done, created=created)
+
+    def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
+        def change(record: dict[str, Any]) -> None:
+            record["displayName"] = profile.display_name
+            record["description"] = profile.bio
+            if profile.links:
+                record["website"] = profile.links[0][1]
+            if profile.avatar is not None:
+                record["avatar"] = self._upload(account, profile.avatar)
+
+        self._edit_profile(account, change, operation="update_profile")
+
+    def pin(self, account: AccountRef, published: Published) -> None:
+        uri = published.extra.get("uri") or published.platform_post_id
+        cid = published.extra.get("cid") or self._get(account, uri)["cid"]
+
+        def change(record: dict[str, Any]) -> None:
+            record["pinnedPost"] = {"uri": uri, "cid": cid}
+
+        self._edit_profile(account, change, operation="pin")
+
+    def _edit_profile(self, account: AccountRef, change: Any, *, operation: str) -> None:
+        session = self._session(account)
+        for attempt in range(2):
+            current = self._get_record(account, session.did, PROFILE, "self", operation=operation)
+            record = dict(current["value"]) if current else {}
+            record["$type"] = PROFILE
+            record.setdefault("createdAt", self._now())
+            change(record)
+            try:
+                self._xrpc(
+                    account,
+                    "POST",
+                    "com.atproto.repo.putRecord",
+                    operation=operation,
+                    json={
+                        "repo": session.did,
+                        "collection": PROFILE,
+                        "rkey": "self",
+                        "record": record,
+                        "swapRecord": current["cid"] if current else None,
+                    },
+                )
+                return
+            except ContentRejected as exc:
+                if getattr(exc, "xrpc_error", None) != "InvalidSwap" or attempt:
+                    raise  # InvalidSwap: changed meanwhile; read it again once
+
+    def _upload(self, account: AccountRef, path: Any) -> dict[str, Any]:
+        mime = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+        body = self._xrpc(
+            account,
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            operation="upload",
+            data=path.read_bytes(),
+            headers={"Content-Type": mime},
+        )
+        return body["blob"]
+
+    # -- posts -------------------------------------------------------------------------------
+    def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
+        session = self._session(account)
+        rkey = tid_for_key(post.key)
+        record: dict[str, Any] = {
+            "$type": POST,
+            "text": post.text,
+            "createdAt": self._now(),
+            "langs": [lang_tag(post.locale)],
+        }
+        facets = detect_facets(post.text, lambda h: self._resolve_handle(account, h))
+        if facets:
+            record["facets"] = facets
+        if post.reply_to:
+            record["reply"] = self._reply_refs(account, post.reply_to)
+        if post.image is not None:
+            blob = self._upload(account, post.image)
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [{"image": blob, "alt": post.image_alt}],
+            }
+        try:
+            body = self._xrpc(
+                account,
+                "POST",
+                "com.atproto.repo.putRecord",
+                operation="publish",
+                create=True,
+                json={
+                    "repo": session.did,
+                    "collection": POST,
+                    "rkey": rkey,
+                    "record": record,
+                    "swapRecord": None,  # create only: never overwrite an existing post
+                },
+            )
+        except ContentRejected as exc:
+            if getattr(exc, "xrpc_error", None) != "InvalidSwap":
+                raise
+            log.info("bluesky: post %s already exists (rkey %s): not written again", post.key, rkey)
+            found = self.find_published(account, post)
+            if found is None:
+                raise
+            return found
+        return self._published(session, body["uri"], body["cid"], record)
+
+    def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
+        session = self._session(account)
+        got = self._get_record(
+            account, session.did, POST, tid_for_key(post.key), operation="find_published"
+        )
+        if got is None:
+            return None
+        return self._published(session, got["uri"], got["cid"], got["value"])
+
+    def retract(self, account: AccountRef, platform_post_id: str) -> None:
+        did, collection, rkey = parse_at_uri(platform_post_id)
+        self._xrpc(
+            account,
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            operation="retract",
+            json={"repo": did, "collection": collection, "rkey": rkey},
+        )
+        self._refs.pop(platform_post_id, None)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _now(self) -> str:
+        now = self.clock().astimezone(UTC)
+        return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def _published(
+        self, session: _Session, uri: str, cid: str, record: dict[str, Any]
+    ) -> Published:
+        reply = record.get("reply") or {}
+        root = reply.get("root") or {"uri": uri, "cid": cid}
+        self._refs[uri] = (cid, root)
+        rkey = uri.rsplit("/", 1)[-1]
+        web = str(self.settings.get("web_url", "https://bsky.app") or "").rstrip("/")
+        created = record.get("createdAt")
+        try:
+            when = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
+        except ValueError:
+            when = None
+        return Published(
+            platform_post_id=uri,
+            url=f"{web}/profile/{session.handle}/post/{rkey}" if web else None,
+            published_at=when,
+            extra={"uri": uri, "cid": cid, "root_uri": root["uri"], "root_cid": root["cid"]},
+        )
+
+    def _get_record(
+        self, account: AccountRef, did: str, collection: str, rkey: str, *, operation: str
+    ) -> dict[str, Any] | None:
+        try:
+            return self._xrpc(
+                account,
+                "GET",
+                "com.atproto.repo.getRecord",
+                operation=operation,
+                params={"repo": did, "collection": collection, "rkey": rkey},
+            )
+        except ContentRejected as exc:
+            if getattr(exc, "xrpc_error", None) == "RecordNotFound" or exc.status == 404:
+                return None
+            raise
+
+    def _get(self, account: AccountRef, uri: str) -> dict[str, Any]:
+        did, collection, rkey = parse_at_uri(uri)
+        got = self._get_record(account, did, collection, rkey, operation="get")
+        if got is None:
+            raise ContentRejected(f"record not found: {uri}", platform=self.name, operation="get")
+        return got
+
+    def _reply_refs(self, account: AccountRef, parent_uri: str) -> dict[str, Any]:
+        if parent_uri not in self._refs:
+            got = self._get(account, parent_uri)
+            root = (got["value"].get("reply") or {}).get("root") or {
+                "uri": parent_uri,
+                "cid": got["cid"],
+            }
+            self._refs[parent_uri] = (got["cid"], root)
+        cid, root = self._refs[parent_uri]
+        return {"root": dict(root), "parent": {"uri": parent_uri, "cid": cid}}
+
+    def _resolve_handle(self, account: AccountRef, handle: str) -> str | None:
+        if handle not in self._dids:
+            try:
+                body = self._call(
+                    "GET",
+                    "com.atproto.identity.resolveHandle",
+                    operation="resolve_handle",
+                    params={"handle": handle},
+                )
+                self._dids[handle] = body.get("did") or None
+            except (ContentRejected, _TokenExpired):
+                self._dids[handle] = None  # unresolvable: the mention stays plain text
+        return self._dids[handle]
