@@ -31,6 +31,7 @@ class ParamSpec:
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    example: Any = None  # used by `validate` to render the playbook
     line: int | None = None
 
 

@@ -1,0 +1,247 @@
+"""Content commands: list, show, validate, plan. Thin: parse, call the library, print."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+
+from ..errors import InputError
+
+
+def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    """``--set name=value`` pairs; the value is taken literally (never evaluated)."""
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(
+                f"'{item}' is not name=value",
+                field="--set",
+                hint='e.g. --set region="Emilia-Romagna"',
+            )
+        if name.strip() in out:
+            raise InputError(f"'{name.strip()}' is given twice", field="--set")
+        out[name.strip()] = value
+    return out
+
+
+def parse_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from ..params import parse_datetime
+
+    return parse_datetime(value, "UTC", "--at")
+
+
+def plan_options(f):
+    """The options shared by plan and run."""
+    f = click.option(
+        "--locale",
+        "locales",
+        multiple=True,
+        help="Only these locales (repeatable). Default: the mission's + en, fr.",
+    )(f)
+    f = click.option(
+        "--at",
+        "at",
+        metavar="ISO8601",
+        help="The moment the event is confirmed (default: now), e.g. 2026-05-22T08:30:00Z.",
+    )(f)
+    f = click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="An event fact (repeatable); see `launcher show PLAYBOOK`.",
+    )(f)
+    f = click.option("--mission", "-m", required=True, help="Mission id, e.g. rome.")(f)
+    return click.argument("playbook")(f)
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def list_cmd(obj: dict, as_json: bool) -> None:
+    """List playbooks: id, event kind, title, parameters."""
+    from ..paths import content_root
+    from ..playbook import load_playbook, playbook_ids
+
+    root = content_root(obj.get("root"))
+    rows = []
+    for pid in playbook_ids(root):
+        pb = load_playbook(root, pid)
+        params = [p.name + ("" if p.required else "?") for p in pb.parameters]
+        rows.append(
+            {
+                "id": pb.id,
+                "kind": pb.kind,
+                "title": pb.title,
+                "version": pb.version,
+                "parameters": params,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"No playbooks in {root / 'playbooks'}.")
+        return
+    click.echo(f"{'PLAYBOOK':<16}{'KIND':<16}{'TITLE':<44}PARAMETERS (? = optional)")
+    for r in rows:
+        click.echo(f"{r['id']:<16}{r['kind']:<16}{r['title'][:42]:<44}{' '.join(r['parameters'])}")
+
+
+@click.command("show")
+@click.argument("playbook")
+@click.pass_obj
+def show_cmd(obj: dict, playbook: str) -> None:
+    """Explain one playbook: parameters, accounts, messages, schedule."""
+    from ..paths import content_root
+    from ..playbook import load_playbook
+
+    pb = load_playbook(content_root(obj.get("root")), playbook)
+    click.echo(f"{pb.id} (v{pb.version}) — {pb.title}\nevent kind: {pb.kind}\n")
+    if pb.description:
+        click.echo(pb.description + "\n")
+    click.echo("PARAMETERS  (--set NAME=VALUE)")
+    for p in pb.parameters:
+        bounds = []
+        if p.min is not None or p.max is not None:
+            bounds.append(
+                f"{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}"
+            )
+        if p.max_length:
+            bounds.append(f"max {p.max_length} chars")
+        if p.choices:
+            bounds.append("one of " + "|".join(p.choices))
+        req = (
+            "required"
+            if p.required
+            else f"optional, default {p.default}"
+            if p.default is not None
+            else "optional"
+        )
+        extra = f" [{'; '.join(bounds)}]" if bounds else ""
+        click.echo(f"  {p.name:<14} {p.type:<9} {req}{extra}")
+        if p.help:
+            click.echo(f"  {'':<14} {p.help}")
+    click.echo("\nACCOUNTS")
+    click.echo(f"  one per platform and locale on: {', '.join(pb.platforms)}")
+    click.echo(f"  profile template: templates/{pb.profile_template}")
+    if pb.banned_platform_param:
+        rule = "still posts there" if pb.post_on_banned_platform else "never posts there"
+        click.echo(f"  the platform named by '{pb.banned_platform_param}' is blocked: {rule}")
+    click.echo("\nMESSAGES")
+    for m in pb.messages:
+        click.echo(
+            f"  {m.id:<20} {describe_schedule(m.schedule)}"
+            + (" [pinned]" if m.pin else "")
+            + (" [thread]" if m.thread else "")
+        )
+        click.echo(
+            f"  {'':<20} templates/{m.template}"
+            + (f"; only on {', '.join(m.platforms)}" if m.platforms else "")
+            + (f"; when {m.when}" if m.when else "")
+        )
+
+
+def describe_schedule(s) -> str:
+    def d(td) -> str:
+        secs = int(td.total_seconds())
+        for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
+            if secs and secs % n == 0:
+                return f"{secs // n}{unit}"
+        return f"{secs}s" if secs else "0m"
+
+    if s.daily_at is not None:
+        text = f"daily at {s.daily_at:%H:%M} local for {s.days} day(s)"
+    else:
+        text = f"at +{d(s.offset)}"
+        if s.every is not None:
+            text += f", every {d(s.every)} until +{d(s.until)}"
+        for every, until in s.phases:
+            text += f", then every {d(every)} until +{d(until)}"
+    if s.quiet:
+        text += f", quiet {s.quiet[0]:%H:%M}-{s.quiet[1]:%H:%M} local"
+    return text
+
+
+@click.command("validate")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.pass_obj
+def validate_cmd(obj: dict, as_json: bool) -> None:
+    """Check all playbooks, templates, catalogs, missions and settings; report every problem."""
+    from ..validate import validate
+
+    report = validate(obj.get("root"), config=obj.get("config"))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "checked": report.checked,
+                    "problems": [
+                        {
+                            "file": p.file,
+                            "line": p.line,
+                            "column": p.column,
+                            "field": p.field,
+                            "message": p.message,
+                            "hint": p.hint,
+                        }
+                        for p in report.problems
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for p in report.problems:
+            click.secho(str(p), fg="red", err=True)
+        summary = ", ".join(f"{n} {what}" for what, n in report.checked.items())
+        if report.ok:
+            click.secho(f"ok: {summary}", fg="green")
+        else:
+            click.secho(
+                f"{len(report.problems)} problem(s) found; checked {summary}", fg="red", err=True
+            )
+    if not report.ok:
+        raise click.exceptions.Exit(2)
+
+
+@click.command("plan")
+@plan_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
+@click.option("--full", is_flag=True, help="List every repeated update, not just the first ones.")
+@click.pass_obj
+def plan_cmd(
+    obj: dict,
+    playbook: str,
+    mission: str,
+    sets: tuple[str, ...],
+    at: str | None,
+    locales: tuple[str, ...],
+    as_json: bool,
+    full: bool,
+) -> None:
+    """Render and check everything a launch would do. Sends nothing, writes nothing."""
+    from ..planner import build_plan
+    from ..planview import plan_to_json, render_plan_text
+
+    plan = build_plan(
+        playbook,
+        mission,
+        parse_sets(sets),
+        now=parse_at(at),
+        root=obj.get("root"),
+        locales=locales or None,
+    )
+    click.echo(plan_to_json(plan) if as_json else render_plan_text(plan, full=full), nl=False)
+
+
+def register(group: click.Group) -> None:
+    for command in (list_cmd, show_cmd, validate_cmd, plan_cmd):
+        group.add_command(command)

@@ -1,0 +1,208 @@
+"""Catalogs and locale-aware formatting.
+
+Loud by design: Babel's ``Translations.load`` quietly returns ``NullTranslations`` when a
+catalog is missing, which would publish English under a Thai account. Here a missing catalog,
+an untranslated or a fuzzy entry that a playbook uses is a located error. Catalogs are read
+straight from the ``.po`` files translators edit (no compile step to forget) and cached per
+file modification time.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.support import Translations
+
+from .errors import Problem
+
+DOMAIN = "messages"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb"})
+
+
+@dataclass(frozen=True)
+class LoadedCatalog:
+    locale: str
+    path: Path
+    display: str
+    catalog: Catalog
+    translations: Translations
+
+
+_cache: dict[tuple[Path, str], tuple[float, LoadedCatalog]] = {}
+_lock = threading.Lock()
+
+
+def catalog_path(root: Path, locale: str) -> Path:
+    return root / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Problem]]:
+    """The locale's catalog, or problems saying why it cannot be used."""
+    path = catalog_path(root, locale)
+    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return None, [
+            Problem(
+                f"no catalog for locale '{locale}'",
+                file=display,
+                hint=f"create it: pybabel init -i locales/messages.pot -d locales -l {locale}",
+            )
+        ]
+    key = (path, locale)
+    with _lock:
+        hit = _cache.get(key)
+        if hit and hit[0] == mtime:
+            return hit[1], []
+    try:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale, domain=DOMAIN, abort_invalid=True)
+    except (PoFileError, ValueError, UnknownLocaleError) as exc:
+        line = getattr(exc, "lineno", None)
+        return None, [
+            Problem(
+                f"cannot read catalog: {exc}",
+                file=display,
+                line=line,
+                hint="open it in Poedit or run: msgfmt --check " + display,
+            )
+        ]
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    loaded = LoadedCatalog(locale, path, display, catalog, Translations(fp=buf, domain=DOMAIN))
+    with _lock:
+        _cache[key] = (mtime, loaded)
+    return loaded, []
+
+
+def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> list[Problem]:
+    """Problems with the entries of ``msgids`` (msgid -> (template, line)) in ``loaded``."""
+    problems: list[Problem] = []
+    for msgid, (template, tline) in msgids.items():
+        msg = loaded.catalog.get(msgid)
+        used = f"used in templates/{template}:{tline}"
+        short = msgid if len(msgid) <= 60 else msgid[:57] + "..."
+        if msg is None:
+            problems.append(
+                Problem(
+                    f'missing translation for "{short}" ({used})',
+                    file=loaded.display,
+                    field=f"locale {loaded.locale}",
+                    hint="run: pybabel extract -F babel.cfg -o locales/messages.pot . && "
+                    "pybabel update -i locales/messages.pot -d locales, then translate it",
+                )
+            )
+            continue
+        strings = msg.string if isinstance(msg.string, tuple | list) else (msg.string,)
+        if msg.fuzzy:
+            problems.append(
+                Problem(
+                    f'fuzzy (unreviewed) translation for "{short}" ({used})',
+                    file=loaded.display,
+                    line=msg.lineno,
+                    field=f"locale {loaded.locale}",
+                    hint="review the translation and remove the fuzzy flag"
+                    " (Poedit: untick 'Needs work')",
+                )
+            )
+        elif not all(s for s in strings):
+            problems.append(
+                Problem(
+                    f'untranslated "{short}" ({used})',
+                    file=loaded.display,
+                    line=msg.lineno,
+                    field=f"locale {loaded.locale}",
+                    hint="translate it (every plural form) in this .po file",
+                )
+            )
+        else:
+            for _msg, errors in _placeholder_errors(loaded.catalog, msg):
+                problems.append(
+                    Problem(
+                        f'translation of "{short}": {errors}',
+                        file=loaded.display,
+                        line=msg.lineno,
+                        field=f"locale {loaded.locale}",
+                        hint="keep every %(name)s placeholder of the English text, unchanged",
+                    )
+                )
+    return problems
+
+
+def _placeholder_errors(catalog: Catalog, msg: object) -> list[tuple[object, str]]:
+    from babel.messages.checkers import python_format
+
+    try:
+        python_format(catalog, msg)  # type: ignore[arg-type]
+    except Exception as exc:  # TranslationError; Babel raises it for mismatched placeholders
+        return [(msg, str(exc))]
+    return []
+
+
+def locale_problem(locale: str) -> str | None:
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return f"unknown locale '{locale}'"
+    return None
+
+
+def is_rtl(locale: str) -> bool:
+    return locale.split("_")[0] in RTL_LANGUAGES
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Babel formatting bound to one locale and one time zone."""
+
+    locale: str
+    tz: str
+
+    def datetime(self, value: datetime, fmt: str = "medium") -> str:
+        from babel.dates import format_datetime
+
+        return format_datetime(value, fmt, tzinfo=_zone(self.tz), locale=self.locale)
+
+    def date(self, value: datetime, fmt: str = "medium") -> str:
+        from babel.dates import format_date
+
+        local = value.astimezone(_zone(self.tz)) if isinstance(value, datetime) else value
+        return format_date(local, fmt, locale=self.locale)
+
+    def time(self, value: datetime, fmt: str = "short") -> str:
+        from babel.dates import format_time
+
+        return format_time(value, fmt, tzinfo=_zone(self.tz), locale=self.locale)
+
+    def number(self, value: float) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=self.locale)
+
+    def decimal(self, value: float, digits: int = 1) -> str:
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def country_name(self, code: str) -> str:
+        return Locale.parse(self.locale).territories.get(code.upper(), code)
+
+    def language_name(self, code: str) -> str:
+        return Locale.parse(self.locale).languages.get(code, code)
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)

@@ -1,0 +1,259 @@
+"""Rendering: one sandboxed Jinja environment per (content root, locale).
+
+Translations are bound to an environment, so each locale gets its own; compiled templates are
+cached by Jinja inside it. ``StrictUndefined`` turns a misspelt variable into an error, and the
+sandbox means event facts (``--set region="{{ 7*7 }}"``) are only ever data: Jinja never
+evaluates the content of a variable, and the sandbox blocks attribute tricks in templates.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    pass_context,
+)
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import Problem
+from .i18n import Formatter, LoadedCatalog, is_rtl
+
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+_BLANKS = re.compile(r"\n{3,}")
+_TRAILING = re.compile(r"[ \t]+\n")
+
+_envs: dict[tuple[Path, str, int], ImmutableSandboxedEnvironment] = {}
+_envs_lock = threading.Lock()
+
+
+class RenderError(Exception):
+    """A template could not be rendered; ``problem`` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def environment(root: Path, catalog: LoadedCatalog) -> ImmutableSandboxedEnvironment:
+    key = (root, catalog.locale, id(catalog.translations))
+    with _envs_lock:
+        env = _envs.get(key)
+        if env is None:
+            env = _make_env(root, catalog)
+            _envs[key] = env
+    return env
+
+
+def bare_environment(root: Path) -> ImmutableSandboxedEnvironment:
+    """An environment without translations, for syntax checks and msgid extraction."""
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(root / "templates")),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _make_env(root: Path, catalog: LoadedCatalog) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(root / "templates")),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        auto_reload=False,
+    )
+    env.install_gettext_translations(catalog.translations, newstyle=True)  # type: ignore[attr-defined]
+    rtl = is_rtl(catalog.locale)
+
+    def fmt(ctx: Any) -> Formatter:
+        return ctx["_fmt"]
+
+    @pass_context
+    def f_datetime(ctx: Any, value: Any, style: str = "medium") -> str:
+        return fmt(ctx).datetime(value, style)
+
+    @pass_context
+    def f_date(ctx: Any, value: Any, style: str = "medium") -> str:
+        return fmt(ctx).date(value, style)
+
+    @pass_context
+    def f_time(ctx: Any, value: Any, style: str = "short") -> str:
+        return fmt(ctx).time(value, style)
+
+    @pass_context
+    def f_number(ctx: Any, value: Any) -> str:
+        return fmt(ctx).number(value)
+
+    @pass_context
+    def f_decimal(ctx: Any, value: Any, digits: int = 1) -> str:
+        return fmt(ctx).decimal(value, digits)
+
+    @pass_context
+    def f_country(ctx: Any, code: str) -> str:
+        return fmt(ctx).country_name(code)
+
+    @pass_context
+    def f_language(ctx: Any, code: str) -> str:
+        return fmt(ctx).language_name(code)
+
+    def f_ltr(value: Any) -> str:
+        # Phone numbers and URLs inside Arabic text must keep their left-to-right order.
+        return f"{LRI}{value}{PDI}" if rtl else str(value)
+
+    env.filters.update(
+        datetime=f_datetime,
+        date=f_date,
+        time=f_time,
+        number=f_number,
+        decimal=f_decimal,
+        country_name=f_country,
+        language_name=f_language,
+        ltr=f_ltr,
+    )
+    return env
+
+
+def tidy(text: str) -> str:
+    """Strip the whitespace template markup leaves behind; keep paragraphs."""
+    text = _TRAILING.sub("\n", text.replace("\r\n", "\n"))
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+def render_template(
+    env: ImmutableSandboxedEnvironment,
+    name: str,
+    variables: Mapping[str, Any],
+    *,
+    block: str | None = None,
+) -> str:
+    """Render ``name`` (or one of its blocks) and tidy the result, or raise RenderError."""
+    try:
+        template = env.get_template(name)
+        if block is None:
+            return tidy(template.render(variables))
+        if block not in template.blocks:
+            raise RenderError(
+                Problem(
+                    f"template has no block '{block}'",
+                    file=f"templates/{name}",
+                    hint=f"add {{% block {block} %}}...{{% endblock %}}",
+                )
+            )
+        ctx = template.new_context(dict(variables))
+        return tidy("".join(template.blocks[block](ctx)))
+    except RenderError:
+        raise
+    except TemplateNotFound as exc:
+        raise RenderError(
+            Problem(
+                f"template '{exc.name}' does not exist",
+                file=f"templates/{exc.name}",
+                hint="check the name in the playbook (paths are relative to templates/)",
+            )
+        ) from None
+    except TemplateSyntaxError as exc:
+        raise RenderError(
+            Problem(
+                f"template syntax error: {exc.message}",
+                file=f"templates/{exc.name or name}",
+                line=exc.lineno,
+                hint="fix the Jinja markup on this line",
+            )
+        ) from None
+    except UndefinedError as exc:
+        line, tname = _template_line(exc, name)
+        raise RenderError(
+            Problem(
+                f"undefined variable: {exc.message}",
+                file=f"templates/{tname}",
+                line=line,
+                hint="see docs/content-format.md for the variables templates receive",
+            )
+        ) from None
+    except SecurityError as exc:
+        line, tname = _template_line(exc, name)
+        raise RenderError(
+            Problem(f"unsafe template operation: {exc}", file=f"templates/{tname}", line=line)
+        ) from None
+    except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        line, tname = _template_line(exc, name)
+        raise RenderError(
+            Problem(
+                f"template error: {type(exc).__name__}: {exc}",
+                file=f"templates/{tname}",
+                line=line,
+            )
+        ) from None
+
+
+def _template_line(exc: BaseException, fallback: str) -> tuple[int | None, str]:
+    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+    tb = exc.__traceback__
+    found: tuple[int | None, str] = (None, fallback)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") and "templates" in filename:
+            found = (tb.tb_lineno, filename.split("templates/", 1)[-1])
+        tb = tb.tb_next
+    return found
+
+
+_msgid_cache: dict[tuple[Path, str, float], dict[str, tuple[str, int]]] = {}
+
+
+def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
+    """msgid -> (template, line) for every translatable string in ``name`` and the
+    templates it extends, includes or imports."""
+    from jinja2.ext import babel_extract
+
+    path = root / "templates" / name
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return {}
+    key = (root, name, mtime)
+    hit = _msgid_cache.get(key)
+    if hit is not None:
+        return hit
+    out: dict[str, tuple[str, int]] = {}
+    options = {
+        "extensions": "jinja2.ext.i18n",
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+        "silent": "false",
+    }
+    with path.open("rb") as fh:
+        for lineno, _func, message, _comments in babel_extract(
+            fh, ("_", "gettext", "ngettext"), [], options
+        ):
+            msgid = message[0] if isinstance(message, tuple | list) else message
+            if msgid:
+                out.setdefault(msgid, (name, lineno))
+    for parent in _parents(path.read_text(encoding="utf-8")):
+        for msgid, where in template_msgids(root, parent).items():
+            out.setdefault(msgid, where)
+    _msgid_cache[key] = out
+    return out
+
+
+_EXTENDS = re.compile(r"{%-?\s*(?:extends|include|import|from)\s+['\"]([^'\"]+)['\"]")
+
+
+def _parents(source: str) -> list[str]:
+    return _EXTENDS.findall(source)

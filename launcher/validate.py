@@ -1,0 +1,136 @@
+"""``launcher validate``: every problem in the content, in one run.
+
+Checks the missions registry, every playbook's structure, every template's syntax, every
+catalog, and then renders every playbook for every mission with example facts (both with all
+optional facts and with only the required ones), so undefined variables, missing translations
+and over-long posts surface before a crisis, not during one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError
+
+from .errors import ContentError, InputError, LauncherError, Problem
+from .i18n import load_catalog
+from .missions import load_registry
+from .params import example_value
+from .paths import content_root
+from .planner import Content, plan_from
+from .playbook import parse_playbook_file
+from .render import bare_environment
+
+#: a fixed moment for example renders: deterministic output, and inside a DST period
+EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate(root: str | Path | None = None, *, config: str | None = None) -> Report:
+    path = content_root(root)
+    report = Report()
+    problems = report.problems
+    registry, reg_problems = load_registry(path)
+    problems.extend(reg_problems)
+    report.checked["missions"] = len(registry.missions) if registry else 0
+
+    env = bare_environment(path)
+    templates = sorted((path / "templates").rglob("*.j2"))
+    for tpl in templates:
+        rel = tpl.relative_to(path / "templates").as_posix()
+        try:
+            env.parse(tpl.read_text(encoding="utf-8"), rel, f"templates/{rel}")
+        except TemplateSyntaxError as exc:
+            problems.append(
+                Problem(
+                    f"template syntax error: {exc.message}",
+                    file=f"templates/{rel}",
+                    line=exc.lineno,
+                    hint="fix the Jinja markup on this line",
+                )
+            )
+        except UnicodeDecodeError:
+            problems.append(Problem("not valid UTF-8", file=f"templates/{rel}"))
+    report.checked["templates"] = len(templates)
+
+    locale_dirs = sorted(p.name for p in (path / "locales").glob("*") if p.is_dir())
+    for loc in locale_dirs:
+        _cat, cat_problems = load_catalog(path, loc)
+        problems.extend(cat_problems)
+    report.checked["catalogs"] = len(locale_dirs)
+
+    playbook_files = sorted((path / "playbooks").glob("*.yaml"))
+    report.checked["playbooks"] = len(playbook_files)
+    renders = 0
+    for pb_file in playbook_files:
+        playbook, pb_problems = parse_playbook_file(pb_file, path)
+        problems.extend(pb_problems)
+        if playbook is None or registry is None:
+            continue
+        content = Content(path, registry)
+        for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
+            if not (path / "templates" / name).is_file():
+                problems.append(
+                    Problem(
+                        f"template '{name}' does not exist",
+                        file=playbook.file,
+                        field="profile/messages.template",
+                        hint="paths are relative to templates/",
+                    )
+                )
+        for mission in registry.missions.values():
+            for variant in ("all facts", "required facts only"):
+                facts = {
+                    p.name: example_value(p, EXAMPLE_NOW)
+                    if (variant == "all facts" or p.required)
+                    else (EXAMPLE_NOW if p.default == "now" else p.default)
+                    for p in playbook.parameters
+                }
+                try:
+                    plan_from(content, playbook, mission, facts, EXAMPLE_NOW)
+                    renders += 1
+                except ContentError as exc:
+                    problems.extend(exc.problems)
+                except InputError as exc:
+                    problems.append(
+                        Problem(exc.message, file=playbook.file, field=exc.field, hint=exc.hint)
+                    )
+    report.checked["plans rendered"] = renders
+
+    try:
+        from .settings import load_settings
+    except ImportError:
+        pass
+    else:
+        try:
+            problems.extend(load_settings(config).problems())
+        except ContentError as exc:
+            problems.extend(exc.problems)
+        except LauncherError as exc:
+            problems.append(Problem(exc.message, field="settings", hint=exc.hint))
+        report.checked["settings"] = 1
+
+    report.problems = _dedupe(problems)
+    return report
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.message, p.file, p.line, p.field)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
