@@ -125,6 +125,7 @@ class Settings:
             options = dict(conf["options"])
             if issubclass(cls, SandboxAdapter):
                 options.setdefault("stands_for", platform)
+            if any(o.name == "data_dir" for o in cls.options):
                 options.setdefault("data_dir", str(self.data_dir))
             self._adapters[key] = cls(options)
         return self._adapters[key]

@@ -18,8 +18,10 @@ for their own error bodies and rate-limit headers. Retrying is not done here.
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -109,6 +111,27 @@ def iso_reset(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def N_(msgid: str) -> str:
+    """Mark a checklist step for translation (extracted by Babel's default ``N_`` keyword);
+    adapters translate it with their ``gettext`` at the moment they build a checklist."""
+    return msgid
+
+
+_URL = re.compile(r"https?://\S+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def normalize_text(text: str, *, html_content: bool = False) -> str:
+    """Text as compared during reconciliation: links (shortened or wrapped by platforms)
+    become one token, HTML markup and entities are undone, whitespace is collapsed."""
+    if html_content:
+        text = re.sub(r"(?i)<br\s*/?>|</p>\s*<p[^>]*>", " ", text)
+        text = _TAG.sub("", text)
+    text = html.unescape(text)
+    text = _URL.sub("<link>", text)
+    return " ".join(text.split())
+
+
 def json_body(resp: requests.Response) -> Any:
     try:
         return resp.json()
@@ -123,6 +146,8 @@ class HttpAdapter(Adapter):
     """
 
     default_base_url: str = ""
+    #: translates checklist steps; the CLI sets it to the user's locale catalog
+    gettext: Callable[[str], str] = staticmethod(lambda s: s)  # type: ignore[assignment]
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__(settings)
@@ -150,6 +175,10 @@ class HttpAdapter(Adapter):
                 "to 'env:NAME' or 'file:/path' in the settings file",
             )
         return resolve(ref, what=f"{self.name} {name}")
+
+    def steps(self, msgids: list[str] | tuple[str, ...], **values: Any) -> tuple[str, ...]:
+        """Translate then fill a checklist: ``N_``-marked templates with ``{name}`` fields."""
+        return tuple(self.gettext(m).format(**values) for m in msgids)
 
     # -- transport -----------------------------------------------------------------------
     def request(

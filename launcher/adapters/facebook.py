@@ -1,0 +1,256 @@
+"""Facebook Pages (Graph API).
+
+- Publish: ``POST /{page-id}/feed`` (``message``), ``POST /{page-id}/photos`` (multipart
+  ``source`` + ``message``) for an image, ``POST /{post-id}/comments`` for the next part of
+  a thread. ``{"id": "{page-id}_{post-id}"}``.
+- Delete ``DELETE /{post-id}``; pin ``POST /{post-id}`` with ``is_pinned=true``; profile
+  ``POST /{page-id}`` with ``about`` and ``website``.
+- The Page access token is sent as the ``access_token`` parameter, as the official Business
+  SDK does, with ``appsecret_proof`` when an app secret is configured.
+- Errors are dispatched on ``error.code``: 1/2 transient; 4/17/32/341/613/80001 throttling
+  (hint from ``X-Business-Use-Case-Usage`` ``estimated_time_to_regain_access``, minutes);
+  190 and 10/200-299 auth; 368 blocked; 506 duplicate post.
+- No idempotency key: a lost answer is reconciled from ``GET /{page-id}/posts``.
+- Pages cannot be created through the API: provisioning a standby Page sets its profile and
+  returns the steps left by hand (Page name, picture).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Any, ClassVar
+
+import requests
+
+from ..errors import (
+    AdapterError,
+    AuthFailed,
+    ConfigError,
+    ContentRejected,
+    DuplicateContent,
+    RateLimited,
+    TransientError,
+    Unsupported,
+)
+from .base import (
+    AccountRef,
+    Capabilities,
+    Option,
+    OutgoingPost,
+    ProfileUpdate,
+    Provisioned,
+    Published,
+)
+from .http import N_, HttpAdapter, json_body, normalize_text, retry_after_header
+
+THROTTLING = {4, 17, 32, 341, 613, 80001}
+TRANSIENT = {1, 2}
+DEFAULT_THROTTLE_WAIT = 60.0
+
+CHECKLIST_CREATE = (
+    N_("Create the Facebook Page {handle} in Meta Business Suite"),
+    N_(
+        "Create a Meta app with the permissions pages_manage_posts, pages_read_engagement, "
+        "pages_show_list and pages_manage_metadata (App Review where required)"
+    ),
+    N_(
+        "Obtain a long-lived Page access token (or a System User token) for the Page, store it "
+        "in a file readable only by you (chmod 600) and add the Page to the settings under "
+        "platforms.facebook.accounts with account_id (the Page id) and "
+        "credentials.page_token: file:/path"
+    ),
+)
+CHECKLIST_PROFILE = (
+    N_("Set the name of the Page {handle} to: {display_name}"),
+    N_("Upload the profile picture {avatar} for the Page {handle}"),
+)
+
+
+class FacebookAdapter(HttpAdapter):
+    name: ClassVar[str] = "facebook"
+    platform: ClassVar[str] = "facebook"
+    title: ClassVar[str] = "Facebook Pages"
+    default_base_url = "https://graph.facebook.com"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=63206,
+        counting="characters (Unicode code points)",
+        profile_fields=frozenset({"bio", "links"}),
+        create_accounts=False,
+        pin=True,
+        delete=True,
+        idempotency="reconcile",
+        images=True,
+        language_tag=False,
+        threads=True,
+    )
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("base_url", "Graph API host", default="https://graph.facebook.com"),
+        Option("api_version", "Graph API version to pin", default="v25.0"),
+        Option(
+            "page_token", "Page access token (per Page under accounts.credentials)", credential=True
+        ),
+        Option("app_secret", "app secret, to send appsecret_proof", credential=True),
+        Option("timeout", "read timeout in seconds", default=30),
+    )
+
+    @property
+    def base_url(self) -> str:
+        version = str(self.settings.get("api_version") or "v25.0").strip("/")
+        return f"{super().base_url}/{version}"
+
+    def _params(self, account: AccountRef) -> dict[str, str]:
+        token = self.credential(account, "page_token").reveal()
+        params = {"access_token": token}
+        secret = self.credential(account, "app_secret", required=False)
+        if secret:
+            proof = hmac.new(secret.reveal().encode(), token.encode(), hashlib.sha256).hexdigest()
+            params["appsecret_proof"] = proof
+        return params
+
+    def _page(self, account: AccountRef) -> str:
+        if not account.account_id:
+            raise ConfigError(
+                f"facebook: no Page id for {account.handle}",
+                hint="add the Page under platforms.facebook.accounts with its account_id",
+            )
+        return account.account_id
+
+    # -- errors --------------------------------------------------------------------------
+    def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
+        body = json_body(resp)
+        err = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(err, dict):
+            return super().error_for(resp, operation=operation, create=create)
+        code = err.get("code")
+        message = str(err.get("error_user_msg") or err.get("message") or "error")
+        kw: dict[str, Any] = {
+            "platform": self.name,
+            "operation": operation,
+            "status": resp.status_code,
+        }
+        if code == 506:
+            return DuplicateContent(message, **kw)
+        if code in THROTTLING:
+            return RateLimited(message, retry_after=self._throttle_wait(resp), **kw)
+        if code in TRANSIENT or err.get("is_transient"):
+            return TransientError(message, maybe_sent=create, **kw)
+        if code == 190:
+            return AuthFailed(message, hint="the Page access token is invalid or expired", **kw)
+        if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
+            return AuthFailed(message, hint="the token lacks a permission on this Page", **kw)
+        if code == 368:
+            return ContentRejected(message, hint="the Page is temporarily blocked", **kw)
+        if resp.status_code >= 500:
+            return TransientError(message, maybe_sent=create, **kw)
+        return ContentRejected(message, **kw)
+
+    def _throttle_wait(self, resp: requests.Response) -> float:
+        hint = retry_after_header(resp.headers.get("Retry-After"), self.clock())
+        if hint is not None:
+            return hint
+        usage = resp.headers.get("X-Business-Use-Case-Usage")
+        minutes = 0.0
+        if usage:
+            try:
+                for entries in json.loads(usage).values():
+                    for entry in entries or []:
+                        minutes = max(
+                            minutes, float(entry.get("estimated_time_to_regain_access") or 0)
+                        )
+            except (ValueError, AttributeError, TypeError):
+                minutes = 0.0
+        return minutes * 60.0 if minutes > 0 else DEFAULT_THROTTLE_WAIT
+
+    # -- provisioning --------------------------------------------------------------------
+    def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
+        values = {
+            "handle": account.handle,
+            "display_name": profile.display_name,
+            "avatar": str(profile.avatar or ""),
+        }
+        if not account.standby:
+            raise Unsupported(
+                "Facebook Pages cannot be created through the API",
+                platform=self.name,
+                operation="provision",
+                checklist=self.steps(CHECKLIST_CREATE, **values),
+            )
+        self.update_profile(account, profile)
+        todo = [CHECKLIST_PROFILE[0]] + ([CHECKLIST_PROFILE[1]] if profile.avatar else [])
+        return Provisioned(account=account, created=False, checklist=self.steps(todo, **values))
+
+    def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
+        data = {"about": profile.bio}
+        if profile.links:
+            data["website"] = profile.links[0][1]
+        self.request(
+            "POST",
+            f"/{self._page(account)}",
+            operation="update_profile",
+            params=self._params(account),
+            data=data,
+        )
+
+    # -- posts ---------------------------------------------------------------------------
+    def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
+        page = self._page(account)
+        params = self._params(account)
+        if post.reply_to:
+            path, files = f"/{post.reply_to}/comments", None
+            data: dict[str, str] = {"message": post.text}
+        elif post.image:
+            path = f"/{page}/photos"
+            files = {"source": (post.image.name, post.image.read_bytes())}
+            data = {"message": post.text}
+            if post.image_alt:
+                data["alt_text_custom"] = post.image_alt
+        else:
+            path, files, data = f"/{page}/feed", None, {"message": post.text}
+        resp = self.request(
+            "POST", path, operation="publish", create=True, params=params, data=data, files=files
+        )
+        body = json_body(resp) or {}
+        return self._published(str(body.get("post_id") or body.get("id")))
+
+    @staticmethod
+    def _published(post_id: str, created: str | None = None) -> Published:
+        when = None
+        if created:
+            try:
+                when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z")
+            except ValueError:
+                when = None
+        return Published(
+            platform_post_id=post_id, url=f"https://www.facebook.com/{post_id}", published_at=when
+        )
+
+    def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
+        edge = f"/{post.reply_to}/comments" if post.reply_to else f"/{self._page(account)}/posts"
+        resp = self.request(
+            "GET",
+            edge,
+            operation="find_published",
+            params={**self._params(account), "fields": "id,message,created_time", "limit": 25},
+        )
+        want = normalize_text(post.text)
+        for item in (json_body(resp) or {}).get("data") or []:
+            if normalize_text(item.get("message") or "") == want:
+                return self._published(str(item.get("id")), item.get("created_time"))
+        return None
+
+    def retract(self, account: AccountRef, platform_post_id: str) -> None:
+        self.request(
+            "DELETE", f"/{platform_post_id}", operation="retract", params=self._params(account)
+        )
+
+    def pin(self, account: AccountRef, published: Published) -> None:
+        self.request(
+            "POST",
+            f"/{published.platform_post_id}",
+            operation="pin",
+            params=self._params(account),
+            data={"is_pinned": "true"},
+        )

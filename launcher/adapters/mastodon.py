@@ -1,0 +1,376 @@
+"""Mastodon (REST API v1/v2).
+
+- Provision: with an *app* token (scope ``write:accounts``) and open registrations,
+  ``POST /api/v1/accounts`` creates the account; the new user token and password are written
+  to owner-only files under ``<data_dir>/credentials/`` and referenced as ``file:``. The
+  e-mail confirmation (and moderator approval, where required) stays manual. A standby
+  account (settings ``accounts``) is activated: its profile is set.
+- Profile: ``PATCH /api/v1/accounts/update_credentials`` with ``display_name``, ``note``,
+  ``fields_attributes[N][name|value]`` and ``avatar`` (multipart).
+- Publish: ``POST /api/v1/statuses`` (JSON: ``status``, ``visibility``, ``language``,
+  ``in_reply_to_id``, ``media_ids``) with ``Idempotency-Key`` derived from the post key, so a
+  repeat within the hour returns the original status instead of posting twice.
+- Rate limits: 429 with ``X-RateLimit-Reset`` as ISO 8601.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+import requests
+
+from ..errors import AdapterError, AuthFailed, ConfigError, TransientError, Unsupported
+from .base import (
+    AccountRef,
+    Capabilities,
+    Option,
+    OutgoingPost,
+    ProfileUpdate,
+    Provisioned,
+    Published,
+)
+from .http import N_, HttpAdapter, iso_reset, json_body, normalize_text, retry_after_header
+
+CHECKLIST_CREATE_MANUAL = (
+    N_("Registrations on {instance} are closed: create the account @{handle} on the web site"),
+    N_("Confirm its e-mail address"),
+    N_(
+        "Create an application in Preferences > Development with the scopes "
+        "write:statuses write:media write:accounts read:accounts read:statuses"
+    ),
+    N_(
+        "Store its access token in a file readable only by you (chmod 600) and add it to "
+        "the settings under platforms.mastodon.accounts as credentials.token: file:/path"
+    ),
+)
+CHECKLIST_CONFIRM = (
+    N_("Confirm the e-mail sent to {email} for @{handle} on {instance}"),
+    N_("Its password is in {password_file} (readable only by you)"),
+)
+CHECKLIST_APPROVAL = (N_("Wait for a moderator of {instance} to approve @{handle}"),)
+CHECKLIST_PROFILE_LATER = (
+    N_("After confirmation, run the provisioning again to set the profile of @{handle}"),
+)
+
+
+def language_code(locale: str) -> str:
+    """ISO 639-1 from a locale tag: ``pt-BR`` → ``pt``."""
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+class MastodonAdapter(HttpAdapter):
+    name: ClassVar[str] = "mastodon"
+    platform: ClassVar[str] = "mastodon"
+    title: ClassVar[str] = "Mastodon"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=500,
+        counting="grapheme clusters; every http(s) link counts 23; @user@domain counts as @user",
+        profile_fields=frozenset({"display_name", "bio", "links", "avatar"}),
+        create_accounts=True,
+        pin=True,
+        delete=True,
+        idempotency="idempotency-key",
+        images=True,
+        language_tag=True,
+        threads=True,
+    )
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("base_url", "instance URL, e.g. https://social.example.org", required=True),
+        Option(
+            "token", "user access token (per account under accounts.credentials)", credential=True
+        ),
+        Option(
+            "app_token", "app token with scope write:accounts, to create accounts", credential=True
+        ),
+        Option("email", "e-mail for new accounts, with {handle}", default="{handle}@example.org"),
+        Option("reason", "why the accounts are requested (instances with approval)"),
+        Option("visibility", "public | unlisted | private | direct", default="public"),
+        Option("timeout", "read timeout in seconds", default=30),
+        Option("data_dir", "where created account tokens are kept (set by the settings)"),
+    )
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        vis = self.settings.get("visibility") or "public"
+        if vis not in ("public", "unlisted", "private", "direct"):
+            raise ConfigError(
+                f"mastodon visibility {vis!r} is not one of public, unlisted, private"
+            )
+        self.visibility = vis
+        self.sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def instance(self) -> str:
+        return urlparse(self.base_url).netloc or self.base_url
+
+    def _auth(self, account: AccountRef | None, name: str = "token") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credential(account, name).reveal()}"}
+
+    # -- errors --------------------------------------------------------------------------
+    def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
+        now = self.clock()
+        hint = retry_after_header(resp.headers.get("Retry-After"), now)
+        if hint is None and resp.status_code == 429:
+            hint = iso_reset(resp.headers.get("X-RateLimit-Reset"), now)
+        err = self.generic_error(
+            resp,
+            operation=operation,
+            create=create,
+            message=self.error_message(resp),
+            retry_after=hint,
+        )
+        if isinstance(err, AuthFailed) and resp.status_code == 401:
+            err.hint = "the access token is invalid or revoked; create a new one"
+        return err
+
+    def error_message(self, resp: requests.Response) -> str:
+        body = json_body(resp)
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            msg = body["error"]
+            details = body.get("details")
+            if isinstance(details, dict):
+                codes = [
+                    f"{field}: {d.get('error')}"
+                    for field, items in details.items()
+                    for d in (items or [])
+                    if isinstance(d, dict)
+                ]
+                if codes:
+                    msg += " (" + ", ".join(codes) + ")"
+            return msg
+        return super().error_message(resp)
+
+    # -- provisioning --------------------------------------------------------------------
+    def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
+        values = {"instance": self.instance, "handle": account.handle}
+        if account.standby or account.credentials.get("token"):
+            self.update_profile(account, profile)
+            ref = self._with_id(account)
+            return Provisioned(account=ref, created=False, checklist=())
+        if not self.settings.get("app_token"):
+            raise Unsupported(
+                "no app token configured to create Mastodon accounts",
+                platform=self.name,
+                operation="provision",
+                checklist=self.steps(CHECKLIST_CREATE_MANUAL, **values),
+                hint="set platforms.mastodon.options.app_token, or register standby accounts",
+            )
+        info = json_body(self.request("GET", "/api/v2/instance", operation="provision")) or {}
+        reg = info.get("registrations") or {}
+        if not reg.get("enabled", False):
+            raise Unsupported(
+                f"registrations on {self.instance} are closed",
+                platform=self.name,
+                operation="provision",
+                checklist=self.steps(CHECKLIST_CREATE_MANUAL, **values),
+            )
+        email = str(self.settings.get("email") or "{handle}@example.org").format(
+            handle=account.handle
+        )
+        password = secrets.token_urlsafe(24)
+        form = {
+            "username": account.handle,
+            "email": email,
+            "password": password,
+            "agreement": "true",
+            "locale": language_code(account.locale),
+        }
+        if reg.get("reason_required") or reg.get("approval_required"):
+            form["reason"] = str(self.settings.get("reason") or "Crisis information account")
+        resp = self.request(
+            "POST",
+            "/api/v1/accounts",
+            operation="provision",
+            data=form,
+            headers=self._auth(None, "app_token"),
+        )
+        token = (json_body(resp) or {}).get("access_token")
+        if not token:
+            raise TransientError(
+                "no token in the answer", platform=self.name, operation="provision"
+            )
+        token_file = self._store(account.handle, "token", token)
+        pw_file = self._store(account.handle, "password", password)
+        ref = AccountRef(
+            platform=account.platform,
+            handle=account.handle,
+            locale=account.locale,
+            credentials={**account.credentials, "token": f"file:{token_file}"},
+        )
+        values.update(email=email, password_file=str(pw_file))
+        checklist = list(self.steps(CHECKLIST_CONFIRM, **values))
+        if reg.get("approval_required"):
+            checklist += self.steps(CHECKLIST_APPROVAL, **values)
+        try:
+            self.update_profile(ref, profile)
+        except AuthFailed:  # 403 until the e-mail is confirmed
+            checklist += self.steps(CHECKLIST_PROFILE_LATER, **values)
+        return Provisioned(account=ref, created=True, checklist=tuple(checklist))
+
+    def _store(self, handle: str, kind: str, value: str) -> Path:
+        from ..paths import data_dir
+
+        folder = data_dir(self.settings.get("data_dir")) / "credentials"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"mastodon-{self.instance}-{handle}.{kind}"
+        fd = os_open(path)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(value + "\n")
+        return path
+
+    def _with_id(self, account: AccountRef) -> AccountRef:
+        if account.account_id:
+            return account
+        me = self._me(account)
+        return AccountRef(
+            platform=account.platform,
+            handle=account.handle,
+            locale=account.locale,
+            account_id=me,
+            credentials=account.credentials,
+            standby=account.standby,
+        )
+
+    def _me(self, account: AccountRef) -> str:
+        resp = self.request(
+            "GET",
+            "/api/v1/accounts/verify_credentials",
+            operation="verify_credentials",
+            headers=self._auth(account),
+        )
+        return str((json_body(resp) or {}).get("id"))
+
+    # -- profile -------------------------------------------------------------------------
+    def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
+        data: dict[str, str] = {"display_name": profile.display_name, "note": profile.bio}
+        for i, (label, url) in enumerate(profile.links):
+            data[f"fields_attributes[{i}][name]"] = label
+            data[f"fields_attributes[{i}][value]"] = url
+        files = None
+        if profile.avatar:
+            files = {"avatar": (profile.avatar.name, profile.avatar.read_bytes())}
+        self.request(
+            "PATCH",
+            "/api/v1/accounts/update_credentials",
+            operation="update_profile",
+            data=data,
+            files=files,
+            headers=self._auth(account),
+        )
+
+    # -- posts ---------------------------------------------------------------------------
+    @staticmethod
+    def idempotency_key(post: OutgoingPost) -> str:
+        return "launcher-" + hashlib.sha256(post.key.encode("utf-8")).hexdigest()[:40]
+
+    def _upload(self, account: AccountRef, post: OutgoingPost) -> str:
+        assert post.image is not None
+        resp = self.request(
+            "POST",
+            "/api/v2/media",
+            operation="upload_media",
+            files={"file": (post.image.name, post.image.read_bytes())},
+            data={"description": post.image_alt} if post.image_alt else None,
+            headers=self._auth(account),
+        )
+        media = json_body(resp) or {}
+        media_id = str(media.get("id"))
+        if resp.status_code == 202:  # still processing: wait until it has a URL
+            for _ in range(10):
+                self.sleep(1.0)
+                check = self.request(
+                    "GET",
+                    f"/api/v1/media/{media_id}",
+                    operation="upload_media",
+                    headers=self._auth(account),
+                    ok=(206,),
+                )
+                if check.status_code == 200:
+                    break
+            else:
+                raise TransientError(
+                    "the image is still being processed", platform=self.name, operation="publish"
+                )
+        return media_id
+
+    def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
+        body: dict[str, Any] = {
+            "status": post.text,
+            "visibility": self.visibility,
+            "language": language_code(post.locale),
+        }
+        if post.reply_to:
+            body["in_reply_to_id"] = post.reply_to
+        if post.image:
+            body["media_ids"] = [self._upload(account, post)]
+        headers = {**self._auth(account), "Idempotency-Key": self.idempotency_key(post)}
+        resp = self.request(
+            "POST", "/api/v1/statuses", operation="publish", create=True, json=body, headers=headers
+        )
+        return self._published(json_body(resp) or {})
+
+    @staticmethod
+    def _published(status: Mapping[str, Any]) -> Published:
+        from datetime import datetime
+
+        created = status.get("created_at")
+        when = None
+        if isinstance(created, str):
+            try:
+                when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+            except ValueError:
+                when = None
+        return Published(
+            platform_post_id=str(status.get("id")), url=status.get("url"), published_at=when
+        )
+
+    def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
+        account_id = account.account_id or self._me(account)
+        resp = self.request(
+            "GET",
+            f"/api/v1/accounts/{account_id}/statuses",
+            operation="find_published",
+            params={"limit": 40, "exclude_reblogs": "true"},
+            headers=self._auth(account),
+        )
+        want = normalize_text(post.text)
+        for status in json_body(resp) or []:
+            if post.reply_to and str(status.get("in_reply_to_id")) != str(post.reply_to):
+                continue
+            if normalize_text(status.get("content") or "", html_content=True) == want:
+                return self._published(status)
+        return None
+
+    def retract(self, account: AccountRef, platform_post_id: str) -> None:
+        self.request(
+            "DELETE",
+            f"/api/v1/statuses/{platform_post_id}",
+            operation="retract",
+            headers=self._auth(account),
+            ok=(404,),  # already gone: the goal is reached
+        )
+
+    def pin(self, account: AccountRef, published: Published) -> None:
+        resp = self.request(
+            "POST",
+            f"/api/v1/statuses/{published.platform_post_id}/pin",
+            operation="pin",
+            headers=self._auth(account),
+            ok=(422,),
+        )
+        if resp.status_code == 422:
+            message = self.error_message(resp)
+            if "duplicate" not in message.lower():  # "Duplicate record": already pinned
+                raise self.error_for(resp, operation="pin", create=False)
+
+
+def os_open(path: Path) -> int:
+    import os
+
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

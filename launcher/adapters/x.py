@@ -1,0 +1,247 @@
+"""X (API v2).
+
+- Publish: ``POST /2/tweets`` (JSON ``text``, ``reply.in_reply_to_tweet_id``,
+  ``media.media_ids``) with an OAuth 2.0 user token (``tweet.write users.read tweet.read``;
+  ``media.write`` for images via ``POST /2/media/upload``). 201 ``{"data": {"id", "text"}}``.
+- Delete: ``DELETE /2/tweets/{id}``. No pinning in v2; no account creation; profile fields
+  only through the v1.1 OAuth 1.0a endpoints, which this adapter does not use: provisioning
+  a standby account returns a checklist of the profile fields to set by hand.
+- No idempotency key: a lost answer is reconciled by reading the account's recent posts
+  (``GET /2/users/{id}/tweets``) and comparing the text (links are t.co-wrapped there).
+  403 "duplicate content" is recognised as :class:`DuplicateContent`.
+- Rate limits: ``x-rate-limit-reset`` (epoch seconds); the 24-hour user limit
+  (``x-user-limit-24hour-*``) when that is the one exhausted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+import requests
+
+from ..errors import AdapterError, AuthFailed, DuplicateContent, Unsupported
+from .base import (
+    AccountRef,
+    Capabilities,
+    Option,
+    OutgoingPost,
+    ProfileUpdate,
+    Provisioned,
+    Published,
+)
+from .http import N_, HttpAdapter, epoch_reset, json_body, normalize_text, retry_after_header
+
+CHECKLIST_CREATE = (
+    N_("Create the X account @{handle} in the X app or web site (phone and e-mail verified)"),
+    N_(
+        "In the X developer console, create a Project and App, set user authentication to "
+        "Read and write, and authorize the app for @{handle} (OAuth 2.0 with the scopes "
+        "tweet.read tweet.write users.read media.write offline.access)"
+    ),
+    N_(
+        "Store the account's access token in a file readable only by you (chmod 600) and add "
+        "@{handle} to the settings under platforms.x.accounts with account_id (the user id) "
+        "and credentials.access_token: file:/path"
+    ),
+)
+CHECKLIST_PROFILE = (
+    N_("On X, set the display name of @{handle} to: {display_name}"),
+    N_("On X, set the bio of @{handle} to: {bio}"),
+    N_("On X, set the website of @{handle} to: {link}"),
+    N_("On X, upload the profile picture {avatar} for @{handle}"),
+)
+
+
+class XAdapter(HttpAdapter):
+    name: ClassVar[str] = "x"
+    platform: ClassVar[str] = "x"
+    title: ClassVar[str] = "X"
+    default_base_url = "https://api.x.com"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=280,
+        counting="twitter-text v3 weighted: links 23, emoji and CJK 2",
+        profile_fields=frozenset(),
+        create_accounts=False,
+        pin=False,
+        delete=True,
+        idempotency="reconcile",
+        images=True,
+        language_tag=False,
+        threads=True,
+    )
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("base_url", "API base URL", default="https://api.x.com"),
+        Option("access_token", "OAuth 2.0 user access token", credential=True),
+        Option("timeout", "read timeout in seconds", default=30),
+    )
+
+    def _auth(self, account: AccountRef) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credential(account, 'access_token').reveal()}"}
+
+    def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
+        now = self.clock()
+        h = resp.headers
+        hint = retry_after_header(h.get("Retry-After"), now)
+        if hint is None and resp.status_code == 429:
+            if h.get("x-user-limit-24hour-remaining") == "0":
+                hint = epoch_reset(h.get("x-user-limit-24hour-reset"), now)
+            elif h.get("x-app-limit-24hour-remaining") == "0":
+                hint = epoch_reset(h.get("x-app-limit-24hour-reset"), now)
+            else:
+                hint = epoch_reset(h.get("x-rate-limit-reset"), now)
+        message = self.error_message(resp)
+        kw: dict[str, Any] = {"platform": self.name, "operation": operation, "status": 403}
+        if resp.status_code == 403 and "duplicate" in message.lower():
+            return DuplicateContent(message, **kw)
+        err = self.generic_error(
+            resp, operation=operation, create=create, message=message, retry_after=hint
+        )
+        if isinstance(err, AuthFailed) and resp.status_code == 401:
+            err.hint = "the access token is invalid or expired (OAuth 2.0 tokens last 2 hours)"
+        return err
+
+    def error_message(self, resp: requests.Response) -> str:
+        body = json_body(resp)
+        if isinstance(body, dict):
+            if isinstance(body.get("detail"), str):
+                return body["detail"]
+            errors = body.get("errors")
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+                first = errors[0]
+                return str(first.get("message") or first.get("detail") or first)
+            if isinstance(body.get("title"), str):
+                return body["title"]
+        return super().error_message(resp)
+
+    # -- provisioning --------------------------------------------------------------------
+    def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
+        values = {
+            "handle": account.handle,
+            "display_name": profile.display_name,
+            "bio": profile.bio,
+            "link": profile.links[0][1] if profile.links else "",
+            "avatar": str(profile.avatar or ""),
+        }
+        if not account.standby:
+            raise Unsupported(
+                "X accounts cannot be created through the API",
+                platform=self.name,
+                operation="provision",
+                checklist=self.steps(CHECKLIST_CREATE, **values),
+            )
+        ref = account
+        if not account.account_id:
+            ref = AccountRef(
+                platform=account.platform,
+                handle=account.handle,
+                locale=account.locale,
+                account_id=self._me(account),
+                credentials=account.credentials,
+                standby=True,
+            )
+        todo = [CHECKLIST_PROFILE[0], CHECKLIST_PROFILE[1]]
+        if values["link"]:
+            todo.append(CHECKLIST_PROFILE[2])
+        if profile.avatar:
+            todo.append(CHECKLIST_PROFILE[3])
+        return Provisioned(account=ref, created=False, checklist=self.steps(todo, **values))
+
+    def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
+        raise Unsupported(
+            "X profiles can only be changed through API v1.1 (OAuth 1.0a), not used here",
+            platform=self.name,
+            operation="update_profile",
+            checklist=self.steps(
+                CHECKLIST_PROFILE[:2],
+                handle=account.handle,
+                display_name=profile.display_name,
+                bio=profile.bio,
+            ),
+        )
+
+    def _me(self, account: AccountRef) -> str:
+        resp = self.request("GET", "/2/users/me", operation="users_me", headers=self._auth(account))
+        return str(((json_body(resp) or {}).get("data") or {}).get("id"))
+
+    # -- posts ---------------------------------------------------------------------------
+    def _upload(self, account: AccountRef, post: OutgoingPost) -> str:
+        assert post.image is not None
+        resp = self.request(
+            "POST",
+            "/2/media/upload",
+            operation="upload_media",
+            files={"media": (post.image.name, post.image.read_bytes())},
+            data={"media_category": "tweet_image"},
+            headers=self._auth(account),
+        )
+        media_id = str(((json_body(resp) or {}).get("data") or {}).get("id"))
+        if post.image_alt:
+            self.request(
+                "POST",
+                "/2/media/metadata",
+                operation="upload_media",
+                json={"id": media_id, "metadata": {"alt_text": {"text": post.image_alt[:1000]}}},
+                headers=self._auth(account),
+            )
+        return media_id
+
+    def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
+        body: dict[str, Any] = {"text": post.text}
+        if post.reply_to:
+            body["reply"] = {"in_reply_to_tweet_id": post.reply_to}
+        if post.image:
+            body["media"] = {"media_ids": [self._upload(account, post)]}
+        resp = self.request(
+            "POST",
+            "/2/tweets",
+            operation="publish",
+            create=True,
+            json=body,
+            headers=self._auth(account),
+        )
+        data = (json_body(resp) or {}).get("data") or {}
+        return self._published(account, data)
+
+    def _published(self, account: AccountRef, data: Mapping[str, Any]) -> Published:
+        tweet_id = str(data.get("id"))
+        when = None
+        if isinstance(data.get("created_at"), str):
+            when = datetime.fromisoformat(data["created_at"].replace("Z", "+00:00"))
+        return Published(
+            platform_post_id=tweet_id,
+            url=f"https://x.com/{account.handle}/status/{tweet_id}",
+            published_at=when,
+        )
+
+    def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
+        user_id = account.account_id or self._me(account)
+        resp = self.request(
+            "GET",
+            f"/2/users/{user_id}/tweets",
+            operation="find_published",
+            params={"max_results": 20, "tweet.fields": "created_at,referenced_tweets"},
+            headers=self._auth(account),
+        )
+        want = normalize_text(post.text)
+        for tweet in (json_body(resp) or {}).get("data") or []:
+            if normalize_text(tweet.get("text") or "") != want:
+                continue
+            if post.reply_to:
+                refs = tweet.get("referenced_tweets") or []
+                if not any(
+                    r.get("type") == "replied_to" and r.get("id") == post.reply_to for r in refs
+                ):
+                    continue
+            return self._published(account, tweet)
+        return None
+
+    def retract(self, account: AccountRef, platform_post_id: str) -> None:
+        self.request(
+            "DELETE",
+            f"/2/tweets/{platform_post_id}",
+            operation="retract",
+            headers=self._auth(account),
+            ok=(404,),
+        )
