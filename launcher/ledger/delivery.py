@@ -1,0 +1,375 @@
+"""The delivery half of the ledger: claims with leases, and the outcome of each send.
+
+The protocol, for one post::
+
+    claim_due      scheduled → sending (claimed_by, claim_until)     committed before the call
+    begin_send     still ours? launch still active? renew the lease  committed before the call
+    (adapter call)
+    mark_sent      sending → sent (platform id)                      committed after the call
+    mark_failed    sending → failed (the platform's reason)          committed after the call
+    release        sending → scheduled (never sent) or an expired lease (maybe sent: the next
+                   claimer checks the platform first)
+
+A claim is taken inside ``BEGIN IMMEDIATE`` on SQLite (``FOR UPDATE SKIP LOCKED`` elsewhere),
+so two daemons never hold the same post. A ``sending`` post whose lease expired, or whose
+holder is a dead process on this host, is claimed again with ``reconcile=True``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, exists, func, or_, select, update
+
+from .records import Claim, PostRecord
+from .schema import launches, posts
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+_parent = posts.alias("parent")
+_prev = posts.alias("prev")
+
+
+class DeliveryMixin:
+    engine: Engine
+    writer: Engine
+
+    @staticmethod
+    def _event(conn: Connection, **kw: Any) -> None:  # provided by Ledger
+        raise NotImplementedError
+
+    def _claim_query(self, *conds: Any, limit: int) -> Any:
+        q = (
+            select(
+                posts,
+                launches.c.mission,
+                launches.c.state.label("launch_state"),
+                _parent.c.platform_post_id.label("reply_to"),
+            )
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .outerjoin(_parent, _parent.c.id == posts.c.reply_to_post_id)
+            .where(*conds)
+            .order_by(posts.c.due_at, posts.c.id)
+            .limit(limit)
+        )
+        if self.writer.dialect.name != "sqlite":
+            q = q.with_for_update(of=posts, skip_locked=True)
+        return q
+
+    def claim_due(
+        self,
+        *,
+        worker: str,
+        now: float,
+        lease: float,
+        limit: int = 20,
+        launch_id: str | None = None,
+        takeover: Iterable[str] = (),
+    ) -> list[Claim]:
+        """Claim up to ``limit`` posts that are due, oldest first: first any ``sending``
+        post whose claim expired (or whose holder is in ``takeover``), then scheduled posts
+        of active launches whose previous thread part is sent."""
+        takeover = list(takeover)
+        scope = [posts.c.launch_id == launch_id] if launch_id else []
+        stale = and_(
+            posts.c.state == "sending",
+            or_(posts.c.claim_until < now, posts.c.claimed_by.in_(takeover))
+            if takeover
+            else posts.c.claim_until < now,
+        )
+        ready = or_(
+            posts.c.reply_to_post_id.is_(None),
+            exists().where(_prev.c.id == posts.c.reply_to_post_id, _prev.c.state == "sent"),
+        )
+        fresh = and_(
+            posts.c.state == "scheduled",
+            posts.c.due_at <= now,
+            launches.c.state == "active",
+            ready,
+        )
+        claims: list[Claim] = []
+        with self.writer.begin() as conn:
+            for cond, reconcile in ((stale, True), (fresh, False)):
+                room = limit - len(claims)
+                if room <= 0:
+                    break
+                rows = conn.execute(self._claim_query(cond, *scope, limit=room)).all()
+                if not rows:
+                    continue
+                ids = [r._mapping["id"] for r in rows]
+                conn.execute(
+                    update(posts)
+                    .where(posts.c.id.in_(ids))
+                    .values(
+                        state="sending", claimed_by=worker, claim_until=now + lease, updated_at=now
+                    )
+                )
+                for r in rows:
+                    m = r._mapping
+                    claims.append(
+                        Claim(
+                            post=PostRecord.from_row(r),
+                            mission=m["mission"],
+                            launch_state=m["launch_state"],
+                            reply_to=m["reply_to"],
+                            reconcile=reconcile,
+                        )
+                    )
+        return claims
+
+    def begin_send(self, post_id: int, *, worker: str, now: float, lease: float) -> str | None:
+        """Right before the platform call: renew the lease and count the attempt.
+
+        Returns the launch's state (``active``, ``halted``, ``retracted``), or None when this
+        worker no longer holds the post.
+        """
+        with self.writer.begin() as conn:
+            row = conn.execute(
+                select(posts.c.claimed_by, posts.c.state, launches.c.state)
+                .join(launches, launches.c.id == posts.c.launch_id)
+                .where(posts.c.id == post_id)
+            ).first()
+            if row is None or row[0] != worker or row[1] != "sending":
+                return None
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(claim_until=now + lease, attempts=posts.c.attempts + 1, updated_at=now)
+            )
+            return str(row[2])
+
+    def renew(
+        self, post_id: int, *, worker: str, now: float, lease: float, attempt: bool = False
+    ) -> bool:
+        """Extend this worker's lease (between retries); True while it still holds the post."""
+        values: dict[str, Any] = {"claim_until": now + lease, "updated_at": now}
+        if attempt:
+            values["attempts"] = posts.c.attempts + 1
+        with self.writer.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(posts)
+                    .where(
+                        posts.c.id == post_id,
+                        posts.c.claimed_by == worker,
+                        posts.c.state == "sending",
+                    )
+                    .values(**values)
+                ).rowcount
+            )
+
+    def mark_sent(
+        self,
+        post_id: int,
+        *,
+        actor: str,
+        now: float,
+        platform_post_id: str,
+        url: str | None = None,
+        extra: Mapping[str, str] | None = None,
+        reconciled: bool = False,
+    ) -> bool:
+        """Record a post as on the platform. False when it was already recorded (a second
+        worker that reconciled it first): the platform's answer is the fact either way."""
+        with self.writer.begin() as conn:
+            launch_id = conn.execute(
+                select(posts.c.launch_id).where(posts.c.id == post_id)
+            ).scalar()
+            n = conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.state.in_(("sending", "halted")))
+                .values(
+                    state="sent",
+                    sent_at=now,
+                    platform_post_id=platform_post_id,
+                    url=url,
+                    extra=json.dumps(dict(extra)) if extra else None,
+                    error=None,
+                    claimed_by=None,
+                    claim_until=None,
+                    updated_at=now,
+                )
+            ).rowcount
+            if n:
+                self._event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="post.reconciled" if reconciled else "post.sent",
+                    launch_id=launch_id,
+                    post_id=post_id,
+                    platform_post_id=platform_post_id,
+                )
+        return bool(n)
+
+    def mark_failed(self, post_id: int, *, actor: str, now: float, reason: str) -> list[int]:
+        """Record a permanent failure with the platform's reason. Later parts of the same
+        thread fail with it (they can never be replies). Returns every post id failed."""
+        failed: list[int] = []
+        with self.writer.begin() as conn:
+            launch_id = conn.execute(
+                select(posts.c.launch_id).where(posts.c.id == post_id)
+            ).scalar()
+            n = conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.state == "sending")
+                .values(
+                    state="failed", error=reason, claimed_by=None, claim_until=None, updated_at=now
+                )
+            ).rowcount
+            if not n:
+                return failed
+            failed.append(post_id)
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="post.failed",
+                launch_id=launch_id,
+                post_id=post_id,
+                reason=reason,
+            )
+            parent = post_id
+            while True:
+                child = conn.execute(
+                    select(posts.c.id).where(
+                        posts.c.reply_to_post_id == parent,
+                        posts.c.state.in_(("scheduled", "halted")),
+                    )
+                ).scalar()
+                if child is None:
+                    break
+                why = f"an earlier part of this thread failed (post {post_id}): {reason}"
+                conn.execute(
+                    update(posts)
+                    .where(posts.c.id == child)
+                    .values(state="failed", error=why, updated_at=now)
+                )
+                self._event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="post.failed",
+                    launch_id=launch_id,
+                    post_id=child,
+                    reason=why,
+                )
+                failed.append(child)
+                parent = child
+        return failed
+
+    def mark_halted(self, post_id: int, *, actor: str, now: float) -> None:
+        """A claimed post whose launch was halted before it was sent."""
+        with self.writer.begin() as conn:
+            launch_id = conn.execute(
+                select(posts.c.launch_id).where(posts.c.id == post_id)
+            ).scalar()
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.state == "sending")
+                .values(state="halted", claimed_by=None, claim_until=None, updated_at=now)
+            )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="post.halted",
+                launch_id=launch_id,
+                post_id=post_id,
+            )
+
+    def release(
+        self, post_ids: Sequence[int], *, worker: str, now: float, maybe_sent: bool = False
+    ) -> int:
+        """Give claimed posts back. Never-attempted posts return to ``scheduled``; a post
+        that may have reached the platform keeps ``sending`` with an expired lease, so
+        whoever claims it next checks the platform before sending."""
+        if not post_ids:
+            return 0
+        values: dict[str, Any] = (
+            {"claim_until": 0.0, "updated_at": now}
+            if maybe_sent
+            else {"state": "scheduled", "claimed_by": None, "claim_until": None, "updated_at": now}
+        )
+        with self.writer.begin() as conn:
+            return conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id.in_(list(post_ids)),
+                    posts.c.claimed_by == worker,
+                    posts.c.state == "sending",
+                )
+                .values(**values)
+            ).rowcount
+
+    def next_due(self, *, launch_id: str | None = None) -> float | None:
+        """The earliest due time among scheduled posts of active launches, or a lease expiry."""
+        q = (
+            select(func.min(posts.c.due_at))
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .where(posts.c.state == "scheduled", launches.c.state == "active")
+        )
+        lq = select(func.min(posts.c.claim_until)).where(posts.c.state == "sending")
+        if launch_id:
+            q = q.where(posts.c.launch_id == launch_id)
+            lq = lq.where(posts.c.launch_id == launch_id)
+        with self.engine.connect() as conn:
+            values = [conn.execute(q).scalar(), conn.execute(lq).scalar()]
+        found = [v for v in values if v is not None]
+        return min(found) if found else None
+
+    def claimants(self) -> list[str]:
+        """Who holds ``sending`` posts right now (for dead-process takeover)."""
+        q = select(posts.c.claimed_by).where(posts.c.state == "sending").distinct()
+        with self.engine.connect() as conn:
+            return [c for c in conn.execute(q).scalars() if c]
+
+    def due_count(self, *, now: float, launch_id: str | None = None) -> int:
+        q = (
+            select(func.count())
+            .select_from(posts.join(launches, launches.c.id == posts.c.launch_id))
+            .where(
+                posts.c.state == "scheduled", posts.c.due_at <= now, launches.c.state == "active"
+            )
+        )
+        if launch_id:
+            q = q.where(posts.c.launch_id == launch_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
+
+    def fail_scheduled(
+        self, launch_id: str, platform: str, locale: str, *, actor: str, now: float, reason: str
+    ) -> int:
+        """Fail every not-yet-sent post of one account (it could not be set up)."""
+        with self.writer.begin() as conn:
+            ids = list(
+                conn.execute(
+                    select(posts.c.id).where(
+                        posts.c.launch_id == launch_id,
+                        posts.c.platform == platform,
+                        posts.c.locale == locale,
+                        posts.c.state.in_(("scheduled", "halted")),
+                    )
+                ).scalars()
+            )
+            if ids:
+                conn.execute(
+                    update(posts)
+                    .where(posts.c.id.in_(ids))
+                    .values(state="failed", error=reason, updated_at=now)
+                )
+                self._event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="posts.failed",
+                    launch_id=launch_id,
+                    platform=platform,
+                    locale=locale,
+                    posts=len(ids),
+                    reason=reason,
+                )
+        return len(ids)

@@ -1,0 +1,74 @@
+"""Versioned schema: a later release opens an older ledger and brings it up to date.
+
+``schema_version`` holds one row per applied migration. :data:`MIGRATIONS` lists every step
+in order; a step is a function of a connection inside the upgrade transaction. A ledger newer
+than this code is refused (never half-understood). To change the schema, append a step (never
+edit a released one) and update :mod:`.schema` to the result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from ..errors import LedgerError
+from . import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    tables = [schema.launches, schema.accounts, schema.posts, schema.events]
+    schema.metadata.create_all(conn, tables=tables)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "launches, accounts, posts, events", _v1_initial),
+]
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version if MIGRATIONS else 0
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    value = conn.execute(
+        select(schema.schema_version.c.version)
+        .order_by(schema.schema_version.c.version.desc())
+        .limit(1)
+    ).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the ledger to the latest version; return the version it is at."""
+    target = latest_version()
+    with engine.begin() as conn:
+        schema.schema_version.create(conn, checkfirst=True)
+        have = current_version(conn)
+        if have > target:
+            raise LedgerError(
+                f"the ledger is at schema version {have}, newer than this launcher "
+                f"understands ({target})",
+                hint="upgrade launcher before using this ledger",
+            )
+        for step in MIGRATIONS:
+            if step.version <= have:
+                continue
+            step.apply(conn)
+            conn.execute(
+                schema.schema_version.insert().values(
+                    version=step.version, applied_at=time.time(), description=step.description
+                )
+            )
+        return max(have, target)

@@ -1,0 +1,238 @@
+"""What the ledger hands out: plain frozen records, converted from rows in one place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def ts(value: datetime) -> float:
+    """A datetime (aware; naive means UTC) as epoch seconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def iso(value: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC with a trailing Z, to the millisecond."""
+    if value is None:
+        return None
+    dt = datetime.fromtimestamp(value, UTC)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    id: int
+    launch_id: str
+    key: str
+    message: str
+    platform: str
+    locale: str
+    text: str
+    due_at: float
+    state: str
+    attempts: int
+    claimed_by: str | None
+    claim_until: float | None
+    sent_at: float | None
+    platform_post_id: str | None
+    url: str | None
+    extra: Mapping[str, str]
+    error: str | None
+    reply_to_post_id: int | None
+    part: int
+    parts: int
+    pin: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> PostRecord:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            launch_id=m["launch_id"],
+            key=m["key"],
+            message=m["message"],
+            platform=m["platform"],
+            locale=m["locale"],
+            text=m["text"],
+            due_at=m["due_at"],
+            state=m["state"],
+            attempts=m["attempts"],
+            claimed_by=m["claimed_by"],
+            claim_until=m["claim_until"],
+            sent_at=m["sent_at"],
+            platform_post_id=m["platform_post_id"],
+            url=m["url"],
+            extra=json.loads(m["extra"]) if m["extra"] else {},
+            error=m["error"],
+            reply_to_post_id=m["reply_to_post_id"],
+            part=m["part"],
+            parts=m["parts"],
+            pin=bool(m["pin"]),
+        )
+
+    def as_status(self) -> dict[str, Any]:
+        """The post as ``status --json`` shows it."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "message": self.message,
+            "platform": self.platform,
+            "locale": self.locale,
+            "state": self.state,
+            "due_at": iso(self.due_at),
+            "sent_at": iso(self.sent_at),
+            "platform_post_id": self.platform_post_id,
+            "url": self.url,
+            "attempts": self.attempts,
+            "error": self.error,
+            "part": self.part,
+            "parts": self.parts,
+        }
+
+
+@dataclass(frozen=True)
+class LaunchRecord:
+    id: str
+    playbook: str
+    mission: str
+    facts: Mapping[str, Any]
+    created_by: str
+    created_at: float
+    confirmed_at: float
+    state: str
+    plan_hash: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> LaunchRecord:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            playbook=m["playbook"],
+            mission=m["mission"],
+            facts=json.loads(m["facts"]),
+            created_by=m["created_by"],
+            created_at=m["created_at"],
+            confirmed_at=m["confirmed_at"],
+            state=m["state"],
+            plan_hash=m["plan_hash"],
+        )
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    id: int
+    launch_id: str
+    platform: str
+    locale: str
+    handle: str
+    display_name: str
+    account_id: str | None
+    state: str
+    created: bool
+    checklist: tuple[str, ...]
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> AccountRecord:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            launch_id=m["launch_id"],
+            platform=m["platform"],
+            locale=m["locale"],
+            handle=m["handle"],
+            display_name=m["display_name"],
+            account_id=m["account_id"],
+            state=m["state"],
+            created=bool(m["created"]),
+            checklist=tuple(json.loads(m["checklist"] or "[]")),
+            error=m["error"],
+        )
+
+    def as_status(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "locale": self.locale,
+            "handle": self.handle,
+            "account_id": self.account_id,
+            "state": self.state,
+            "created": self.created,
+            "checklist": list(self.checklist),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    at: float
+    actor: str
+    launch_id: str | None
+    post_id: int | None
+    action: str
+    detail: Mapping[str, Any]
+
+    @classmethod
+    def from_row(cls, row: Any) -> EventRecord:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            at=m["at"],
+            actor=m["actor"],
+            launch_id=m["launch_id"],
+            post_id=m["post_id"],
+            action=m["action"],
+            detail=json.loads(m["detail"] or "{}"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": iso(self.at),
+            "actor": self.actor,
+            "launch": self.launch_id,
+            "post": self.post_id,
+            "action": self.action,
+            "detail": dict(self.detail),
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A post this worker now holds in ``sending``.
+
+    ``reconcile`` is true when the post was found ``sending`` under an expired or dead claim:
+    it may already be on the platform, so the platform is asked before it is sent again.
+    """
+
+    post: PostRecord
+    mission: str
+    launch_state: str
+    reply_to: str | None  # the platform post id of the previous thread part
+    reconcile: bool
+
+
+@dataclass(frozen=True)
+class LaunchSummary:
+    launch: LaunchRecord
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def overall(self) -> str:
+        return overall_state(self.launch.state, self.counts)
+
+
+def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
+    """One word for a launch. Never ``complete`` while any post failed."""
+    if launch_state in ("halted", "retracted"):
+        return launch_state
+    if counts.get("failed"):
+        return "failed"
+    if counts.get("scheduled") or counts.get("sending"):
+        return "active"
+    return "complete"

@@ -1,0 +1,119 @@
+"""The ledger's tables, in SQLAlchemy Core.
+
+Times are stored as UTC epoch seconds (floats): the same on SQLite and PostgreSQL, sortable,
+and free of time-zone conversions. The planner computes UTC due times (DST handled there);
+the ledger stores and honours them.
+
+Post states: ``scheduled`` → ``sending`` → ``sent`` | ``failed``; ``scheduled`` ⇄ ``halted``;
+``sent`` → ``retracted``. A ``sending`` post holds a claim (``claimed_by``, ``claim_until``):
+the lease a daemon renews while it works, and that another daemon may take over, after checking
+the platform, once it has expired.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+POST_STATES = ("scheduled", "sending", "sent", "failed", "halted", "retracted")
+LAUNCH_STATES = ("active", "halted", "retracted")
+ACCOUNT_STATES = ("pending", "active", "manual", "failed")
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Float, nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+)
+
+launches = Table(
+    "launches",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("playbook", String(100), nullable=False),
+    Column("mission", String(100), nullable=False),
+    Column("facts", Text, nullable=False),  # JSON
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("confirmed_at", Float, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("plan_hash", String(64), nullable=False),
+    Column("plan", Text, nullable=True),  # JSON, as `launcher plan --json` prints it
+    Column("updated_at", Float, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("locale", String(20), nullable=False),
+    Column("handle", String(200), nullable=False),
+    Column("display_name", String(400), nullable=False, default=""),
+    Column("account_id", String(200), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("created", Boolean, nullable=False, default=False),
+    Column("checklist", Text, nullable=False, default="[]"),  # JSON list of manual steps
+    Column("error", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("launch_id", "platform", "locale", name="uq_accounts_launch_target"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("key", String(300), nullable=False),
+    Column("message", String(100), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("locale", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claim_until", Float, nullable=True),
+    Column("sent_at", Float, nullable=True),
+    Column("platform_post_id", String(300), nullable=True),
+    Column("url", String(1000), nullable=True),
+    Column("extra", Text, nullable=True),  # JSON: platform data needed later (Bluesky cid)
+    Column("error", Text, nullable=True),
+    Column("reply_to_post_id", Integer, ForeignKey("posts.id"), nullable=True),
+    Column("part", Integer, nullable=False, default=1),
+    Column("parts", Integer, nullable=False, default=1),
+    Column("pin", Boolean, nullable=False, default=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("launch_id", "key", name="uq_posts_launch_key"),
+    Index("ix_posts_state_due", "state", "due_at"),
+    Index("ix_posts_launch", "launch_id", "due_at"),
+    Index("ix_posts_reply_to", "reply_to_post_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("launch_id", String(120), nullable=True),
+    Column("post_id", Integer, nullable=True),
+    Column("action", String(60), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON, never a secret
+    Index("ix_events_launch", "launch_id", "id"),
+)

@@ -1,0 +1,405 @@
+"""The ledger: launches, accounts, posts and the audit trail, in one database.
+
+Every state change is one committed transaction that also writes its audit event, so the
+ledger alone says what happened, by whom and when. The delivery half (claims, leases, sent,
+failed) lives in :mod:`.delivery`; this module holds the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+
+from ..errors import LedgerError
+from .delivery import DeliveryMixin
+from .engine import default_url, make_engines
+from .migrations import migrate
+from .records import AccountRecord, EventRecord, LaunchRecord, LaunchSummary, PostRecord
+from .schema import accounts, events, launches, posts
+
+
+class Ledger(DeliveryMixin):
+    """The ledger over one database URL (default: SQLite under the data dir)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_url()
+        self.engine, self.writer = make_engines(self.url)
+        self.version = migrate(self.writer)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- audit -----------------------------------------------------------------------------
+    @staticmethod
+    def _event(
+        conn: Connection,
+        *,
+        at: float,
+        actor: str,
+        action: str,
+        launch_id: str | None = None,
+        post_id: int | None = None,
+        **detail: Any,
+    ) -> None:
+        conn.execute(
+            events.insert().values(
+                at=at,
+                actor=actor,
+                launch_id=launch_id,
+                post_id=post_id,
+                action=action,
+                detail=json.dumps(detail, sort_keys=True, default=str),
+            )
+        )
+
+    def record_event(self, *, at: float, actor: str, action: str, **kw: Any) -> None:
+        with self.writer.begin() as conn:
+            self._event(conn, at=at, actor=actor, action=action, **kw)
+
+    def events(
+        self, launch_id: str | None = None, *, limit: int | None = None
+    ) -> list[EventRecord]:
+        q = select(events).order_by(events.c.id)
+        if launch_id is not None:
+            q = q.where(events.c.launch_id == launch_id)
+        if limit is not None:
+            q = select(events).order_by(events.c.id.desc()).limit(limit)
+            if launch_id is not None:
+                q = q.where(events.c.launch_id == launch_id)
+        with self.engine.connect() as conn:
+            rows = [EventRecord.from_row(r) for r in conn.execute(q)]
+        return sorted(rows, key=lambda e: e.id)
+
+    # -- launches --------------------------------------------------------------------------
+    def create_launch(
+        self,
+        *,
+        launch_id: str,
+        playbook: str,
+        mission: str,
+        facts: Mapping[str, Any],
+        actor: str,
+        now: float,
+        confirmed_at: float,
+        plan_hash: str,
+        plan_doc: Mapping[str, Any] | None,
+        account_rows: Sequence[Mapping[str, Any]],
+        post_rows: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Record a launch with its accounts and posts in one transaction.
+
+        ``post_rows`` carry ``prev_key`` (the previous thread part's key, or None); the link
+        is stored as ``reply_to_post_id`` so part n+1 waits for part n.
+        """
+        with self.writer.begin() as conn:
+            if conn.execute(select(launches.c.id).where(launches.c.id == launch_id)).first():
+                raise LedgerError(f"launch {launch_id} already exists")
+            conn.execute(
+                launches.insert().values(
+                    id=launch_id,
+                    playbook=playbook,
+                    mission=mission,
+                    facts=json.dumps(dict(facts), sort_keys=True, default=str),
+                    created_by=actor,
+                    created_at=now,
+                    confirmed_at=confirmed_at,
+                    state="active",
+                    plan_hash=plan_hash,
+                    plan=json.dumps(plan_doc, sort_keys=True, default=str) if plan_doc else None,
+                    updated_at=now,
+                )
+            )
+            if account_rows:
+                conn.execute(
+                    accounts.insert(),
+                    [
+                        {
+                            "launch_id": launch_id,
+                            "state": "pending",
+                            "created": False,
+                            "checklist": "[]",
+                            "updated_at": now,
+                            **a,
+                        }
+                        for a in account_rows
+                    ],
+                )
+            rows = []
+            for p in post_rows:
+                row = {k: v for k, v in p.items() if k != "prev_key"}
+                row.update(launch_id=launch_id, state="scheduled", attempts=0, updated_at=now)
+                rows.append(row)
+            if rows:
+                conn.execute(posts.insert(), rows)
+            links = [(p["key"], p["prev_key"]) for p in post_rows if p.get("prev_key")]
+            if links:
+                ids = dict(
+                    conn.execute(
+                        select(posts.c.key, posts.c.id).where(posts.c.launch_id == launch_id)
+                    ).all()
+                )
+                conn.execute(
+                    update(posts)
+                    .where(posts.c.id == bindparam("pid"))
+                    .values(reply_to_post_id=bindparam("parent")),
+                    [{"pid": ids[k], "parent": ids[prev]} for k, prev in links],
+                )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.created",
+                launch_id=launch_id,
+                playbook=playbook,
+                mission=mission,
+                facts=dict(facts),
+                posts=len(rows),
+                accounts=len(account_rows),
+                plan_hash=plan_hash,
+            )
+
+    def resolve(self, ref: str) -> LaunchRecord:
+        """A launch by id or by a unique id prefix."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(launches).where(launches.c.id == ref)).first()
+            if row is None:
+                found = conn.execute(
+                    select(launches)
+                    .where(launches.c.id.like(_like_prefix(ref), escape="\\"))
+                    .limit(2)
+                ).all()
+                if len(found) == 1:
+                    row = found[0]
+                elif len(found) > 1:
+                    raise LedgerError(
+                        f"{ref!r} matches several launches", hint="give more of the id"
+                    )
+        if row is None:
+            raise LedgerError(f"no launch {ref!r}", hint="`launcher status` lists the launches")
+        return LaunchRecord.from_row(row)
+
+    def launch_ids(self, *, state: str | None = None) -> list[str]:
+        q = select(launches.c.id).order_by(launches.c.created_at)
+        if state:
+            q = q.where(launches.c.state == state)
+        with self.engine.connect() as conn:
+            return list(conn.execute(q).scalars())
+
+    def summaries(self, launch_ids: Iterable[str] | None = None) -> list[LaunchSummary]:
+        q = select(launches).order_by(launches.c.created_at)
+        cq = select(posts.c.launch_id, posts.c.state, func.count()).group_by(
+            posts.c.launch_id, posts.c.state
+        )
+        if launch_ids is not None:
+            ids = list(launch_ids)
+            q = q.where(launches.c.id.in_(ids))
+            cq = cq.where(posts.c.launch_id.in_(ids))
+        with self.engine.connect() as conn:
+            recs = [LaunchRecord.from_row(r) for r in conn.execute(q)]
+            counts: dict[str, dict[str, int]] = {}
+            for lid, state, n in conn.execute(cq):
+                counts.setdefault(lid, {})[state] = n
+        return [LaunchSummary(r, counts.get(r.id, {})) for r in recs]
+
+    def posts(self, launch_id: str) -> list[PostRecord]:
+        q = select(posts).where(posts.c.launch_id == launch_id).order_by(posts.c.due_at, posts.c.id)
+        with self.engine.connect() as conn:
+            return [PostRecord.from_row(r) for r in conn.execute(q)]
+
+    def post(self, post_id: int) -> PostRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
+        if row is None:
+            raise LedgerError(f"no post {post_id}")
+        return PostRecord.from_row(row)
+
+    # -- accounts --------------------------------------------------------------------------
+    def accounts(self, launch_id: str) -> list[AccountRecord]:
+        q = select(accounts).where(accounts.c.launch_id == launch_id).order_by(accounts.c.id)
+        with self.engine.connect() as conn:
+            return [AccountRecord.from_row(r) for r in conn.execute(q)]
+
+    def record_account(
+        self,
+        launch_id: str,
+        platform: str,
+        locale: str,
+        *,
+        state: str,
+        actor: str,
+        now: float,
+        account_id: str | None = None,
+        created: bool = False,
+        checklist: Sequence[str] = (),
+        error: str | None = None,
+    ) -> None:
+        where = and_(
+            accounts.c.launch_id == launch_id,
+            accounts.c.platform == platform,
+            accounts.c.locale == locale,
+        )
+        with self.writer.begin() as conn:
+            conn.execute(
+                update(accounts)
+                .where(where)
+                .values(
+                    state=state,
+                    account_id=account_id,
+                    created=created,
+                    checklist=json.dumps(list(checklist)),
+                    error=error,
+                    updated_at=now,
+                )
+            )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action=f"account.{state}",
+                launch_id=launch_id,
+                platform=platform,
+                locale=locale,
+                created=created,
+                checklist=list(checklist),
+                error=error,
+            )
+
+    def account_ids(self, launch_id: str) -> dict[tuple[str, str], tuple[str, str | None]]:
+        """(platform, locale) -> (handle, platform account id) for one launch."""
+        q = select(
+            accounts.c.platform, accounts.c.locale, accounts.c.handle, accounts.c.account_id
+        ).where(accounts.c.launch_id == launch_id)
+        with self.engine.connect() as conn:
+            return {(p, loc): (h, a) for p, loc, h, a in conn.execute(q)}
+
+    # -- halt and resume -------------------------------------------------------------------
+    def halt(self, launch_id: str | None, *, actor: str, now: float) -> dict[str, int]:
+        """Halt one launch (or every active one): its scheduled posts become ``halted`` at
+        once; a daemon checks the launch right before each send. Returns launch -> posts."""
+        out: dict[str, int] = {}
+        with self.writer.begin() as conn:
+            q = select(launches.c.id).where(launches.c.state == "active")
+            if launch_id is not None:
+                q = q.where(launches.c.id == launch_id)
+            for lid in list(conn.execute(q).scalars()):
+                conn.execute(
+                    update(launches)
+                    .where(launches.c.id == lid)
+                    .values(state="halted", updated_at=now)
+                )
+                n = conn.execute(
+                    update(posts)
+                    .where(posts.c.launch_id == lid, posts.c.state == "scheduled")
+                    .values(state="halted", updated_at=now)
+                ).rowcount
+                self._event(
+                    conn, at=now, actor=actor, action="launch.halted", launch_id=lid, posts=n
+                )
+                out[lid] = n
+        return out
+
+    def resume(self, launch_id: str, *, actor: str, now: float) -> int:
+        with self.writer.begin() as conn:
+            state = conn.execute(
+                select(launches.c.state).where(launches.c.id == launch_id)
+            ).scalar()
+            if state != "halted":
+                raise LedgerError(f"launch {launch_id} is {state}, not halted")
+            conn.execute(
+                update(launches)
+                .where(launches.c.id == launch_id)
+                .values(state="active", updated_at=now)
+            )
+            n = conn.execute(
+                update(posts)
+                .where(posts.c.launch_id == launch_id, posts.c.state == "halted")
+                .values(state="scheduled", updated_at=now)
+            ).rowcount
+            self._event(
+                conn, at=now, actor=actor, action="launch.resumed", launch_id=launch_id, posts=n
+            )
+        return n
+
+    # -- retract ---------------------------------------------------------------------------
+    def halt_matching(
+        self,
+        launch_id: str,
+        *,
+        actor: str,
+        now: float,
+        message: str | None = None,
+        platform: str | None = None,
+    ) -> int:
+        """Halt the scheduled posts a retraction covers (the whole launch when unfiltered)."""
+        conds = [posts.c.launch_id == launch_id, posts.c.state == "scheduled"]
+        if message:
+            conds.append(posts.c.message == message)
+        if platform:
+            conds.append(posts.c.platform == platform)
+        with self.writer.begin() as conn:
+            if message is None and platform is None:
+                conn.execute(
+                    update(launches)
+                    .where(launches.c.id == launch_id)
+                    .values(state="retracted", updated_at=now)
+                )
+            n = conn.execute(
+                update(posts).where(*conds).values(state="halted", updated_at=now)
+            ).rowcount
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.retracting",
+                launch_id=launch_id,
+                message=message,
+                platform=platform,
+                halted=n,
+            )
+        return n
+
+    def retractable(
+        self, launch_id: str, *, message: str | None = None, platform: str | None = None
+    ) -> list[PostRecord]:
+        q = select(posts).where(posts.c.launch_id == launch_id, posts.c.state == "sent")
+        if message:
+            q = q.where(posts.c.message == message)
+        if platform:
+            q = q.where(posts.c.platform == platform)
+        with self.engine.connect() as conn:
+            rows = [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id.desc()))]
+        return rows  # the last thread part first: replies go before what they answer
+
+    def mark_retracted(self, post_id: int, *, actor: str, now: float, detail: str = "") -> None:
+        with self.writer.begin() as conn:
+            row = conn.execute(select(posts.c.launch_id).where(posts.c.id == post_id)).first()
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.state == "sent")
+                .values(state="retracted", updated_at=now)
+            )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="post.retracted",
+                launch_id=row[0] if row else None,
+                post_id=post_id,
+                detail=detail,
+            )
+
+
+def _like_prefix(ref: str) -> str:
+    return ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+__all__ = ["Ledger", "default_url"]

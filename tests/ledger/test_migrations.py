@@ -1,0 +1,54 @@
+"""Versioned schema: an older ledger is upgraded, a newer one refused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+
+from launcher.errors import LedgerError
+from launcher.ledger import Ledger, migrations
+
+
+def test_new_ledger_is_at_the_latest_version(tmp_path):
+    """A fresh ledger records every migration in schema_version."""
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as led:
+        assert led.version == migrations.latest_version()
+    rows = sqlite3.connect(tmp_path / "l.db").execute("select version from schema_version")
+    assert [r[0] for r in rows] == [m.version for m in migrations.MIGRATIONS]
+
+
+def test_older_ledger_is_upgraded_keeping_its_data(tmp_path, monkeypatch):
+    """A ledger written by an older release opens under a newer one, data intact."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger(url) as led:
+        led.record_event(at=1.0, actor="old", action="x")
+
+    def add_note(conn):
+        conn.execute(text("ALTER TABLE launches ADD COLUMN note TEXT"))
+
+    newer = [*migrations.MIGRATIONS, migrations.Migration(99, "launch notes", add_note)]
+    monkeypatch.setattr(migrations, "MIGRATIONS", newer)
+    with Ledger(url) as led:
+        assert led.version == 99
+        assert [e.actor for e in led.events()] == ["old"]
+    cols = [r[1] for r in sqlite3.connect(tmp_path / "l.db").execute("pragma table_info(launches)")]
+    assert "note" in cols
+
+
+def test_newer_ledger_is_refused(tmp_path):
+    """A ledger from a later release is refused with a hint, not half-read."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    Ledger(url).close()
+    con = sqlite3.connect(tmp_path / "l.db")
+    con.execute("insert into schema_version values (1000, 0, 'future')")
+    con.commit()
+    with pytest.raises(LedgerError, match="newer"):
+        Ledger(url)
+
+
+def test_sqlite_uses_wal(tmp_path):
+    """SQLite ledgers run in WAL mode so readers never block the daemon."""
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as led, led.engine.connect() as conn:
+        assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
