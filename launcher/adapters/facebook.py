@@ -44,7 +44,7 @@ from .base import (
     Provisioned,
     Published,
 )
-from .http import N_, HttpAdapter, json_body, normalize_text, retry_after_header
+from .http import N_, HttpAdapter, json_body, normalize_text, retry_after_header, text_rule
 
 THROTTLING = {4, 17, 32, 341, 613, 80001}
 TRANSIENT = {1, 2}
@@ -69,14 +69,17 @@ CHECKLIST_PROFILE = (
 )
 
 
+_LIMIT, _COUNTING = text_rule("facebook", 63206, "characters (Unicode code points)")
+
+
 class FacebookAdapter(HttpAdapter):
     name: ClassVar[str] = "facebook"
     platform: ClassVar[str] = "facebook"
     title: ClassVar[str] = "Facebook Pages"
     default_base_url = "https://graph.facebook.com"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        text_limit=63206,
-        counting="characters (Unicode code points)",
+        text_limit=_LIMIT,
+        counting=_COUNTING,
         profile_fields=frozenset({"bio", "links"}),
         create_accounts=False,
         pin=True,

@@ -111,6 +111,18 @@ def iso_reset(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def text_rule(platform: str, limit: int, counting: str) -> tuple[int, str]:
+    """``(limit, counting)`` from :mod:`launcher.textrules` (the one source of the numbers),
+    falling back to the given literals (from the platform fact sheet)."""
+    try:
+        from ..textrules import rule
+
+        r = rule(platform)
+        return int(r.limit), str(getattr(r, "unit", counting) or counting)
+    except Exception:
+        return limit, counting
+
+
 def N_(msgid: str) -> str:
     """Mark a checklist step for translation (extracted by Babel's default ``N_`` keyword);
     adapters translate it with their ``gettext`` at the moment they build a checklist."""

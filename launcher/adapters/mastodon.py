@@ -35,7 +35,15 @@ from .base import (
     Provisioned,
     Published,
 )
-from .http import N_, HttpAdapter, iso_reset, json_body, normalize_text, retry_after_header
+from .http import (
+    N_,
+    HttpAdapter,
+    iso_reset,
+    json_body,
+    normalize_text,
+    retry_after_header,
+    text_rule,
+)
 
 CHECKLIST_CREATE_MANUAL = (
     N_("Registrations on {instance} are closed: create the account @{handle} on the web site"),
@@ -64,13 +72,18 @@ def language_code(locale: str) -> str:
     return locale.replace("_", "-").split("-")[0].lower()
 
 
+_LIMIT, _COUNTING = text_rule(
+    "mastodon", 500, "grapheme clusters; every http(s) link counts 23; @user@domain counts as @user"
+)
+
+
 class MastodonAdapter(HttpAdapter):
     name: ClassVar[str] = "mastodon"
     platform: ClassVar[str] = "mastodon"
     title: ClassVar[str] = "Mastodon"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        text_limit=500,
-        counting="grapheme clusters; every http(s) link counts 23; @user@domain counts as @user",
+        text_limit=_LIMIT,
+        counting=_COUNTING,
         profile_fields=frozenset({"display_name", "bio", "links", "avatar"}),
         create_accounts=True,
         pin=True,

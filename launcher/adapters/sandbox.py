@@ -54,7 +54,7 @@ FAIL_KINDS = ("rate-limit", "outage", "timeout", "lost-answer", "timeout-after-a
 
 def _limit(platform: str, fallback: int) -> int:
     try:
-        from ..textrules import rule  # type: ignore[attr-defined]
+        from ..textrules import rule
 
         return int(rule(platform).limit)
     except Exception:
@@ -94,7 +94,7 @@ class SandboxAdapter(Adapter):
     platform: ClassVar[str] = "sandbox"
     title: ClassVar[str] = "Sandbox (local outbox)"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        text_limit=_limit("sandbox", 500),
+        text_limit=_limit("sandbox", 1000),
         counting="the rules of the platform it stands in for",
         profile_fields=frozenset({"display_name", "bio", "links", "avatar", "pinned_intro"}),
         create_accounts=True,

@@ -39,7 +39,7 @@ from .base import (
     Provisioned,
     Published,
 )
-from .http import N_, HttpAdapter, json_body, retry_after_header
+from .http import N_, HttpAdapter, json_body, retry_after_header, text_rule
 
 CAPTION_LIMIT = 1024
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
@@ -77,14 +77,17 @@ def escape_html(text: str) -> str:
     return "".join(out)
 
 
+_LIMIT, _COUNTING = text_rule("telegram", 4096, "characters after entity parsing (captions 1024)")
+
+
 class TelegramAdapter(HttpAdapter):
     name: ClassVar[str] = "telegram"
     platform: ClassVar[str] = "telegram"
     title: ClassVar[str] = "Telegram channel (Bot API)"
     default_base_url = "https://api.telegram.org"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        text_limit=4096,
-        counting="characters after entity parsing (captions 1024)",
+        text_limit=_LIMIT,
+        counting=_COUNTING,
         profile_fields=frozenset({"display_name", "bio", "links", "avatar"}),
         create_accounts=False,
         pin=True,

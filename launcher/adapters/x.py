@@ -31,7 +31,15 @@ from .base import (
     Provisioned,
     Published,
 )
-from .http import N_, HttpAdapter, epoch_reset, json_body, normalize_text, retry_after_header
+from .http import (
+    N_,
+    HttpAdapter,
+    epoch_reset,
+    json_body,
+    normalize_text,
+    retry_after_header,
+    text_rule,
+)
 
 CHECKLIST_CREATE = (
     N_("Create the X account @{handle} in the X app or web site (phone and e-mail verified)"),
@@ -54,14 +62,17 @@ CHECKLIST_PROFILE = (
 )
 
 
+_LIMIT, _COUNTING = text_rule("x", 280, "twitter-text v3 weighted: links 23, emoji and CJK 2")
+
+
 class XAdapter(HttpAdapter):
     name: ClassVar[str] = "x"
     platform: ClassVar[str] = "x"
     title: ClassVar[str] = "X"
     default_base_url = "https://api.x.com"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        text_limit=280,
-        counting="twitter-text v3 weighted: links 23, emoji and CJK 2",
+        text_limit=_LIMIT,
+        counting=_COUNTING,
         profile_fields=frozenset(),
         create_accounts=False,
         pin=False,
