@@ -29,8 +29,7 @@ class Secret:
     def __init__(self, value: str, ref: str = "") -> None:
         self._value = value
         self._ref = ref
-        if value:
-            _seen.add(value)
+        remember(value)
 
     def reveal(self) -> str:
         return self._value
@@ -93,9 +92,16 @@ def resolve(ref: object, *, what: str = "credential") -> Secret:
 
 
 def remember(value: str) -> None:
-    """Register a secret obtained another way (e.g. a session token) for :func:`redact`."""
-    if value:
-        _seen.add(value)
+    """Register a secret obtained another way (e.g. a session token) for :func:`redact`
+    (and for :func:`launcher.errors.redact`, which the CLI applies to every message)."""
+    if not value:
+        return
+    _seen.add(value)
+    try:
+        from .errors import register_secret  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older errors module
+        return
+    register_secret(value)
 
 
 def redact(text: str) -> str:
