@@ -1,0 +1,271 @@
+"""The ``run`` use-case: plan → ledger → provision → send what is due now → the rest waits.
+
+Library code: no printing, no prompting. The CLI shows the plan, asks, then calls
+:func:`start_launch`. Posts due now are sent here, by the caller's process, so the first post
+never waits for a daemon; later ones are in the ledger for ``launcher daemon``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .adapters.base import ProfileUpdate
+from .dispatch import Dispatcher, DispatchResult, Targets, new_worker_id
+from .errors import AdapterError, LauncherError, Unsupported
+from .ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
+from .models import Plan
+from .retry import RetryPolicy, call_with_retry
+
+
+@dataclass
+class LaunchOutcome:
+    launch_id: str
+    state: str
+    posts: list[PostRecord]
+    accounts: list[AccountRecord]
+    sent_now: DispatchResult = field(default_factory=DispatchResult)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "launch": self.launch_id,
+            "state": self.state,
+            "accounts": [a.as_status() for a in self.accounts],
+            "posts": [p.as_status() for p in self.posts],
+        }
+
+
+def new_launch_id(mission: str, playbook: str, at: datetime) -> str:
+    """``rome-earthquake-20261123-0115-3fa9``: readable, sortable, unique enough to type."""
+    stamp = at.astimezone(UTC).strftime("%Y%m%d-%H%M")
+    return f"{mission}-{playbook}-{stamp}-{secrets.token_hex(2)}"
+
+
+def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ledger rows of a plan: accounts and posts (posts with ``prev_key`` for threads)."""
+    accounts = [
+        {
+            "platform": a.platform,
+            "locale": a.locale,
+            "handle": a.handle,
+            "display_name": a.display_name,
+        }
+        for a in plan.accounts
+    ]
+    previous: dict[tuple[str, int, str, str], str] = {}
+    posts = []
+    for p in sorted(plan.posts, key=lambda p: (p.at, p.message, p.platform, p.locale, p.part)):
+        group = (p.message, p.occurrence, p.platform, p.locale)
+        prev = previous.get(group) if p.part > 1 else None
+        previous[group] = p.key
+        posts.append(
+            {
+                "key": p.key,
+                "message": p.message,
+                "platform": p.platform,
+                "locale": p.locale,
+                "text": p.text,
+                "due_at": ts(p.at),
+                "part": p.part,
+                "parts": p.parts,
+                "pin": p.pin,
+                "prev_key": prev,
+            }
+        )
+    return accounts, posts
+
+
+def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any] | None]:
+    try:
+        from .planview import plan_to_dict
+
+        doc: dict[str, Any] | None = plan_to_dict(plan)
+    except ImportError:  # pragma: no cover - planview ships with the planner
+        doc = None
+    text = json.dumps(
+        doc if doc is not None else [p.key for p in plan.posts],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), doc
+
+
+def record_launch(
+    ledger: Ledger, plan: Plan, *, actor: str, now: float, launch_id: str | None = None
+) -> str:
+    launch_id = launch_id or new_launch_id(
+        plan.mission.id, plan.playbook.id, plan.event.confirmed_at
+    )
+    accounts, posts = plan_rows(plan)
+    digest, doc = plan_fingerprint(plan)
+    ledger.create_launch(
+        launch_id=launch_id,
+        playbook=plan.playbook.id,
+        mission=plan.mission.id,
+        facts=plan.event.facts,
+        actor=actor,
+        now=now,
+        confirmed_at=ts(plan.event.confirmed_at),
+        plan_hash=digest,
+        plan_doc=doc,
+        account_rows=accounts,
+        post_rows=posts,
+    )
+    return launch_id
+
+
+def record_posts(
+    ledger: Ledger,
+    launch_id: str,
+    posts: Sequence[Mapping[str, Any]],
+    *,
+    mission: str = "test",
+    playbook: str = "test",
+    actor: str = "test",
+    now: float | None = None,
+    accounts: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """Record a launch from explicit post rows (``key``, ``due_at`` required; ``platform``,
+    ``locale``, ``text``, ``message``, ``part``/``parts``/``prev_key``, ``pin`` optional).
+    For tests, benchmarks and drills that do not go through a playbook."""
+    now = time.time() if now is None else now
+    rows = []
+    for p in posts:
+        row = {
+            "message": "msg",
+            "platform": "sandbox",
+            "locale": "en",
+            "part": 1,
+            "parts": 1,
+            "pin": False,
+            "prev_key": None,
+            **p,
+        }
+        row.setdefault("text", f"post {row['key']}")
+        rows.append(row)
+    ledger.create_launch(
+        launch_id=launch_id,
+        playbook=playbook,
+        mission=mission,
+        facts={},
+        actor=actor,
+        now=now,
+        confirmed_at=now,
+        plan_hash="-",
+        plan_doc=None,
+        account_rows=list(accounts),
+        post_rows=rows,
+    )
+    return launch_id
+
+
+def provision_accounts(
+    ledger: Ledger,
+    targets: Targets,
+    plan: Plan,
+    launch_id: str,
+    *,
+    actor: str,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Create or activate each planned account; record the manual checklist where the
+    platform needs one. An account that cannot be set up fails its posts, loudly."""
+    policy = policy or RetryPolicy()
+    for a in plan.accounts:
+        try:
+            adapter = targets.adapter_for(a.platform, plan.mission.id)
+            ref = targets.account_ref(a.platform, plan.mission.id, a.locale, a.handle)
+            profile = ProfileUpdate(display_name=a.display_name, bio=a.bio, links=a.links)
+            done = call_with_retry(
+                lambda ad=adapter, r=ref, pr=profile: ad.provision(r, pr),
+                policy=policy,
+                sleep=sleep,
+            )
+        except Unsupported as exc:
+            steps = list(exc.checklist) or [exc.message]
+            ledger.record_account(
+                launch_id,
+                a.platform,
+                a.locale,
+                state="manual",
+                actor=actor,
+                now=clock(),
+                checklist=steps,
+            )
+            continue
+        except (AdapterError, LauncherError) as exc:
+            reason = f"account {a.handle} on {a.platform} could not be set up: {exc}"
+            ledger.record_account(
+                launch_id,
+                a.platform,
+                a.locale,
+                state="failed",
+                actor=actor,
+                now=clock(),
+                error=str(exc),
+            )
+            ledger.fail_scheduled(
+                launch_id, a.platform, a.locale, actor=actor, now=clock(), reason=reason
+            )
+            continue
+        ledger.record_account(
+            launch_id,
+            a.platform,
+            a.locale,
+            state="active",
+            actor=actor,
+            now=clock(),
+            account_id=done.account.account_id,
+            created=done.created,
+            checklist=list(done.checklist),
+        )
+
+
+def start_launch(
+    plan: Plan,
+    *,
+    ledger: Ledger,
+    targets: Targets,
+    actor: str,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    send_now: bool = True,
+    launch_id: str | None = None,
+) -> LaunchOutcome:
+    """Record the launch, set up its accounts, and send what is due now."""
+    launch_id = record_launch(ledger, plan, actor=actor, now=clock(), launch_id=launch_id)
+    provision_accounts(
+        ledger, targets, plan, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
+    )
+    result = DispatchResult()
+    if send_now:
+        dispatcher = Dispatcher(
+            ledger, targets, actor=actor, worker=new_worker_id("run"), policy=policy, clock=clock
+        )
+        result = dispatcher.run_due(launch_id=launch_id)
+    return outcome(ledger, launch_id, result)
+
+
+def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None) -> LaunchOutcome:
+    launch = ledger.resolve(launch_id)
+    posts = ledger.posts(launch.id)
+    counts: dict[str, int] = {}
+    for p in posts:
+        counts[p.state] = counts.get(p.state, 0) + 1
+    return LaunchOutcome(
+        launch.id,
+        overall_state(launch.state, counts),
+        posts,
+        ledger.accounts(launch.id),
+        result or DispatchResult(),
+    )

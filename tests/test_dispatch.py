@@ -1,0 +1,269 @@
+"""Dispatch: ledger → adapter under retry → ledger, with a fake adapter and a fake clock."""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+import pytest
+
+from launcher.adapters.base import (
+    AccountRef,
+    Adapter,
+    Capabilities,
+    OutgoingPost,
+    Published,
+)
+from launcher.dispatch import Dispatcher, dead_local_claimants
+from launcher.errors import ContentRejected, RateLimited, TransientError, Unsupported
+from launcher.launching import record_posts
+from launcher.ledger import Ledger
+from launcher.retry import RetryPolicy
+
+T0 = 1_800_000_000.0
+
+
+class FakeAdapter(Adapter):
+    name: ClassVar[str] = "fake"
+    platform: ClassVar[str] = "sandbox"
+    title: ClassVar[str] = "Fake"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=500,
+        counting="chars",
+        profile_fields=frozenset(),
+        create_accounts=True,
+        pin=True,
+        delete=True,
+        idempotency="reconcile",
+    )
+
+    def __init__(self, failures=(), pin_error=None):
+        super().__init__({})
+        self.failures = list(failures)  # exceptions to raise, one per publish call
+        self.published: dict[str, Published] = {}
+        self.calls: list[OutgoingPost] = []
+        self.pins: list[str] = []
+        self.pin_error = pin_error
+        self.lost = set()
+
+    def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
+        self.calls.append(post)
+        if self.failures:
+            exc = self.failures.pop(0)
+            if isinstance(exc, TransientError) and exc.maybe_sent:
+                self.published[post.key] = Published(f"id-{len(self.published) + 1}")
+            raise exc
+        pub = Published(f"id-{len(self.published) + 1}")
+        self.published[post.key] = pub
+        return pub
+
+    def find_published(self, account, post):
+        return self.published.get(post.key)
+
+    def pin(self, account, published):
+        if self.pin_error:
+            raise self.pin_error
+        self.pins.append(published.platform_post_id)
+
+
+class Targets:
+    def __init__(self, adapter):
+        self.adapter = adapter
+
+    def adapter_for(self, platform, mission=None):
+        return self.adapter
+
+    def account_ref(self, platform, mission, locale, handle):
+        return AccountRef(platform=platform, handle=handle, locale=locale)
+
+
+class Clock:
+    def __init__(self, t=T0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    with Ledger(f"sqlite:///{tmp_path / 'l.sqlite3'}") as led:
+        yield led
+
+
+NO_WAIT = RetryPolicy(max_attempts=4, max_total=100, base=0.01, cap=0.01)
+
+
+def _dispatcher(ledger, adapter, clock=None, **kw):
+    kw.setdefault("policy", NO_WAIT)
+    d = Dispatcher(ledger, Targets(adapter), actor="daemon:test", clock=clock or Clock(), **kw)
+    d._sleep = lambda s: None  # retry waits cost no real time
+    return d
+
+
+def test_sends_only_what_is_due(ledger):
+    """Posts due by the clock go out; later ones stay scheduled."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0}, {"key": "b", "due_at": T0 + 60}])
+    adapter = FakeAdapter()
+    clock = Clock()
+    d = _dispatcher(ledger, adapter, clock)
+    assert len(d.run_due().sent) == 1
+    assert [p.state for p in ledger.posts("L")] == ["sent", "scheduled"]
+    clock.t += 60
+    d.run_due()
+    assert [p.state for p in ledger.posts("L")] == ["sent", "sent"]
+    assert [c.key for c in adapter.calls] == ["a", "b"]
+
+
+def test_transient_failures_retry_then_succeed(ledger):
+    """5xx and 429 are retried under the policy; attempts are counted in the ledger."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
+    adapter = FakeAdapter([TransientError("503"), RateLimited("429", retry_after=0.01)])
+    _dispatcher(ledger, adapter).run_due()
+    (p,) = ledger.posts("L")
+    assert (p.state, p.attempts) == ("sent", 3)
+
+
+def test_transient_failures_beyond_the_bound_fail_with_the_reason(ledger):
+    """Retries are bounded; then the post fails with the platform's last message."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
+    adapter = FakeAdapter([TransientError("503 service unavailable")] * 10)
+    _dispatcher(ledger, adapter).run_due()
+    (p,) = ledger.posts("L")
+    assert p.state == "failed" and "503 service unavailable" in p.error
+    assert len(adapter.calls) == NO_WAIT.max_attempts
+
+
+def test_permanent_failure_is_not_retried(ledger):
+    """A rejection fails at once with the platform's reason."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
+    adapter = FakeAdapter([ContentRejected("text contains a banned link")])
+    _dispatcher(ledger, adapter).run_due()
+    (p,) = ledger.posts("L")
+    assert p.state == "failed" and "banned link" in p.error
+    assert len(adapter.calls) == 1
+
+
+def test_lost_answer_is_reconciled_not_doubled(ledger):
+    """Accepted-but-the-answer-was-lost is found on the platform, not posted again."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
+    adapter = FakeAdapter([TransientError("read timeout", maybe_sent=True)])
+    _dispatcher(ledger, adapter).run_due()
+    (p,) = ledger.posts("L")
+    assert p.state == "sent" and p.platform_post_id == "id-1"
+    assert len(adapter.calls) == 1
+
+
+def test_crash_in_sending_is_reconciled_before_resending(ledger):
+    """A post left in sending by a dead worker is looked up on the platform first."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0}, {"key": "b", "due_at": T0}])
+    adapter = FakeAdapter()
+    adapter.published["a"] = Published("already-there")  # sent, then the worker died
+    assert len(ledger.claim_due(worker="crashed", now=T0, lease=10, limit=1)) == 1
+    _dispatcher(ledger, adapter, Clock(T0 + 11)).run_due()
+    a, b = ledger.posts("L")
+    assert (a.state, a.platform_post_id) == ("sent", "already-there")
+    assert b.state == "sent"
+    assert [c.key for c in adapter.calls] == ["b"]
+    assert "post.reconciled" in [e.action for e in ledger.events("L")]
+
+
+def test_thread_parts_reply_in_order(ledger):
+    """Part 2 replies to part 1's platform id."""
+    record_posts(
+        ledger,
+        "L",
+        [
+            {"key": "t#p1", "due_at": T0, "part": 1, "parts": 2},
+            {"key": "t#p2", "due_at": T0, "part": 2, "parts": 2, "prev_key": "t#p1"},
+        ],
+    )
+    adapter = FakeAdapter()
+    _dispatcher(ledger, adapter).run_due()
+    assert [(c.key, c.reply_to) for c in adapter.calls] == [("t#p1", None), ("t#p2", "id-1")]
+
+
+def test_pin_after_send_and_unsupported_pin_is_not_a_failure(ledger):
+    """A pinned post is pinned after sending; a platform that cannot pin is noted in audit."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "pin": True}])
+    record_posts(ledger, "M", [{"key": "a", "due_at": T0, "pin": True}])
+    adapter = FakeAdapter()
+    _dispatcher(ledger, adapter).run_due(launch_id="L")
+    assert adapter.pins == ["id-1"]
+    adapter.pin_error = Unsupported("no pins here")
+    _dispatcher(ledger, adapter).run_due(launch_id="M")
+    assert ledger.posts("M")[0].state == "sent"
+    assert "post.pin-unsupported" in [e.action for e in ledger.events("M")]
+
+
+def test_halt_between_claim_and_send_is_honoured(ledger):
+    """A halt that lands while a batch is being sent stops the rest of the batch."""
+    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": T0} for i in range(5)])
+    adapter = FakeAdapter()
+    original = adapter.publish
+
+    def publish_then_halt(account, post):
+        out = original(account, post)
+        if post.key == "k1":
+            ledger.halt("L", actor="duty officer", now=T0)
+        return out
+
+    adapter.publish = publish_then_halt
+    _dispatcher(ledger, adapter).run_due()
+    assert [p.state for p in ledger.posts("L")] == ["sent", "sent", "halted", "halted", "halted"]
+
+
+def test_stop_releases_the_rest_of_the_batch(ledger):
+    """On stop, claimed-but-unsent posts go back to scheduled for the next worker."""
+    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": T0} for i in range(4)])
+    stop = threading.Event()
+    adapter = FakeAdapter()
+    original = adapter.publish
+
+    def publish_then_stop(account, post):
+        stop.set()
+        return original(account, post)
+
+    adapter.publish = publish_then_stop
+    result = _dispatcher(ledger, adapter, stop=stop).run_due()
+    assert len(result.sent) == 1 and len(result.released) == 3
+    assert [p.state for p in ledger.posts("L")] == ["sent"] + ["scheduled"] * 3
+    assert all(p.claimed_by is None for p in ledger.posts("L")[1:])
+
+
+def test_two_dispatchers_never_double_post(ledger):
+    """Two workers on one ledger, interleaved in threads: every post exactly once."""
+    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": T0} for i in range(60)])
+    adapter = FakeAdapter()
+    lock = threading.Lock()
+    original = adapter.publish
+
+    def publish(account, post):
+        with lock:
+            return original(account, post)
+
+    adapter.publish = publish
+    workers = [_dispatcher(ledger, adapter, batch=3) for _ in range(2)]
+    threads = [threading.Thread(target=w.run_due) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    keys = [c.key for c in adapter.calls]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 60
+    assert {p.state for p in ledger.posts("L")} == {"sent"}
+
+
+def test_dead_local_claimant_detection():
+    """A claim held by a pid that no longer exists on this host is recognised as dead."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    host = socket.gethostname()
+    dead = f"{host}/{proc.pid}/daemon-x"
+    alive = f"{host}/{os.getppid()}/daemon-y"
+    assert dead_local_claimants([dead, alive, "other-host/1/daemon-z"]) == [dead]
