@@ -9,7 +9,6 @@ import pytest
 import regex
 import yaml
 
-from launcher import textrules
 from launcher.models import PLATFORMS
 from launcher.textrules import count, over_limit, rule, split_thread, valid
 
@@ -27,10 +26,6 @@ def _cases(section: str) -> list[pytest.param]:
 
 # A URL as the splitter protects it: the scheme, then ASCII up to a space or other script.
 URL_RE = re.compile(r"https?://[!-~]+")
-
-
-def _graphemes(text: str) -> int:
-    return len(regex.findall(r"\X", text))
 
 
 def _non_space(text: str) -> str:
@@ -327,6 +322,20 @@ def test_split_thread_arabic_keeps_words_whole():
         assert set(body.split()) <= words
 
 
+def test_mastodon_url_ends_where_another_script_begins():
+    """A URL written straight before Japanese text ends at the first non-ASCII character."""
+    assert count("mastodon", "https://example.org/aから") == 23 + 2
+
+
+def test_split_thread_url_followed_by_japanese_without_space():
+    """A URL glued to Japanese text stays whole; the cut falls in the Japanese."""
+    url = "https://example.org/register/tokyo?lang=ja"
+    text = ("登録は" + url + "から行ってください" + "あ" * 100 + "。") * 6
+    bodies = _strip_numbering(split_thread("bluesky", text))
+    assert [u for b in bodies for u in URL_RE.findall(b)] == [url] * 6
+    assert "".join(bodies) == text
+
+
 def test_split_thread_within_limit_is_unchanged():
     """A text that fits comes back alone and without numbering."""
     assert split_thread("x", "Short message.") == ["Short message."]
@@ -373,11 +382,12 @@ def test_split_thread_url_longer_than_limit_is_an_error():
         split_thread("bluesky", "https://example.org/" + "a" * 400)
 
 
-def test_count_cache_returns_same_answers():
-    """The cache on count() does not mix platforms up."""
-    textrules.count.cache_clear()
+def test_count_does_not_mix_platforms_up():
+    """The same text counts differently on each platform, also when asked again."""
     assert count("telegram", FAMILY) == 7
     assert count("bluesky", FAMILY) == 1
+    assert count("x", FAMILY) == 2
+    assert count("telegram", FAMILY) == 7
 
 
 # --- property: random mixed-script texts ----------------------------------------------------
