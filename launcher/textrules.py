@@ -258,8 +258,8 @@ def split_thread(platform: str, text: str, *, numbering: str = " ({i}/{n})") -> 
     n = max(2, -(-count(platform, text) // r.limit))
     for _ in range(20):
         parts = _split(platform, text, points, numbering.format(i=n, n=n))
-        if len(parts) == 1:  # only white space at the ends made it too long
-            return parts
+        if len(parts) <= 1:  # only white space made it too long
+            return parts or [""]
         if len(parts) <= n:
             m = len(parts)
             return [p + numbering.format(i=i, n=m) for i, p in enumerate(parts, 1)]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import regex
 import yaml
+from twitter_text import parse_tweet
 
 from launcher.models import PLATFORMS
 from launcher.textrules import count, over_limit, rule, split_thread, valid
@@ -60,6 +61,16 @@ def test_x_weighted_length_matches_twitter_text(text, expected):
     """count('x') and valid('x') agree with twitter-text's published v3 expectations."""
     assert count("x", text) == expected["weightedLength"]
     assert valid("x", text) is expected["valid"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    _cases("WeightedTweetsWithDiscountedEmojiCounterTest")
+    + _cases("UnicodeDirectionalMarkerCounterTest"),
+)
+def test_conformance_data_was_copied_intact(text, expected):
+    """Every field of each copied case (ranges, permillage) matches twitter-text's parser."""
+    assert parse_tweet(text).asdict() == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), _cases("lengths"))
@@ -350,6 +361,12 @@ def test_split_thread_numbering_is_consistent():
     for i, part in enumerate(parts, 1):
         assert part.endswith(f" ({i}/{n})")
         assert over_limit("bluesky", part) is None
+
+
+def test_split_thread_of_only_white_space_keeps_nothing_to_number():
+    """A text too long only because of white space yields one empty part, not a thread."""
+    assert split_thread("telegram", " " * 5000) == [""]
+    assert split_thread("bluesky", "Hi." + " " * 400) == ["Hi."]
 
 
 def test_split_thread_custom_numbering():
