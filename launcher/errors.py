@@ -88,9 +88,7 @@ class UserError(LauncherError):
 class InputError(UserError):
     """A command-line argument is wrong (unknown playbook, mission, parameter value)."""
 
-    def __init__(
-        self, message: str, *, hint: str | None = None, field: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.field = field
 
@@ -223,3 +221,21 @@ class Unsupported(PermanentError):
     def __init__(self, message: str, *, checklist: Sequence[str] = (), **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.checklist = list(checklist)
+
+
+#: secret values registered by the credentials resolver, scrubbed from every message shown
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a resolved secret so :func:`redact` can scrub it from any output."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """The last line of defence: no registered secret leaves through an error message."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text

@@ -79,7 +79,18 @@ def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Pr
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
     buf.seek(0)
-    loaded = LoadedCatalog(locale, path, display, catalog, Translations(fp=buf, domain=DOMAIN))
+    try:
+        translations = Translations(fp=buf, domain=DOMAIN)
+    except (ValueError, SyntaxError) as exc:  # gettext rejects a malformed Plural-Forms header
+        return None, [
+            Problem(
+                f"cannot use catalog: {exc}",
+                file=display,
+                field="Plural-Forms",
+                hint="fix the header: each header line is a quoted string ending in \\n",
+            )
+        ]
+    loaded = LoadedCatalog(locale, path, display, catalog, translations)
     with _lock:
         _cache[key] = (mtime, loaded)
     return loaded, []
@@ -147,6 +158,69 @@ def _placeholder_errors(catalog: Catalog, msg: object) -> list[tuple[object, str
     except Exception as exc:  # TranslationError; Babel raises it for mismatched placeholders
         return [(msg, str(exc))]
     return []
+
+
+_PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
+#: languages whose nouns do not inflect after numerals: one form is grammatical (tr: "5 kişi")
+_ONE_FORM_OK = frozenset({"tr", "az", "hu", "ka", "kk", "ky", "uz"})
+#: gettext expressions known to agree with CLDR, offered as the fix
+_KNOWN_GOOD = {
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
+}
+
+
+def plural_problems(loaded: LoadedCatalog) -> list[Problem]:
+    """Check the catalog's Plural-Forms header against CLDR's rules for whole numbers.
+
+    Headers are easy to get wrong (Babel's own table has a wrong one for Arabic: 11-99 and
+    100+ swapped), and a wrong header silently picks the wrong form at run time. Counts of
+    people are whole numbers below a million, so the forms CLDR uses on 0..1000 are compared
+    (French "many" only applies to millions in compact notation and is not asked for).
+    """
+    import gettext
+
+    try:
+        cldr = Locale.parse(loaded.locale).plural_form
+        picks = gettext.c2py(loaded.catalog.plural_expr)
+    except (ValueError, UnknownLocaleError) as exc:
+        return [Problem(f"unusable Plural-Forms header: {exc}", file=loaded.display)]
+    used = {cldr(n) for n in range(0, 1001)}
+    tags = [t for t in _PLURAL_TAGS if t in used]
+    if loaded.catalog.num_plurals == 1 and loaded.locale.split("_")[0] in _ONE_FORM_OK:
+        return []
+    if loaded.catalog.num_plurals != len(tags):
+        return [
+            _plural_problem(
+                loaded,
+                f"declares {loaded.catalog.num_plurals} plural forms, CLDR uses {len(tags)}"
+                f" for whole numbers ({', '.join(tags)})",
+                tags,
+            )
+        ]
+    for n in range(0, 1001):
+        want, got = tags.index(cldr(n)), picks(n)
+        if got != want:
+            return [
+                _plural_problem(
+                    loaded,
+                    f"picks form {got} for n={n}, CLDR says form {want} ('{tags[want]}')",
+                    tags,
+                )
+            ]
+    return []
+
+
+def _plural_problem(loaded: LoadedCatalog, what: str, tags: list[str]) -> Problem:
+    known = _KNOWN_GOOD.get(loaded.locale.split("_")[0])
+    hint = (
+        f'set "Plural-Forms: {known}"'
+        if known
+        else (f"set nplurals={len(tags)} with forms in this order: {', '.join(tags)}")
+    )
+    return Problem(
+        f"Plural-Forms header {what}", file=loaded.display, field="Plural-Forms", hint=hint
+    )
 
 
 def locale_problem(locale: str) -> str | None:

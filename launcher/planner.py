@@ -18,7 +18,14 @@ from jinja2 import meta
 
 from . import handles, textrules
 from .errors import ContentError, InputError, Problem
-from .i18n import Formatter, LoadedCatalog, check_entries, load_catalog, locale_problem
+from .i18n import (
+    Formatter,
+    LoadedCatalog,
+    check_entries,
+    load_catalog,
+    locale_problem,
+    plural_problems,
+)
 from .missions import Organisation, Registry, load_registry_or_raise
 from .models import Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
 from .params import resolve_facts
@@ -97,11 +104,12 @@ def plan_from(
     plan_locales = _select_locales(mission, locales)
     problems: list[Problem] = []
     catalogs: dict[str, LoadedCatalog] = {}
-    used = _playbook_msgids(root, playbook)
+    used = _playbook_msgids(root, playbook, problems)
     for loc in plan_locales:
         cat, cat_problems = load_catalog(root, loc)
         problems.extend(cat_problems)
         if cat is not None:
+            problems.extend(plural_problems(cat))
             problems.extend(check_entries(cat, used))
             catalogs[loc] = cat
     if problems:
@@ -204,10 +212,17 @@ def _select_locales(mission: Mission, wanted: Sequence[str] | None) -> tuple[str
     return tuple(out)
 
 
-def _playbook_msgids(root: Path, playbook: Playbook) -> dict[str, tuple[str, int]]:
+def _playbook_msgids(
+    root: Path, playbook: Playbook, problems: list[Problem]
+) -> dict[str, tuple[str, int]]:
     used: dict[str, tuple[str, int]] = {}
     for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
-        for msgid, where in template_msgids(root, name).items():
+        try:
+            found = template_msgids(root, name)
+        except RenderError as exc:
+            problems.append(exc.problem)
+            continue
+        for msgid, where in found.items():
             used.setdefault(msgid, where)
     return used
 
@@ -412,7 +427,19 @@ def _posts_for(
             )
         )
         return []
-    parts = textrules.split_thread(platform, text)
+    try:
+        parts = textrules.split_thread(platform, text)
+    except ValueError as exc:  # e.g. a single URL longer than the limit
+        problems.append(
+            Problem(
+                f"post is too long for {platform} and cannot be split: {exc}",
+                file=playbook.file,
+                line=spec.line,
+                field=f"messages.{spec.id} (locale {loc}, platform {platform})",
+                hint=f"shorten templates/{spec.template}",
+            )
+        )
+        return []
     n = len(parts)
     return [
         PlannedPost(

@@ -238,13 +238,23 @@ def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
         "lstrip_blocks": "true",
         "silent": "false",
     }
-    with path.open("rb") as fh:
-        for lineno, _func, message, _comments in babel_extract(
-            fh, ("_", "gettext", "ngettext"), [], options
-        ):
-            msgid = message[0] if isinstance(message, tuple | list) else message
-            if msgid:
-                out.setdefault(msgid, (name, lineno))
+    try:
+        with path.open("rb") as fh:
+            for lineno, _func, message, _comments in babel_extract(
+                fh, ("_", "gettext", "ngettext"), [], options
+            ):
+                msgid = message[0] if isinstance(message, tuple | list) else message
+                if msgid:
+                    out.setdefault(msgid, (name, lineno))
+    except TemplateSyntaxError as exc:
+        raise RenderError(
+            Problem(
+                f"template syntax error: {exc.message}",
+                file=f"templates/{name}",
+                line=exc.lineno,
+                hint="fix the Jinja markup on this line",
+            )
+        ) from None
     for parent in _parents(path.read_text(encoding="utf-8")):
         for msgid, where in template_msgids(root, parent).items():
             out.setdefault(msgid, where)

@@ -15,13 +15,13 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError
 
 from .errors import ContentError, InputError, LauncherError, Problem
-from .i18n import load_catalog
+from .i18n import check_entries, load_catalog, plural_problems
 from .missions import load_registry
 from .params import example_value
 from .paths import content_root
 from .planner import Content, plan_from
 from .playbook import parse_playbook_file
-from .render import bare_environment
+from .render import RenderError, bare_environment, template_msgids
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -64,10 +64,22 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             problems.append(Problem("not valid UTF-8", file=f"templates/{rel}"))
     report.checked["templates"] = len(templates)
 
+    # every catalog must cover every translatable string of every template
+    all_msgids: dict[str, tuple[str, int]] = {}
+    for tpl in templates:
+        try:
+            found = template_msgids(path, tpl.relative_to(path / "templates").as_posix())
+        except RenderError:
+            continue  # reported above as a syntax error
+        for msgid, where in found.items():
+            all_msgids.setdefault(msgid, where)
     locale_dirs = sorted(p.name for p in (path / "locales").glob("*") if p.is_dir())
     for loc in locale_dirs:
-        _cat, cat_problems = load_catalog(path, loc)
+        cat, cat_problems = load_catalog(path, loc)
         problems.extend(cat_problems)
+        if cat is not None:
+            problems.extend(plural_problems(cat))
+            problems.extend(check_entries(cat, all_msgids))
     report.checked["catalogs"] = len(locale_dirs)
 
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))
@@ -129,7 +141,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     seen: set[tuple[object, ...]] = set()
     out = []
     for p in problems:
-        key = (p.message, p.file, p.line, p.field)
+        key = (p.message.split(" (used in")[0], p.file, p.line, p.field)
         if key not in seen:
             seen.add(key)
             out.append(p)

@@ -22,7 +22,36 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LauncherGroup(click.Group):
+    """Turns launcher errors into a message and an exit code, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        from ..errors import LauncherError
+
+        try:
+            return super().invoke(ctx)
+        except LauncherError as exc:
+            raise CliError(exc) from None
+
+
+class CliError(click.ClickException):
+    def __init__(self, error: Exception) -> None:
+        from ..errors import ContentError, redact
+
+        text = redact(str(error))
+        if isinstance(error, ContentError) and len(error.problems) > 1:
+            text = f"{error.message}:\n{text}"
+        super().__init__(text)
+        self.exit_code = getattr(error, "exit_code", 1)
+
+    def show(self, file=None) -> None:
+        click.secho(f"error: {self.message}", fg="red", err=True)
+
+
+@click.group(
+    cls=LauncherGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="launcher")
 @click.option(
     "--root",
@@ -60,6 +89,4 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    from .errors_handler import run
-
-    run(cli)
+    cli(prog_name="launcher")
