@@ -20,13 +20,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from .adapters.base import AccountRef, Adapter, OutgoingPost, Published
-from .errors import AdapterError, LauncherError, TransientError, Unsupported
-from .ledger import Claim, Ledger
+from .errors import AdapterError, LauncherError, TransientError, Unsupported, redact
+from .ledger import Claim, Ledger, PostRecord
 from .retry import RetryPolicy, call_with_retry, deliver
 
 log = logging.getLogger("launcher.dispatch")
@@ -92,6 +92,23 @@ class _Watched:
         out = self._adapter.find_published(account, post)
         self.found = self.found or out is not None
         return out
+
+
+def account_for(
+    targets: Targets,
+    known: Mapping[tuple[str, str], tuple[str, str | None]],
+    mission: str,
+    post: PostRecord,
+) -> AccountRef:
+    """The account a post goes to: the settings' reference (credentials, standby account),
+    with the platform account id the ledger recorded when it was provisioned."""
+    handle, account_id = known.get(
+        (post.platform, post.locale), (f"{post.platform}-{post.locale}", None)
+    )
+    ref = targets.account_ref(post.platform, mission, post.locale, handle)
+    if account_id and not ref.account_id:
+        ref = replace(ref, account_id=account_id)
+    return ref
 
 
 @dataclass
@@ -185,11 +202,7 @@ class Dispatcher:
         known = self._accounts.get(p.launch_id)
         if known is None:
             known = self._accounts[p.launch_id] = self.ledger.account_ids(p.launch_id)
-        handle, account_id = known.get((p.platform, p.locale), (f"{p.platform}-{p.locale}", None))
-        ref = self.targets.account_ref(p.platform, claim.mission, p.locale, handle)
-        if account_id and not ref.account_id:
-            ref = replace(ref, account_id=account_id)
-        return ref
+        return account_for(self.targets, known, claim.mission, p)
 
     def _ctx(self, claim: Claim, **more: Any) -> dict[str, Any]:
         p = claim.post
@@ -307,6 +320,7 @@ class Dispatcher:
         return "sent"
 
     def _fail(self, claim: Claim, reason: str) -> str:
+        reason = redact(reason)
         ids = self.ledger.mark_failed(
             claim.post.id, actor=self.actor, now=self.clock(), reason=reason
         )

@@ -269,3 +269,99 @@ def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None
         ledger.accounts(launch.id),
         result or DispatchResult(),
     )
+
+
+@dataclass
+class RetractOutcome:
+    launch_id: str
+    halted: int = 0
+    retracted: list[int] = field(default_factory=list)
+    unsupported: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "launch": self.launch_id,
+            "halted": self.halted,
+            "retracted": self.retracted,
+            "unsupported": [{"post": p, "reason": r} for p, r in self.unsupported],
+            "failed": [{"post": p, "reason": r} for p, r in self.failed],
+        }
+
+
+def retract_launch(
+    ledger: Ledger,
+    targets: Targets,
+    launch_id: str,
+    *,
+    actor: str,
+    message: str | None = None,
+    platform: str | None = None,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RetractOutcome:
+    """Stop what a retraction covers that is still pending, then delete what was posted
+    (the last thread part first). Unfiltered, the launch itself becomes ``retracted``."""
+    from .dispatch import account_for
+    from .errors import ContentRejected, redact
+
+    policy = policy or RetryPolicy()
+    launch = ledger.resolve(launch_id)
+    out = RetractOutcome(launch.id)
+    out.halted = ledger.halt_matching(
+        launch.id, actor=actor, now=clock(), message=message, platform=platform
+    )
+    accounts = ledger.account_ids(launch.id)
+    for post in ledger.retractable(launch.id, message=message, platform=platform):
+        assert post.platform_post_id is not None
+        try:
+            adapter = targets.adapter_for(post.platform, launch.mission)
+            account = account_for(targets, accounts, launch.mission, post)
+            call_with_retry(
+                lambda a=adapter, r=account, i=post.platform_post_id: a.retract(r, i),
+                policy=policy,
+                sleep=sleep,
+            )
+        except Unsupported as exc:
+            out.unsupported.append((post.id, exc.message))
+            ledger.record_event(
+                at=clock(),
+                actor=actor,
+                action="post.retract-unsupported",
+                launch_id=launch.id,
+                post_id=post.id,
+                reason=exc.message,
+            )
+            continue
+        except ContentRejected as exc:
+            if exc.status != 404:
+                out.failed.append((post.id, redact(str(exc))))
+                ledger.record_event(
+                    at=clock(),
+                    actor=actor,
+                    action="post.retract-failed",
+                    launch_id=launch.id,
+                    post_id=post.id,
+                    reason=redact(str(exc)),
+                )
+                continue
+            ledger.mark_retracted(
+                post.id, actor=actor, now=clock(), detail="already gone from the platform"
+            )
+            out.retracted.append(post.id)
+            continue
+        except LauncherError as exc:
+            out.failed.append((post.id, redact(str(exc))))
+            ledger.record_event(
+                at=clock(),
+                actor=actor,
+                action="post.retract-failed",
+                launch_id=launch.id,
+                post_id=post.id,
+                reason=redact(str(exc)),
+            )
+            continue
+        ledger.mark_retracted(post.id, actor=actor, now=clock())
+        out.retracted.append(post.id)
+    return out

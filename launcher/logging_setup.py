@@ -13,6 +13,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from .errors import redact
+
 #: context fields copied from ``extra={...}`` into every line
 FIELDS = ("launch", "post", "key", "platform", "attempt", "worker", "state", "wait", "error")
 
@@ -25,7 +27,7 @@ class JsonFormatter(logging.Formatter):
             .replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
         for name in FIELDS:
             value = getattr(record, name, None)
@@ -42,7 +44,7 @@ class TextFormatter(logging.Formatter):
         ctx = " ".join(
             f"{n}={getattr(record, n)}" for n in FIELDS if getattr(record, n, None) is not None
         )
-        line = f"{ts} {record.levelname:<7} {record.getMessage()}"
+        line = f"{ts} {record.levelname:<7} {redact(record.getMessage())}"
         if ctx:
             line += f"  [{ctx}]"
         if record.exc_info:

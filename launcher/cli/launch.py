@@ -1,0 +1,456 @@
+"""Launch commands: run, status, daemon, halt, resume, retract, log.
+
+Thin: parse, call :mod:`launcher.launching`, :mod:`launcher.dispatch`, :mod:`launcher.daemon`
+and the ledger, print. Every command that changes something records who acted: ``--as``,
+else ``LAUNCHER_ACTOR``, else the OS user.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .content import parse_at, parse_sets, plan_options
+
+AS_OPTION = click.option(
+    "--as",
+    "actor_name",
+    metavar="NAME",
+    help="Who is acting, for the audit trail. Default: $LAUNCHER_ACTOR, else the OS user.",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _open(obj: dict) -> tuple[Any, Any]:
+    """(settings, ledger) for this invocation."""
+    from ..ledger import Ledger
+    from ..settings import load_settings
+
+    settings = load_settings(obj.get("config"), root=obj.get("root"))
+    return settings, Ledger(settings.database_url)
+
+
+def _echo_json(doc: Any) -> None:
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def _when(value: float | None) -> str:
+    from ..ledger import iso
+
+    text = iso(value)
+    return text[:19].replace("T", " ") + "Z" if text else "-"
+
+
+# -- run ---------------------------------------------------------------------------------
+@click.command("run")
+@plan_options
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Render and check only, like `launcher plan`.")
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def run_cmd(
+    obj: dict,
+    playbook: str,
+    mission: str,
+    sets: tuple[str, ...],
+    at: str | None,
+    locales: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Launch: record the plan, set up the accounts, send what is due now, schedule the rest.
+
+    Shows the plan and asks first (unless --yes). Posts due later are sent by
+    `launcher daemon`. Prints the launch id. Exit 1 if any post failed.
+    """
+    from ..actor import resolve_actor
+    from ..planner import build_plan
+    from ..planview import plan_to_json, render_plan_text
+
+    plan = build_plan(
+        playbook,
+        mission,
+        parse_sets(sets),
+        now=parse_at(at),
+        root=obj.get("root"),
+        locales=locales or None,
+    )
+    if dry_run:
+        click.echo(plan_to_json(plan) if as_json else render_plan_text(plan), nl=False)
+        return
+    actor = resolve_actor(actor_name)
+    if not yes:
+        click.echo(render_plan_text(plan), nl=False, err=as_json)
+        click.confirm(
+            f"Launch {len(plan.posts)} posts on {len(plan.accounts)} accounts as {actor}?",
+            abort=True,
+            err=as_json,
+        )
+    from ..launching import start_launch
+
+    settings, ledger = _open(obj)
+    with ledger:
+        result = start_launch(plan, ledger=ledger, targets=settings, actor=actor)
+    if as_json:
+        _echo_json(result.as_dict())
+    else:
+        _print_run(result)
+    if any(p.state == "failed" for p in result.posts):
+        sys.exit(1)
+
+
+def _print_run(result: Any) -> None:
+    counts: dict[str, int] = {}
+    for p in result.posts:
+        counts[p.state] = counts.get(p.state, 0) + 1
+    click.echo(f"launch {result.launch_id}  state: {result.state}")
+    ready = sum(1 for a in result.accounts if a.state == "active")
+    click.echo(f"accounts: {ready} of {len(result.accounts)} ready")
+    _print_checklists(result.accounts)
+    click.echo(
+        f"posts: {counts.get('sent', 0)} sent now, {counts.get('scheduled', 0)} scheduled"
+        + (f", {counts['failed']} FAILED" if counts.get("failed") else "")
+    )
+    _print_failures(result.posts)
+    if counts.get("scheduled"):
+        click.echo("later posts are sent by `launcher daemon` (keep it running)")
+    click.echo(result.launch_id)
+
+
+def _print_checklists(accounts: Any) -> None:
+    for a in accounts:
+        if a.state == "failed":
+            click.secho(
+                f"  ACCOUNT FAILED {a.platform}/{a.locale} {a.handle}: {a.error}",
+                fg="red",
+                bold=True,
+            )
+        if a.checklist:
+            click.echo(f"  manual steps for {a.platform}/{a.locale} {a.handle}:")
+            for step in a.checklist:
+                click.echo(f"    [ ] {step}")
+
+
+def _print_failures(posts: Any) -> None:
+    failed = [p for p in posts if p.state == "failed"]
+    if not failed:
+        return
+    click.secho(f"{len(failed)} post(s) FAILED:", fg="red", bold=True)
+    for p in failed:
+        click.secho(f"  #{p.id} {p.platform}/{p.locale} {p.message}: {p.error}", fg="red")
+
+
+# -- status ------------------------------------------------------------------------------
+@click.command("status")
+@click.argument("launch", required=False)
+@JSON_OPTION
+@click.pass_obj
+def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
+    """Launches, or one launch: its accounts and every post's state."""
+    from ..ledger import iso, overall_state
+
+    _, ledger = _open(obj)
+    with ledger:
+        if launch is None:
+            summaries = ledger.summaries()
+            if as_json:
+                _echo_json({"launches": [_summary_dict(s) for s in summaries]})
+                return
+            if not summaries:
+                click.echo("No launches yet.")
+                return
+            click.echo(f"{'LAUNCH':<44}{'STATE':<11}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
+            for s in summaries:
+                total = sum(s.counts.values())
+                failed = s.counts.get("failed", 0)
+                line = (
+                    f"{s.launch.id:<44}{s.overall:<11}{s.counts.get('sent', 0):>6}"
+                    f"{total:>7}{failed:>8}  {s.launch.created_by}"
+                )
+                click.secho(line, fg="red" if failed else None, bold=bool(failed))
+            return
+        rec = ledger.resolve(launch)
+        posts = ledger.posts(rec.id)
+        accounts = ledger.accounts(rec.id)
+    counts: dict[str, int] = {}
+    for p in posts:
+        counts[p.state] = counts.get(p.state, 0) + 1
+    state = overall_state(rec.state, counts)
+    if as_json:
+        _echo_json(
+            {
+                "launch": rec.id,
+                "playbook": rec.playbook,
+                "mission": rec.mission,
+                "state": state,
+                "created_by": rec.created_by,
+                "created_at": iso(rec.created_at),
+                "facts": dict(rec.facts),
+                "counts": counts,
+                "accounts": [a.as_status() for a in accounts],
+                "posts": [p.as_status() for p in posts],
+            }
+        )
+        return
+    click.echo(f"launch {rec.id}  ({rec.playbook} at {rec.mission})")
+    click.secho(f"state: {state}", fg="red" if state == "failed" else None, bold=True)
+    click.echo(
+        f"by {rec.created_by} at {_when(rec.created_at)}; "
+        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    )
+    click.echo(f"\naccounts ({len(accounts)}):")
+    for a in accounts:
+        click.echo(f"  {a.platform:<10}{a.locale:<7}{a.state:<8}{a.handle}")
+    _print_checklists(accounts)
+    click.echo(
+        f"\n{'ID':>6} {'STATE':<10}{'DUE (UTC)':<21}{'SENT (UTC)':<21}"
+        f"{'PLATFORM':<10}{'LOCALE':<7}{'TRY':>3}  MESSAGE / PLATFORM ID"
+    )
+    lines = []
+    for p in posts:
+        what = f"{p.message}" + (f" {p.part}/{p.parts}" if p.parts > 1 else "")
+        tail = p.platform_post_id or ""
+        lines.append(
+            (
+                f"{p.id:>6} {p.state:<10}{_when(p.due_at):<21}{_when(p.sent_at):<21}"
+                f"{p.platform:<10}{p.locale:<7}{p.attempts:>3}  {what} {tail}",
+                p.state == "failed",
+            )
+        )
+    if sys.stdout.isatty() or len(lines) < 5000:
+        for text, bad in lines:
+            click.secho(text, fg="red" if bad else None, bold=bad)
+    else:
+        click.echo("\n".join(text for text, _ in lines))
+    _print_failures(posts)
+
+
+def _summary_dict(s: Any) -> dict[str, Any]:
+    from ..ledger import iso
+
+    return {
+        "launch": s.launch.id,
+        "playbook": s.launch.playbook,
+        "mission": s.launch.mission,
+        "state": s.overall,
+        "created_by": s.launch.created_by,
+        "created_at": iso(s.launch.created_at),
+        "counts": dict(s.counts),
+    }
+
+
+# -- daemon ------------------------------------------------------------------------------
+@click.command("daemon")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit (cron, tests).")
+@click.option(
+    "--poll",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Seconds between looks at the ledger (halts are seen within this).",
+)
+@click.option(
+    "--lease",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds a claimed post stays ours without renewal.",
+)
+@click.option("--batch", type=int, default=20, show_default=True, help="Posts claimed at a time.")
+@click.option(
+    "--now",
+    "now",
+    metavar="ISO8601",
+    help="With --once: deliver as if it were this moment (drills, tests).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line on stderr.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@AS_OPTION
+@click.pass_obj
+def daemon_cmd(
+    obj: dict,
+    once: bool,
+    poll: float,
+    lease: float,
+    batch: int,
+    now: str | None,
+    log_format: str,
+    log_level: str,
+    actor_name: str | None,
+) -> None:
+    """The scheduled posting daemon (foreground; logs to stderr).
+
+    Several daemons may share one ledger: claims with leases keep every post single.
+    SIGTERM/SIGINT finish or release the post in flight and exit 0.
+    """
+    from ..actor import daemon_actor
+    from ..daemon import Daemon
+    from ..dispatch import Dispatcher
+    from ..logging_setup import setup_logging
+
+    if now and not once:
+        raise click.UsageError("--now only goes with --once")
+    if poll <= 0 or lease <= 0 or batch <= 0:
+        raise click.UsageError("--poll, --lease and --batch must be positive")
+    setup_logging(log_format, log_level)
+    clock = None
+    if now:
+        fixed = parse_at(now).timestamp()  # type: ignore[union-attr]
+        clock = lambda: fixed  # noqa: E731
+    settings, ledger = _open(obj)
+    with ledger:
+        kw = {"clock": clock} if clock else {}
+        dispatcher = Dispatcher(
+            ledger, settings, actor=daemon_actor(actor_name), lease=lease, batch=batch, **kw
+        )
+        daemon = Daemon(dispatcher, poll=poll)
+        if once:
+            daemon.run_once()
+            return
+        code = daemon.run()
+    sys.exit(code)
+
+
+# -- halt, resume, retract ---------------------------------------------------------------
+@click.command("halt")
+@click.argument("launch", required=False)
+@click.option("--all", "all_", is_flag=True, help="Halt every active launch.")
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def halt_cmd(
+    obj: dict, launch: str | None, all_: bool, actor_name: str | None, as_json: bool
+) -> None:
+    """Stop every pending post of a launch now (running daemons included)."""
+    import time
+
+    from ..actor import resolve_actor
+
+    if bool(launch) == all_:
+        raise click.UsageError("give a LAUNCH or --all")
+    _, ledger = _open(obj)
+    with ledger:
+        lid = ledger.resolve(launch).id if launch else None
+        done = ledger.halt(lid, actor=resolve_actor(actor_name), now=time.time())
+    if as_json:
+        _echo_json({"halted": done})
+        return
+    if not done:
+        click.echo("nothing to halt" + (f": {lid} is not active" if lid else ""))
+    for name, n in done.items():
+        click.echo(f"halted {name}: {n} pending post(s) stopped")
+
+
+@click.command("resume")
+@click.argument("launch")
+@AS_OPTION
+@click.pass_obj
+def resume_cmd(obj: dict, launch: str, actor_name: str | None) -> None:
+    """Resume a halted launch: its halted posts are scheduled again (overdue ones go now)."""
+    import time
+
+    from ..actor import resolve_actor
+
+    _, ledger = _open(obj)
+    with ledger:
+        lid = ledger.resolve(launch).id
+        n = ledger.resume(lid, actor=resolve_actor(actor_name), now=time.time())
+    click.echo(f"resumed {lid}: {n} post(s) scheduled again")
+
+
+@click.command("retract")
+@click.argument("launch")
+@click.option("--message", help="Only this message id.")
+@click.option("--platform", help="Only this platform.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def retract_cmd(
+    obj: dict,
+    launch: str,
+    message: str | None,
+    platform: str | None,
+    yes: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Delete what was posted (and stop what is still pending) for a launch.
+
+    Without filters the whole launch is retracted. Exit 1 if a deletion failed.
+    """
+    from ..actor import resolve_actor
+    from ..launching import retract_launch
+
+    settings, ledger = _open(obj)
+    with ledger:
+        lid = ledger.resolve(launch).id
+        actor = resolve_actor(actor_name)
+        if not yes:
+            n = len(ledger.retractable(lid, message=message, platform=platform))
+            click.confirm(
+                f"Delete {n} published post(s) of {lid} as {actor}?", abort=True, err=as_json
+            )
+        out = retract_launch(ledger, settings, lid, actor=actor, message=message, platform=platform)
+    if as_json:
+        _echo_json(out.as_dict())
+    else:
+        click.echo(
+            f"retracted {len(out.retracted)} post(s) of {lid}; {out.halted} pending post(s) halted"
+        )
+        for pid, why in out.unsupported:
+            click.echo(f"  #{pid}: cannot be deleted through the API ({why}); delete by hand")
+        for pid, why in out.failed:
+            click.secho(f"  #{pid}: FAILED to delete: {why}", fg="red", bold=True)
+    if out.failed:
+        sys.exit(1)
+
+
+# -- log ---------------------------------------------------------------------------------
+@click.command("log")
+@click.argument("launch", required=False)
+@click.option("--limit", type=int, help="Only the last N entries.")
+@JSON_OPTION
+@click.pass_obj
+def log_cmd(obj: dict, launch: str | None, limit: int | None, as_json: bool) -> None:
+    """The audit trail: who did what, when."""
+    _, ledger = _open(obj)
+    with ledger:
+        lid = ledger.resolve(launch).id if launch else None
+        events = ledger.events(lid, limit=limit)
+    if as_json:
+        _echo_json([e.as_dict() for e in events])
+        return
+    for e in events:
+        detail = " ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}"
+            for k, v in sorted(e.detail.items())
+            if v not in (None, [], {}, "")
+        )
+        where = (e.launch_id or "-") + (f" #{e.post_id}" if e.post_id else "")
+        click.echo(f"{_when(e.at)}  {e.actor:<24} {e.action:<24} {where}  {detail}")
+
+
+COMMANDS = (run_cmd, status_cmd, daemon_cmd, halt_cmd, resume_cmd, retract_cmd, log_cmd)
+
+
+def register(group: click.Group) -> None:
+    for command in COMMANDS:
+        group.add_command(command)
