@@ -270,6 +270,11 @@ class BlueskyAdapter(HttpAdapter):
 
     # -- provisioning and profile ------------------------------------------------------------
     def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
+        if account.standby:  # registered in advance: log in, set the profile
+            session = self._session(account)
+            done = replace(account, handle=session.handle, account_id=session.did)
+            self.update_profile(done, profile)
+            return Provisioned(account=done, created=False)
         handle = self.full_handle(account)
         password = self.credential(account, "password")
         email_domain = str(self.settings.get("email_domain") or "").lstrip("@")
