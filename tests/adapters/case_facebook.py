@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import requests
@@ -38,7 +39,19 @@ def publish(ctx: Ctx, post: OutgoingPost) -> str:
 
 
 def rate_limited(ctx: Ctx, post: OutgoingPost) -> float:
-    usage = '{"104857600000001": [{"type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 20, "estimated_time_to_regain_access": 2}]}'
+    usage = json.dumps(
+        {
+            PAGE: [
+                {
+                    "type": "pages",
+                    "call_count": 100,
+                    "total_cputime": 12,
+                    "total_time": 20,
+                    "estimated_time_to_regain_access": 2,
+                }
+            ]
+        }
+    )
     ctx.rsps.post(
         f"{BASE}/{PAGE}/feed",
         status=400,

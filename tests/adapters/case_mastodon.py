@@ -1,4 +1,4 @@
-"""Contract case: Mastodon, requests as https://docs.joinmastodon.org/methods/statuses/ documents."""
+"""Contract case: Mastodon, as https://docs.joinmastodon.org/methods/statuses/ documents."""
 
 from __future__ import annotations
 
