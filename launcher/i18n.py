@@ -170,7 +170,19 @@ _KNOWN_GOOD = {
 }
 
 
+_plural_cache: dict[int, list[Problem]] = {}
+
+
 def plural_problems(loaded: LoadedCatalog) -> list[Problem]:
+    """Cached :func:`check_plural_forms` (a loaded catalog is immutable)."""
+    key = id(loaded.catalog)
+    hit = _plural_cache.get(key)
+    if hit is None:
+        hit = _plural_cache[key] = check_plural_forms(loaded)
+    return hit
+
+
+def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
     """Check the catalog's Plural-Forms header against CLDR's rules for whole numbers.
 
     Headers are easy to get wrong (Babel's own table has a wrong one for Arabic: 11-99 and

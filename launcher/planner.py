@@ -266,11 +266,21 @@ def _expr_env():
     return ImmutableSandboxedEnvironment(undefined=StrictUndefined)
 
 
+_platform_dependence: dict[tuple[int, str, float], bool] = {}
+
+
 def _depends_on_platform(env: Any, name: str) -> bool:
-    """True if the template reads platform variables, so it must be rendered per platform."""
+    """True if the template reads platform variables, so it must be rendered per platform.
+
+    Rendering once per locale instead of once per platform is the main saving of a plan."""
     try:
-        source = env.loader.get_source(env, name)[0]
-        return bool(meta.find_undeclared_variables(env.parse(source)) & _PLATFORM_VARS)
+        source, filename, _uptodate = env.loader.get_source(env, name)
+        key = (id(env), name, Path(filename).stat().st_mtime)
+        hit = _platform_dependence.get(key)
+        if hit is None:
+            used = meta.find_undeclared_variables(env.parse(source))
+            hit = _platform_dependence[key] = bool(used & _PLATFORM_VARS)
+        return hit
     except Exception:  # missing/broken template: render per platform and let rendering report
         return True
 

@@ -53,10 +53,18 @@ def load_playbook(root: Path, playbook_id: str) -> Playbook:
             field="PLAYBOOK",
             hint=f"known playbooks: {known_list(known)} (run: launcher list)",
         )
-    playbook, problems = parse_playbook_file(path, root)
-    if problems or playbook is None:
-        raise ContentError(problems)
-    return playbook
+    key = (path.resolve(), path.stat().st_mtime_ns)
+    hit = _parsed.get(key)
+    if hit is None:
+        playbook, problems = parse_playbook_file(path, root)
+        if problems or playbook is None:
+            raise ContentError(problems)
+        hit = _parsed[key] = playbook
+    return hit
+
+
+#: parsed playbooks by (path, mtime): a daemon or benchmark plans many times per file
+_parsed: dict[tuple[Path, int], Playbook] = {}
 
 
 def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[Problem]]:
