@@ -13,6 +13,8 @@
   (:mod:`launcher.adapters.facets`); ``langs`` is the post's locale as a BCP-47 tag.
 - **Profile** is the ``app.bsky.actor.profile`` record ``self``: read, merged, written back
   with ``swapRecord`` set to the cid read; pinning sets its ``pinnedPost`` strong reference.
+- **Post ids** are ``at://`` URIs (``Published.extra`` adds ``cid`` and the thread root);
+  where a post id is expected, a bare record key stands for a post of the account's repo.
 """
 
 from __future__ import annotations
@@ -327,7 +329,7 @@ class BlueskyAdapter(HttpAdapter):
         self._edit_profile(account, change, operation="update_profile")
 
     def pin(self, account: AccountRef, published: Published) -> None:
-        uri = published.extra.get("uri") or published.platform_post_id
+        uri = self._post_uri(account, published.extra.get("uri") or published.platform_post_id)
         cid = published.extra.get("cid") or self._get(account, uri)["cid"]
 
         def change(record: dict[str, Any]) -> None:
@@ -388,7 +390,7 @@ class BlueskyAdapter(HttpAdapter):
         if facets:
             record["facets"] = facets
         if post.reply_to:
-            record["reply"] = self._reply_refs(account, post.reply_to)
+            record["reply"] = self._reply_refs(account, self._post_uri(account, post.reply_to))
         if post.image is not None:
             blob = self._upload(account, post.image)
             record["embed"] = {
@@ -430,7 +432,7 @@ class BlueskyAdapter(HttpAdapter):
         return self._published(session, got["uri"], got["cid"], got["value"])
 
     def retract(self, account: AccountRef, platform_post_id: str) -> None:
-        did, collection, rkey = parse_at_uri(platform_post_id)
+        did, collection, rkey = parse_at_uri(self._post_uri(account, platform_post_id))
         self._xrpc(
             account,
             "POST",
@@ -441,6 +443,12 @@ class BlueskyAdapter(HttpAdapter):
         self._refs.pop(platform_post_id, None)
 
     # -- helpers -----------------------------------------------------------------------------
+    def _post_uri(self, account: AccountRef, post_id: str) -> str:
+        """A post id is its ``at://`` URI; a bare record key means a post of the account."""
+        if post_id.startswith("at://"):
+            return post_id
+        return f"at://{self._session(account).did}/{POST}/{post_id}"
+
     def _now(self) -> str:
         now = self.clock().astimezone(UTC)
         return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
