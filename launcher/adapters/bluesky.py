@@ -158,7 +158,8 @@ class BlueskyAdapter(HttpAdapter):
             return AuthFailed(message, status=400, **kw)
         now = self.clock()
         retry_after = retry_after_header(resp.headers.get("Retry-After"), now)
-        if retry_after is None:
+        if retry_after is None and resp.status_code == 429:
+            # RateLimit-* headers come with every answer; their reset time only matters on 429
             retry_after = epoch_reset(resp.headers.get("RateLimit-Reset"), now)
         err = self.generic_error(
             resp, operation=operation, create=create, message=message, retry_after=retry_after
