@@ -213,7 +213,11 @@ class Settings:
                 add("a mission entry takes only 'platforms'", ("missions", mid))
                 continue
             for name, conf in (mconf.get("platforms") or {}).items():
-                self._check_platform(str(name), conf, ("missions", mid, "platforms", name), add)
+                inherited = ((plats.get(name) or {}) if isinstance(plats, Mapping) else {}).get(
+                    "adapter"
+                )
+                path = ("missions", mid, "platforms", name)
+                self._check_platform(str(name), conf, path, add, inherited)
         # the effective adapters (mission overrides merged) must build
         for name in self.platforms():
             for mission in [None, *missions.keys()]:
@@ -231,7 +235,9 @@ class Settings:
                     )
         return out
 
-    def _check_platform(self, name: str, conf: Any, path: tuple[Any, ...], add: Any) -> None:
+    def _check_platform(
+        self, name: str, conf: Any, path: tuple[Any, ...], add: Any, inherited: Any = None
+    ) -> None:
         from .adapters.registry import resolve
 
         if not isinstance(conf, Mapping):
@@ -243,7 +249,7 @@ class Settings:
         cls: type[Adapter] | None = None
         if conf.get("adapter") is not None or "adapter" not in conf:
             try:
-                cls = resolve(str(conf.get("adapter") or DEFAULT_ADAPTER))
+                cls = resolve(str(conf.get("adapter") or inherited or DEFAULT_ADAPTER))
             except ConfigError as exc:
                 add(exc.message, (*path, "adapter"), exc.hint)
         options = conf.get("options") or {}

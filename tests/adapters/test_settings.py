@@ -1,0 +1,170 @@
+"""Settings: location and precedence, per-mission adapters, standby accounts, validation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from launcher.adapters.mastodon import MastodonAdapter
+from launcher.adapters.sandbox import SandboxAdapter
+from launcher.errors import ConfigError
+from launcher.settings import load_settings
+
+GOOD = """\
+database_url: sqlite:////tmp/x.sqlite3
+platforms:
+  mastodon:
+    adapter: mastodon
+    options:
+      base_url: https://social.example.org
+      app_token: env:T_APP
+    accounts:
+      - mission: rome
+        locale: it
+        account_id: "1093"
+        credentials: {token: "env:T_ROME_IT"}
+      - mission: rome
+        credentials: {token: "env:T_ROME_ANY"}
+missions:
+  paris:
+    platforms:
+      mastodon:
+        options: {base_url: https://paris.example.org}
+"""
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("T_APP", "T_ROME_IT", "T_ROME_ANY"):
+        monkeypatch.setenv(name, f"value-of-{name}")
+
+
+def write(tmp_path: Path, text: str, name: str = "launcher.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_defaults_put_every_platform_on_the_sandbox(tmp_path: Path) -> None:
+    s = load_settings()
+    assert s.file is None and s.problems() == []
+    for platform in ("mastodon", "bluesky", "x", "facebook", "telegram"):
+        adapter = s.adapter_for(platform)
+        assert isinstance(adapter, SandboxAdapter) and adapter.stands_for == platform
+    assert s.database_url == f"sqlite:///{s.data_dir / 'ledger.sqlite3'}"
+    assert s.data_dir == Path(os.environ["LAUNCHER_DATA_DIR"])
+
+
+def test_location_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    in_root = write(root, "database_url: sqlite:///root.db\n")
+    by_env = write(tmp_path, "database_url: sqlite:///env.db\n", "env.yaml")
+    explicit = write(tmp_path, "database_url: sqlite:///explicit.db\n", "explicit.yaml")
+    assert load_settings(root=str(root)).file == str(in_root)
+    monkeypatch.setenv("LAUNCHER_CONFIG", str(by_env))
+    assert load_settings(root=str(root)).database_url == "sqlite:///env.db"
+    assert load_settings(str(explicit), root=str(root)).database_url == "sqlite:///explicit.db"
+
+
+def test_data_dir_env_beats_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = write(tmp_path, f"data_dir: {tmp_path / 'from-file'}\n")
+    assert load_settings(str(cfg)).data_dir == Path(os.environ["LAUNCHER_DATA_DIR"])
+    monkeypatch.delenv("LAUNCHER_DATA_DIR")
+    assert load_settings(str(cfg)).data_dir == tmp_path / "from-file"
+
+
+def test_missing_or_broken_files_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_settings(str(tmp_path / "nope.yaml"))
+    bad = write(tmp_path, "platforms:\n  x: [unclosed\n  token: hunter2-S3CR3T\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(bad))
+    assert f"{bad}:" in str(info.value) and "hunter2" not in str(info.value)
+
+
+def test_adapters_per_platform_and_mission(tmp_path: Path, env: None) -> None:
+    s = load_settings(str(write(tmp_path, GOOD)))
+    assert s.problems() == []
+    rome = s.adapter_for("mastodon", "rome")
+    paris = s.adapter_for("mastodon", "paris")
+    assert isinstance(rome, MastodonAdapter) and isinstance(paris, MastodonAdapter)
+    assert rome.base_url == "https://social.example.org"
+    assert paris.base_url == "https://paris.example.org"
+    assert s.adapter_for("mastodon", "rome") is rome  # cached
+    assert isinstance(s.adapter_for("x", "rome"), SandboxAdapter)
+
+
+def test_account_ref_picks_the_most_specific_standby(tmp_path: Path, env: None) -> None:
+    s = load_settings(str(write(tmp_path, GOOD)))
+    it = s.account_ref("mastodon", "rome", "it", "tl_rome_it")
+    assert it.standby and it.account_id == "1093"
+    assert it.credentials == {"token": "env:T_ROME_IT"}
+    en = s.account_ref("mastodon", "rome", "en", "tl_rome_en")
+    assert (
+        en.standby and en.credentials == {"token": "env:T_ROME_ANY"} and en.handle == "tl_rome_en"
+    )
+    planned = s.account_ref("mastodon", "paris", "fr", "tl_paris_fr")
+    assert not planned.standby and planned.handle == "tl_paris_fr" and planned.credentials == {}
+
+
+BAD = """\
+databse_url: x
+platforms:
+  mastodon:
+    adapter: mastodon
+    options:
+      base_url: social.example.org
+      token: hunter2-S3CR3T
+      colour: blue
+  x:
+    adapter: twitter
+  telegram:
+    adapter: telegram
+    options: {bot_token: env:T_UNSET_TOKEN}
+    accounts:
+      - {mission: rome, credentials: {bot_token: "file:/nonexistent/token"}, chat: 1}
+  facebook:
+    adapter: facebook
+    options: {page_token: "file:{loose}"}
+missions:
+  rome:
+    platforms:
+      bluesky:
+        adapter: launcher.errors:ConfigError
+"""
+
+
+def test_problems_are_all_reported_with_lines_and_no_values(tmp_path: Path) -> None:
+    loose = tmp_path / "loose-token"
+    loose.write_text("page-token-S3CR3T")
+    loose.chmod(0o644)
+    path = write(tmp_path, BAD.replace("{loose}", str(loose)))
+    problems = load_settings(str(path)).problems()
+    text = "\n".join(str(p) for p in problems)
+    expected = [
+        (1, "unknown key 'databse_url'"),
+        (6, "base_url must start with https://"),
+        (7, "must be a reference like 'env:NAME'"),
+        (8, "mastodon has no option 'colour'"),
+        (10, "unknown adapter 'twitter'"),
+        (13, "environment variable T_UNSET_TOKEN is not set"),
+        (15, "does not exist"),
+        (15, "unknown key 'chat'"),
+        (18, "readable by others"),
+        (23, "is not an adapter"),
+    ]
+    for line, message in expected:
+        assert any(p.line == line and message in p.message for p in problems), (line, message, text)
+    assert all(p.file == str(path) for p in problems)
+    assert "hunter2" not in text and "S3CR3T" not in text
+
+
+def test_validation_never_touches_the_network(tmp_path: Path, env: None) -> None:
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        assert load_settings(str(write(tmp_path, GOOD))).problems() == []
+        assert len(rsps.calls) == 0
