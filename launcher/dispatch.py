@@ -143,6 +143,7 @@ class Dispatcher:
         lease: float = 60.0,
         batch: int = 20,
         stop: threading.Event | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.ledger = ledger
         self.targets = targets
@@ -153,6 +154,7 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
         self.stop = stop or threading.Event()
+        self.sleep = sleep  # None: real waits, cut short by stop
         self._accounts: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {}
 
     # -- the loop --------------------------------------------------------------------------
@@ -216,7 +218,11 @@ class Dispatcher:
         }
 
     def _sleep(self, seconds: float) -> None:
-        if self.stop.wait(seconds):
+        if self.sleep is not None:
+            self.sleep(seconds)
+            if self.stop.is_set():
+                raise Stopping
+        elif self.stop.wait(seconds):
             raise Stopping
 
     def send(self, claim: Claim) -> str | None:

@@ -250,7 +250,13 @@ def start_launch(
     result = DispatchResult()
     if send_now:
         dispatcher = Dispatcher(
-            ledger, targets, actor=actor, worker=new_worker_id("run"), policy=policy, clock=clock
+            ledger,
+            targets,
+            actor=actor,
+            worker=new_worker_id("run"),
+            policy=policy,
+            clock=clock,
+            sleep=None if sleep is time.sleep else sleep,
         )
         result = dispatcher.run_due(launch_id=launch_id)
     return outcome(ledger, launch_id, result)

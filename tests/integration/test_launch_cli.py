@@ -1,0 +1,221 @@
+"""End to end through the real CLI, in real processes, on the sandbox and a real SQLite file:
+run → status → the daemon delivers later posts → halt → resume → retract, with the sandbox
+outbox and the ledger agreeing at every step. Time is moved with --at and --now, never slept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from launcher.launching import start_launch
+from launcher.ledger import Ledger
+from launcher.retry import RetryPolicy
+from launcher.settings import Settings
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+pytestmark = pytest.mark.integration
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def env(tmp_path):
+    out = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHER_")}
+    out["LAUNCHER_DATA_DIR"] = str(tmp_path / "data")
+    out["LAUNCHER_ROOT"] = str(MINI)
+    return out
+
+
+def cli(env, *args, ok=(0,), input=None):
+    proc = subprocess.run(
+        [sys.executable, "-m", "launcher", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=input,
+    )
+    assert proc.returncode in ok, proc.stdout + proc.stderr
+    return proc
+
+
+def outbox(env) -> list[dict]:
+    path = Path(env["LAUNCHER_DATA_DIR"]) / "sandbox" / "outbox.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def status(env, launch) -> dict:
+    """Read-only look at the ledger, in-process (the writes above are real processes)."""
+    from click.testing import CliRunner
+
+    from launcher.cli import cli as group
+
+    result = CliRunner().invoke(group, ["status", launch, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def assert_agree(env, doc):
+    """Every sent or retracted post is in the outbox exactly once under its key, with the id
+    the ledger recorded; nothing else was published; every retracted one was deleted."""
+    records = outbox(env)
+    published: dict[str, list[dict]] = {}
+    for r in records:
+        if r["op"] == "publish":
+            published.setdefault(r["key"], []).append(r)
+    deleted = {r["target"] for r in records if r["op"] == "retract"}
+    for p in doc["posts"]:
+        got = published.get(p["key"], [])
+        if p["state"] in ("sent", "retracted"):
+            assert len(got) == 1, p
+            assert got[0]["id"] == p["platform_post_id"]
+            assert (p["state"] == "retracted") == (p["platform_post_id"] in deleted)
+        else:
+            assert got == [], p
+    assert set(published) <= {p["key"] for p in doc["posts"]}
+
+
+RUN = ["run", "quake", "--mission", "rome", "--set", "region=Lazio", "--set", "magnitude=6.1"]
+
+
+def test_run_daemon_halt_resume_retract(env):
+    """The whole life of a launch through the CLI; ledger and outbox agree throughout."""
+    t0 = datetime.now(UTC).replace(microsecond=0)
+    out = cli(env, *RUN, "--at", _iso(t0), "--yes", "--json", "--as", "alice")
+    doc = json.loads(out.stdout)
+    launch = doc["launch"]
+    assert doc["state"] == "active"
+    states = [p["state"] for p in doc["posts"]]
+    assert states.count("sent") == 9 and states.count("scheduled") == 36
+    assert {p["message"] for p in doc["posts"] if p["state"] == "sent"} == {"condolences"}
+    assert sum(r["op"] == "pin" for r in outbox(env)) == 9
+    assert_agree(env, status(env, launch))
+
+    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=4)))
+    doc = status(env, launch)
+    assert [p["state"] for p in doc["posts"]].count("sent") == 18
+    assert_agree(env, doc)
+
+    cli(env, "halt", launch, "--as", "bob")
+    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=30)))
+    doc = status(env, launch)
+    assert doc["state"] == "halted"
+    assert [p["state"] for p in doc["posts"]].count("halted") == 27
+    assert_agree(env, doc)
+
+    cli(env, "resume", launch, "--as", "carol")
+    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=30)))
+    doc = status(env, launch)
+    assert doc["state"] == "complete"
+    assert {p["state"] for p in doc["posts"]} == {"sent"}
+    assert_agree(env, doc)
+
+    cli(env, "retract", launch, "--platform", "x", "--yes", "--as", "dave")
+    doc = status(env, launch)
+    assert sum(p["state"] == "retracted" for p in doc["posts"]) == 15
+    assert all(p["platform"] == "x" for p in doc["posts"] if p["state"] == "retracted")
+    assert_agree(env, doc)
+
+    log = json.loads(cli(env, "log", launch, "--json").stdout)
+    actors = {e["action"]: e["actor"] for e in log}
+    assert actors["launch.created"] == "alice"
+    assert actors["launch.halted"] == "bob"
+    assert actors["launch.resumed"] == "carol"
+    assert actors["post.retracted"] == "dave"
+    assert actors["post.sent"].startswith("daemon:")
+    text = cli(env, "status", launch).stdout
+    assert launch in text and "retracted" in text
+    listing = cli(env, "status").stdout
+    assert launch in listing
+
+
+def test_run_asks_first_and_no_means_nothing_happens(env):
+    """Without --yes, run shows the plan and asks; answering no records nothing."""
+    out = cli(env, *RUN, input="n\n", ok=(1,))
+    assert "condolences" in out.stdout and "Aborted" in out.stderr
+    assert json.loads(cli(env, "status", "--json").stdout) == {"launches": []}
+    assert outbox(env) == []
+
+
+def test_dry_run_sends_nothing(env):
+    """--dry-run is plan: nothing in the ledger, nothing in the outbox."""
+    cli(env, *RUN, "--dry-run")
+    assert json.loads(cli(env, "status", "--json").stdout) == {"launches": []}
+    assert outbox(env) == []
+
+
+def test_permanent_failure_is_loud(env):
+    """A post the platform rejects is failed with its reason; status never says complete."""
+    env = {**env, "LAUNCHER_SANDBOX_FAIL": "reject:1"}
+    out = cli(env, *RUN, "--yes", "--json", ok=(1,))
+    doc = json.loads(out.stdout)
+    failed = [p for p in doc["posts"] if p["state"] == "failed"]
+    assert len(failed) == 1 and "rejected" in failed[0]["error"]
+    assert doc["state"] == "failed"
+    text = cli(env, "status", doc["launch"]).stdout
+    assert "FAILED" in text and "rejected" in text
+    assert_agree(env, status(env, doc["launch"]))
+
+
+def test_halt_all_and_usage(env):
+    """halt --all stops every active launch; halt without a target is a usage error."""
+    a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
+    b = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
+    out = json.loads(cli(env, "halt", "--all", "--json").stdout)
+    assert set(out["halted"]) == {a, b}
+    cli(env, "halt", ok=(2,))
+
+
+def test_sandbox_faults_deliver_exactly_once(env, monkeypatch):
+    """Sandbox 429 (with a retry hint), 503, timeout and a lost answer: every post still
+    reaches the outbox exactly once, attempts are counted, no real waiting."""
+    from launcher.planner import build_plan
+
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("LAUNCHER_SANDBOX_FAIL", "rate-limit:2,outage:1,timeout:1,lost-answer:2")
+    plan = build_plan("quake", "rome", {"region": "Lazio", "magnitude": "6.1"}, root=str(MINI))
+    settings = Settings()
+    with Ledger(settings.database_url) as ledger:
+        result = start_launch(
+            plan,
+            ledger=ledger,
+            targets=settings,
+            actor="t",
+            policy=RetryPolicy(max_attempts=6, max_total=60),
+            sleep=lambda s: None,
+        )
+        # retry waits of the dispatcher are cut to nothing the same way
+        assert result.state == "active"
+    doc = status(env, result.launch_id)
+    sent = [p for p in doc["posts"] if p["state"] == "sent"]
+    assert len(sent) == 9
+    assert sum(p["attempts"] for p in sent) >= 9 + 4
+    assert_agree(env, doc)
+
+
+def test_json_logs_carry_context_and_no_secret(env, tmp_path):
+    """--log-format json: one object per line with launch, post, platform; no secret."""
+    config = tmp_path / "launcher.yaml"
+    secret = "s3cr3t-t0ken-value"
+    config.write_text("platforms:\n  mastodon:\n    adapter: sandbox\n")
+    env = {**env, "LAUNCHER_CONFIG": str(config), "SOME_TOKEN": secret}
+    t0 = datetime.now(UTC)
+    cli(env, *RUN, "--at", _iso(t0), "--yes")
+    later = _iso(t0 + timedelta(hours=4))
+    proc = cli(env, "daemon", "--once", "--now", later, "--log-format", "json")
+    lines = [json.loads(line) for line in proc.stderr.splitlines() if line.strip()]
+    sent = [e for e in lines if e["msg"] == "sent"]
+    assert sent and all({"launch", "post", "platform", "key"} <= set(e) for e in sent)
+    assert secret not in proc.stderr
