@@ -97,6 +97,7 @@ class MessageSpec:
     thread: bool = False  # split an over-long text into a numbered thread
     pin: bool = False
     when: str | None = None  # a Jinja expression on the facts; the message is sent if true
+    tone: str = "neutral"  # neutral | solemn (condolences: no emoji, no exclamations) | urgent
     line: int | None = None
 
 

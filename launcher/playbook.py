@@ -37,7 +37,9 @@ MSG_OPTIONAL = (
     "thread",
     "pin",
     "when",
+    "tone",
 )
+TONES = ("neutral", "solemn", "urgent")
 
 
 def playbook_ids(root: Path) -> list[str]:
@@ -202,6 +204,13 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
         if when is not None and not isinstance(when, str):
             chk.typed(when, (*path, "when"), str)
             when = None
+        tone = str(m.get("tone", "neutral"))
+        if tone not in TONES:
+            chk.add(
+                (*path, "tone"),
+                f"unknown tone '{tone}'{did_you_mean(tone, TONES)}",
+                hint=f"tones: {', '.join(TONES)} (solemn: condolences, no emoji or '!')",
+            )
         if schedule is None:
             continue
         out.append(
@@ -213,6 +222,7 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
                 thread=bool(m.get("thread", False)),
                 pin=bool(m.get("pin", False)),
                 when=when,
+                tone=tone,
                 line=chk.doc.positions.get(path, (None, None))[0],
             )
         )

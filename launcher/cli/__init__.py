@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "launcher.cli.adapters",
     "launcher.cli.launch",
     "launcher.cli.approvals",
+    "launcher.cli.lint",
 )
 
 
