@@ -32,7 +32,10 @@ SETTINGS = """\
 platforms:
   mastodon:
     adapter: mastodon
-    options: {base_url: "https://social.example.org", token: env:T_SEC_MASTODON, app_token: env:T_SEC_MASTODON_APP}
+    options:
+      base_url: https://social.example.org
+      token: env:T_SEC_MASTODON
+      app_token: env:T_SEC_MASTODON_APP
   x:
     adapter: x
     options: {access_token: env:T_SEC_X}
@@ -94,17 +97,14 @@ def test_errors_reprs_and_logs_hold_no_secret(
             seen += [repr(adapter), str(adapter), repr(account), repr(adapter.settings)]
             with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
                 _answers(rsps, status, body, {"Retry-After": "1"})
-                for call in (
-                    lambda: deliver(
-                        adapter,
-                        account,
-                        post,
-                        policy=RetryPolicy(max_attempts=2),
-                        sleep=lambda s: None,
+                calls = (
+                    lambda a=adapter, r=account: deliver(
+                        a, r, post, policy=RetryPolicy(max_attempts=2), sleep=lambda s: None
                     ),
-                    lambda: adapter.provision(account, ProfileUpdate("n", "b")),
-                    lambda: adapter.retract(account, "1"),
-                ):
+                    lambda a=adapter, r=account: a.provision(r, ProfileUpdate("n", "b")),
+                    lambda a=adapter, r=account: a.retract(r, "1"),
+                )
+                for call in calls:
                     try:
                         result = call()
                         seen.append(repr(result))
