@@ -305,3 +305,67 @@ def test_wrong_password_is_auth_failed_without_the_secret(pds, account, monkeypa
         adapter.publish(account, OutgoingPost(key="it/wrong", text="x", locale="en"))
     assert "wrong-password-value" not in str(info.value)
     assert "wrong-password-value" not in repr(adapter)
+
+
+# A 1x1 transparent PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
+
+
+def test_avatar_is_uploaded_and_referenced(pds, adapter, account, tmp_path):
+    avatar = tmp_path / "avatar.png"
+    avatar.write_bytes(PNG)
+    adapter.update_profile(
+        account,
+        ProfileUpdate(
+            display_name="สถานทูต Exampleland 🇽🇽",
+            bio="ข้อมูลฉุกเฉิน",
+            links=(("Website", "https://example.org/th"),),
+            avatar=avatar,
+        ),
+    )
+    value = _get(pds, account.account_id, "app.bsky.actor.profile", "self").json()["value"]
+    assert value["avatar"]["mimeType"] == "image/png"
+    assert value["avatar"]["size"] == len(PNG)
+    blob = requests.get(
+        f"{pds.url}/xrpc/com.atproto.sync.getBlob",
+        params={"did": account.account_id, "cid": value["avatar"]["ref"]["$link"]},
+        timeout=10,
+    )
+    assert blob.status_code == 200 and blob.content == PNG
+
+
+def test_reference_pds_repeat_semantics(pds, adapter, account):
+    """Why the adapter writes with putRecord + swapRecord null, checked on the real server:
+    an identical repeat is a no-op, a different one is InvalidSwap, and createRecord with a
+    used record key is a 500 (which a retry loop would mistake for a transient failure)."""
+    post = OutgoingPost(key=f"it/sem/{uuid.uuid4().hex}", text="semantics", locale="en")
+    published = adapter.publish(account, post)
+    session = adapter._sessions[account.account_id]
+    stored = _get(pds, account.account_id, "app.bsky.feed.post", tid_for_key(post.key)).json()
+    headers = {"Authorization": f"Bearer {session.access}"}
+    body = {
+        "repo": account.account_id,
+        "collection": "app.bsky.feed.post",
+        "rkey": tid_for_key(post.key),
+        "record": stored["value"],
+        "swapRecord": None,
+    }
+    put = f"{pds.url}/xrpc/com.atproto.repo.putRecord"
+    same = requests.post(put, json=body, headers=headers, timeout=10)
+    assert same.status_code == 200 and same.json()["cid"] == published.extra["cid"]
+    assert "commit" not in same.json()  # nothing was written
+    other = {**body, "record": {**stored["value"], "text": "changed"}}
+    changed = requests.post(put, json=other, headers=headers, timeout=10)
+    assert changed.status_code == 400 and changed.json()["error"] == "InvalidSwap"
+    create = requests.post(
+        f"{pds.url}/xrpc/com.atproto.repo.createRecord",
+        json={k: v for k, v in other.items() if k != "swapRecord"},
+        headers=headers,
+        timeout=10,
+    )
+    assert not create.ok
+    text = _get(pds, account.account_id, "app.bsky.feed.post", tid_for_key(post.key)).json()
+    assert text["value"]["text"] == "semantics"
