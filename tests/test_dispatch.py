@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import ClassVar
 
@@ -267,3 +268,79 @@ def test_dead_local_claimant_detection():
     dead = f"{host}/{proc.pid}/daemon-x"
     alive = f"{host}/{os.getppid()}/daemon-y"
     assert dead_local_claimants([dead, alive, "other-host/1/daemon-z"]) == [dead]
+
+
+def test_mastodon_over_http_retries_with_one_idempotency_key(ledger, monkeypatch):
+    """Through the real Mastodon adapter (HTTP mocked by `responses`): 503, 429 with a
+    Retry-After hint, a read timeout after the request went out, then 200. Every attempt
+    carries the same Idempotency-Key, the hint is honoured, and the post is sent once."""
+    import requests
+    import responses
+
+    from launcher.settings import Settings
+
+    monkeypatch.setenv("MASTO_TOKEN", "tok-not-logged-1234")
+    settings = Settings(
+        {
+            "platforms": {
+                "mastodon": {
+                    "adapter": "mastodon",
+                    "options": {
+                        "base_url": "https://social.example.org",
+                        "token": "env:MASTO_TOKEN",
+                    },
+                }
+            }
+        }
+    )
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "platform": "mastodon"}])
+    url = "https://social.example.org/api/v1/statuses"
+    waits: list[float] = []
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        rsps.add(responses.POST, url, status=503, json={"error": "busy"})
+        rsps.add(
+            responses.POST, url, status=429, json={"error": "slow"}, headers={"Retry-After": "7"}
+        )
+        rsps.add(responses.POST, url, body=requests.exceptions.ReadTimeout("lost"))
+        rsps.add(responses.POST, url, status=200, json={"id": "109", "url": "https://s/109"})
+        d = Dispatcher(ledger, settings, actor="d", clock=Clock(), sleep=waits.append)
+        d.run_due()
+        keys = {c.request.headers["Idempotency-Key"] for c in rsps.calls}
+    (p,) = ledger.posts("L")
+    assert (p.state, p.platform_post_id, p.attempts) == ("sent", "109", 4)
+    assert len(keys) == 1
+    assert 7.0 in waits
+    assert "tok-not-logged-1234" not in json.dumps([e.as_dict() for e in ledger.events()])
+
+
+def test_mastodon_rejection_is_recorded_with_the_platform_reason(ledger, monkeypatch):
+    """A 422 from Mastodon fails the post with Mastodon's own error text."""
+    import responses
+
+    from launcher.settings import Settings
+
+    monkeypatch.setenv("MASTO_TOKEN", "tok-not-logged-1234")
+    settings = Settings(
+        {
+            "platforms": {
+                "mastodon": {
+                    "adapter": "mastodon",
+                    "options": {
+                        "base_url": "https://social.example.org",
+                        "token": "env:MASTO_TOKEN",
+                    },
+                }
+            }
+        }
+    )
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "platform": "mastodon"}])
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        rsps.add(
+            responses.POST,
+            "https://social.example.org/api/v1/statuses",
+            status=422,
+            json={"error": "Validation failed: Text character limit of 500 exceeded"},
+        )
+        Dispatcher(ledger, settings, actor="d", clock=Clock(), sleep=lambda s: None).run_due()
+    (p,) = ledger.posts("L")
+    assert p.state == "failed" and "character limit" in p.error
