@@ -1,0 +1,158 @@
+"""Approval commands: approve content before a crisis, see what is approved, release launches."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+
+
+def parse_duration(text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*(h|d|w)\s*", text)
+    if not m:
+        raise InputError(
+            f"'{text}' is not a duration", field="--expires-in", hint="e.g. 30d, 12w, 48h"
+        )
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
+
+
+def _actor(name: str | None) -> str:
+    from ..actor import resolve_actor
+
+    return resolve_actor(name)
+
+
+@click.group("approve")
+def approve_group() -> None:
+    """Approve content before a crisis, or release a launch held for a second person."""
+
+
+@approve_group.command("content")
+@click.argument("playbook")
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    help="Approve only these locales (repeatable). Default: every shipped catalog.",
+)
+@click.option("--as", "who", metavar="NAME", help="Who approves (recorded and signed).")
+@click.option(
+    "--key",
+    "key_ref",
+    metavar="REF",
+    help="Signing key reference (env:NAME or file:/path). Default: $LAUNCHER_APPROVAL_KEY.",
+)
+@click.option("--expires-in", metavar="DURATION", help="e.g. 90d: the approval lapses after it.")
+@click.pass_obj
+def approve_content_cmd(
+    obj: dict,
+    playbook: str,
+    locales: tuple[str, ...],
+    who: str | None,
+    key_ref: str | None,
+    expires_in: str | None,
+) -> None:
+    """Record a signed approval of everything PLAYBOOK can publish now."""
+    from ..approvals import APPROVALS_FILE, approve_content
+    from ..paths import content_root
+
+    root = content_root(obj.get("root"))
+    if not locales:
+        locales = tuple(sorted(p.name for p in (root / "locales").glob("*") if p.is_dir()))
+    entry = approve_content(
+        root,
+        playbook,
+        locales=locales,
+        approver=_actor(who),
+        key_ref=key_ref,
+        expires_in=parse_duration(expires_in),
+    )
+    click.echo(
+        f"approved {entry.playbook} v{entry.version} for {', '.join(sorted(entry.locales))}"
+        f" by {entry.approved_by} at {entry.approved_at}"
+        + (f", until {entry.expires_at}" if entry.expires_at else "")
+    )
+    click.echo(f"recorded in {APPROVALS_FILE}: commit it so reviewers see it")
+
+
+@approve_group.command("keygen")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Where to write the private key (created with mode 0600).",
+)
+@click.option("--owner", required=True, help="Who holds this key, e.g. 'Press office'.")
+def keygen_cmd(out: str, owner: str) -> None:
+    """Create an Ed25519 signing key for approvals; prints the public entry to publish."""
+    import yaml
+
+    from ..approvals import KEY_ENV, KEYS_FILE, generate_key
+
+    entry = generate_key(Path(out), owner)
+    click.echo(f"private key written to {out} (mode 0600): keep it off the content repository")
+    click.echo(f"use it with: export {KEY_ENV}=file:{Path(out).resolve()}")
+    click.echo(f"add this to {KEYS_FILE} in the content repository:\n")
+    click.echo(yaml.safe_dump({"keys": [entry]}, sort_keys=False).rstrip())
+
+
+@click.command("approvals")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def approvals_cmd(obj: dict, as_json: bool) -> None:
+    """What is approved, by whom, until when, and what changed since (per locale)."""
+    from ..approvals import load_approvals, load_keys, status_of
+    from ..paths import content_root
+
+    root = content_root(obj.get("root"))
+    keys = load_keys(root)
+    rows = [status_of(root, a, keys) for a in load_approvals(root)]
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "playbook": s.approval.playbook,
+                        "version": s.approval.version,
+                        "locales": sorted(s.approval.locales),
+                        "valid_locales": s.valid_locales,
+                        "approved_by": s.approval.approved_by,
+                        "approved_at": s.approval.approved_at,
+                        "expires_at": s.approval.expires_at,
+                        "state": s.state,
+                        "changes": s.changes,
+                    }
+                    for s in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        click.echo("No approvals yet. Record one with: launcher approve content PLAYBOOK --as NAME")
+        return
+    for s in rows:
+        a = s.approval
+        color = {"valid": "green", "stale": "yellow"}.get(s.state, "red")
+        until = f" until {a.expires_at}" if a.expires_at else ""
+        click.secho(f"{s.state.upper():<12}", fg=color, nl=False)
+        click.echo(
+            f"{a.playbook} v{a.version}  [{', '.join(sorted(a.locales))}]  "
+            f"by {a.approved_by} at {a.approved_at}{until}"
+        )
+        for change in s.changes:
+            click.echo(f"             - {change}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(approve_group)
+    group.add_command(approvals_cmd)
