@@ -162,7 +162,8 @@ class MastodonAdapter(HttpAdapter):
     # -- provisioning --------------------------------------------------------------------
     def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
         values = {"instance": self.instance, "handle": account.handle}
-        if account.standby or account.credentials.get("token"):
+        shared_token = self.settings.get("token") and not self.settings.get("app_token")
+        if account.standby or account.credentials.get("token") or shared_token:
             self.update_profile(account, profile)
             ref = self._with_id(account)
             return Provisioned(account=ref, created=False, checklist=())
