@@ -28,7 +28,7 @@ Validation (:meth:`Settings.problems`) never touches the network and never echoe
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,8 @@ class Settings:
         self.file = file
         self._lines = _line_map(text) if text else {}
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
+        #: translation for the adapters' checklists (the CLI sets the user's catalog)
+        self.gettext: Callable[[str], str] | None = None
 
     def __repr__(self) -> str:
         return f"<Settings {self.file or 'defaults'}>"
@@ -128,7 +130,10 @@ class Settings:
             if any(o.name == "data_dir" for o in cls.options):
                 options.setdefault("data_dir", str(self.data_dir))
             self._adapters[key] = cls(options)
-        return self._adapters[key]
+        adapter = self._adapters[key]
+        if self.gettext is not None and hasattr(adapter, "gettext"):
+            adapter.gettext = self.gettext  # type: ignore[attr-defined]
+        return adapter
 
     def account_ref(self, platform: str, mission: str, locale: str, handle: str) -> AccountRef:
         """The standby account registered for (mission, locale), else the planned handle."""

@@ -163,6 +163,10 @@ class HttpAdapter(Adapter):
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__(settings)
+        from ..credentials import install_log_filter
+
+        # urllib3 logs request lines at DEBUG; Telegram's token is in the path
+        install_log_filter(logging.getLogger("urllib3.connectionpool"))
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.clock: Callable[[], datetime] = utcnow

@@ -168,3 +168,15 @@ def test_validation_never_touches_the_network(tmp_path: Path, env: None) -> None
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         assert load_settings(str(write(tmp_path, GOOD))).problems() == []
         assert len(rsps.calls) == 0
+
+
+def test_checklists_use_the_settings_translation(tmp_path: Path) -> None:
+    from launcher import errors
+    from launcher.adapters.base import AccountRef, ProfileUpdate
+
+    s = load_settings(str(write(tmp_path, "platforms:\n  telegram: {adapter: telegram}\n")))
+    s.gettext = lambda msgid: msgid.replace("Create the public channel", "Créer le canal public")
+    adapter = s.adapter_for("telegram")
+    with pytest.raises(errors.Unsupported) as info:
+        adapter.provision(AccountRef("telegram", "tl_paris_fr", "fr"), ProfileUpdate("n", "b"))
+    assert "Créer le canal public @tl_paris_fr in a Telegram client" in info.value.checklist
