@@ -1,0 +1,36 @@
+"""Guardrails: checks that catch the embarrassing post before it leaves.
+
+Run by ``launcher lint`` and, through :func:`lint_plan`, by ``validate``, ``plan`` and ``run``.
+Rules (ids): ``link-host``, ``undeclared-mention``, ``undeclared-hashtag``,
+``leftover-placeholder``, ``untranslated-english``, ``typed-number``, ``forbidden-term``,
+``repeated-text``, ``shouting``, ``exclamations``, ``emoji-in-condolences``. Their severities
+(``error`` stops a launch, ``warning`` is shown, ``off``) and settings live in
+``guardrails.yaml`` at the content root; see docs/guardrails.md.
+"""
+
+from __future__ import annotations
+
+from .checks import Finding, english_sources, lint_plan
+from .policy import DEFAULT_SEVERITIES, POLICY_FILE, RULES, Policy, load_policy
+from .runner import Group, LintReport, group_findings, lint_content
+
+__all__ = [
+    "DEFAULT_SEVERITIES",
+    "POLICY_FILE",
+    "RULES",
+    "Finding",
+    "Group",
+    "LintReport",
+    "Policy",
+    "english_sources",
+    "errors_of",
+    "group_findings",
+    "lint_content",
+    "lint_plan",
+    "load_policy",
+]
+
+
+def errors_of(findings: list[Finding]) -> list[Finding]:
+    """The findings that stop a launch."""
+    return [f for f in findings if f.severity == "error"]
