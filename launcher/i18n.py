@@ -247,6 +247,18 @@ def is_rtl(locale: str) -> bool:
     return locale.split("_")[0] in RTL_LANGUAGES
 
 
+def regional_locale(language: str, country: str) -> str:
+    """The CLDR locale for a language as used in a country (es_MX, ar_LB), if CLDR has one.
+
+    Catalogs are per language; formatting is regional: Mexico writes 1,000 where Spain writes
+    1.000, Lebanon names the months تشرين الثاني where Egypt says نوفمبر.
+    """
+    from babel.localedata import exists
+
+    candidate = f"{language}_{country.upper()}"
+    return candidate if exists(candidate) else language
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Babel formatting bound to one locale and one time zone."""

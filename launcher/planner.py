@@ -25,6 +25,7 @@ from .i18n import (
     load_catalog,
     locale_problem,
     plural_problems,
+    regional_locale,
 )
 from .missions import Organisation, Registry, load_registry_or_raise
 from .models import Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
@@ -137,7 +138,7 @@ def plan_from(
             **base_vars,
             "locale": loc,
             "mission": _mission_vars(mission, loc),
-            "_fmt": Formatter(loc, mission.timezone),
+            "_fmt": Formatter(regional_locale(loc, mission.country), mission.timezone),
         }
         for platform in platforms:
             account = _account(env, playbook, mission, org, platform, loc, loc_vars, problems)
@@ -287,7 +288,7 @@ def _depends_on_platform(env: Any, name: str) -> bool:
 
 def _mission_vars(mission: Mission, loc: str) -> dict[str, Any]:
     c = mission.contacts
-    fmt = Formatter(loc, mission.timezone)
+    fmt = Formatter(regional_locale(loc, mission.country), mission.timezone)
     return {
         "id": mission.id,
         "name": mission.names.get(loc, mission.names.get("en", mission.id)),

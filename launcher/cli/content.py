@@ -124,9 +124,9 @@ def show_cmd(obj: dict, playbook: str) -> None:
             else "optional"
         )
         extra = f" [{'; '.join(bounds)}]" if bounds else ""
-        click.echo(f"  {p.name:<14} {p.type:<9} {req}{extra}")
+        click.echo(f"  {p.name:<20} {p.type:<9} {req}{extra}")
         if p.help:
-            click.echo(f"  {'':<14} {p.help}")
+            click.echo(f"  {'':<20} {p.help}")
     click.echo("\nACCOUNTS")
     click.echo(f"  one per platform and locale on: {', '.join(pb.platforms)}")
     click.echo(f"  profile template: templates/{pb.profile_template}")
