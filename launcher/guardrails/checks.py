@@ -47,7 +47,15 @@ def lint_plan(
             if item.profile and rid in NOT_ON_PROFILES:
                 continue
             # same text, locale and rule: same findings (texts repeat across platforms)
-            key = (rid, item.text, item.locale, item.solemn, item.at, item.message_id, item.occurrence)
+            key = (
+                rid,
+                item.text,
+                item.locale,
+                item.solemn,
+                item.at,
+                item.message_id,
+                item.occurrence,
+            )
             hit = cache.get(key)
             if hit is None:
                 hit = cache[key] = list(fn(ctx, item))

@@ -39,6 +39,8 @@ def _datetime_keys(value: datetime, locale: str, tz: str) -> frozenset[str]:
                 texts.append(fn(style))
             except Exception:
                 continue
+    if locale.split("_")[0] == "th":  # Thai dates are often written in the Buddhist era
+        texts += [str(local.year + 543), str((local.year + 543) % 100)]
     for moment in (local, value):
         hour12 = moment.hour % 12 or 12
         for n in (moment.year, moment.year % 100, moment.month, moment.day, moment.hour, hour12):

@@ -108,24 +108,22 @@ def _typed_numbers(ctx: Ctx, item: Item) -> Iterable[Finding]:
         if digits in allowed or digits in extra:
             continue
         parts = text.space_parts(written)
-        bad = [w for w, d in parts if d not in allowed and d not in extra]
-        if len(parts) > 1 and not bad:
+        if len(parts) > 1 and all(d in allowed or d in extra for _w, d in parts):
+            continue  # e.g. a date and a time side by side: "2026/3/29 8:30"
+        if written in reported:
             continue
-        for w in bad if len(parts) > 1 else [written]:
-            if w in reported:
-                continue
-            reported.add(w)
-            yield ctx.finding(
-                "typed-number",
-                item,
-                f"number '{w}' comes from neither the event facts nor mission data: "
-                f'"{text.snippet(body, m.start(), m.end())}"',
-                f"take the figure from an event fact (a playbook parameter, --set) or from "
-                f"missions.yaml instead of typing it into {edit_hint(item)}; if it is a constant "
-                f"such as 24 in 24/7, add {text.ascii_digits(w)} to number_allowlist in "
-                f"{POLICY_FILE}",
-                w,
-            )
+        reported.add(written)
+        yield ctx.finding(
+            "typed-number",
+            item,
+            f"number '{written}' comes from neither the event facts nor mission data: "
+            f'"{text.snippet(body, m.start(), m.end())}"',
+            f"take the figure from an event fact (a playbook parameter, --set) or from "
+            f"missions.yaml instead of typing it into {edit_hint(item)}; if it is a constant "
+            f"such as 24 in 24/7, add {digits} to number_allowlist in "
+            f"{POLICY_FILE}",
+            written,
+        )
 
 
 @lru_cache(maxsize=256)

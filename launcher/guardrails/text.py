@@ -15,7 +15,7 @@ import regex
 #: Unicode isolates and marks that ``|ltr`` and bidi text put around phone numbers and URLs
 BIDI = "\u2066\u2067\u2068\u2069\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
 URL_RE = regex.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'" + BIDI + r"]+")
-EMAIL_RE = regex.compile(r"(?<![\w.+-])[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+EMAIL_RE = regex.compile(r"(?<![\w.+@-])[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 #: @user, @user@instance (Mastodon), @handle.bsky.social (Bluesky); not an e-mail address
 MENTION_RE = regex.compile(r"(?<![\w@./])@(\w[\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 #: #tag with at least one letter (#1 is not a hashtag on any platform); any script
@@ -36,6 +36,8 @@ TEXT_SYMBOLS = frozenset("\u00a9\u00ae\u2122")
 #: closing exclamation marks in every script shipped (Spanish ¡ opens and is not counted)
 EXCLAMATION_CLOSE = "!！‼⁉❗❕﹗"
 EXCLAMATION_RUN_RE = regex.compile(r"[!！‼⁉❗❕﹗¡]{2,}|[‼⁉]")
+#: Arabic proclitics: wa-, fa-, bi-, li-, ka- and the article al- written onto the next word
+_ARABIC_PREFIX = "(?:[وفبلك]{0,2}(?:ال)?)"
 #: Arabic harakat and tatweel: optional in writing, ignored when matching terms
 _ARABIC_MARKS = regex.compile(r"[\u064b-\u065f\u0670\u0640]")
 
@@ -143,6 +145,9 @@ def term_pattern(terms: Iterable[str]) -> regex.Pattern[str] | None:
         body = regex.escape(term)
         body = regex.sub(r"(?:\\ )+", r"\\s+", body)  # any white space between words
         head = r"\b" if regex.match(r"\w", term) else ""
+        if regex.match(r"\p{Arabic}", term):
+            # Arabic writes the article and some prepositions onto the word: الشائعات
+            head += _ARABIC_PREFIX
         tail = r"\b" if regex.search(r"\w$", term) else ""
         alts.append(f"{head}{body}{tail}")
     if not alts:
