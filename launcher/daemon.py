@@ -23,6 +23,21 @@ from .dispatch import Dispatcher, DispatchResult
 
 log = logging.getLogger("launcher.daemon")
 
+#: posts sent concurrently by one daemon. One is fastest against a quick platform (the GIL
+#: serialises the Python work); more overlap the waits of a slow one.
+DEFAULT_WORKERS = 1
+
+
+class _QuietSkips(logging.Filter):
+    """A pass still running when the next poll comes due is normal: the poll is skipped
+    (one dispatcher per process) and the running pass picks the new work up itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_QuietSkips())
+
 
 class Daemon:
     def __init__(
@@ -115,6 +130,7 @@ class Daemon:
                     self.request_stop()
         finally:
             scheduler.shutdown(wait=True)  # the pass in flight finishes or releases
+            self.dispatcher.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)  # type: ignore[arg-type]
             self._scheduler = None

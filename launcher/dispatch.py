@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -144,6 +145,9 @@ class Dispatcher:
         batch: int = 20,
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] | None = None,
+        workers: int = 1,
+        group_commit: bool = True,
+        halt_check: float = 0.1,
     ) -> None:
         self.ledger = ledger
         self.targets = targets
@@ -155,14 +159,29 @@ class Dispatcher:
         self.batch = batch
         self.stop = stop or threading.Event()
         self.sleep = sleep  # None: real waits, cut short by stop
+        self.workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self.group_commit = group_commit
+        self.halt_check = halt_check
+        self._lock = threading.Lock()
+        self._states: dict[str, tuple[str, float]] = {}
+        self._buffer: list[tuple[dict[str, Any], Claim]] = []
         self._accounts: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {}
 
     # -- the loop --------------------------------------------------------------------------
     def run_due(
         self, *, launch_id: str | None = None, max_posts: int | None = None
     ) -> DispatchResult:
-        """Deliver everything due now (by ``clock``), until nothing is due or stopped."""
+        """Deliver everything due now (by ``clock``), until nothing is due or stopped.
+
+        With ``workers`` > 1, the posts of a claimed batch are sent concurrently (each one
+        still claim → check → deliver → record), so one post's platform round trip overlaps
+        another's ledger writes. Thread parts stay in order: part n+1 is not claimable
+        before part n is sent.
+        """
         result = DispatchResult()
+        pool = self._pool()
+        self._states = {}
         while not self.stop.is_set():
             if max_posts is not None and result.total >= max_posts:
                 break
@@ -177,26 +196,47 @@ class Dispatcher:
             )
             if not claims:
                 break
-            for i, claim in enumerate(claims):
-                if self.stop.is_set():
-                    rest = [c.post.id for c in claims[i:]]
-                    fresh = [c.post.id for c in claims[i:] if not c.reconcile]
-                    stale = [c.post.id for c in claims[i:] if c.reconcile]
-                    self.ledger.release(fresh, worker=self.worker, now=self.clock())
-                    self.ledger.release(
-                        stale, worker=self.worker, now=self.clock(), maybe_sent=True
-                    )
-                    result.released.extend(rest)
-                    log.info(
-                        "stopping: released %d claimed posts",
-                        len(rest),
-                        extra={"worker": self.worker},
-                    )
-                    break
-                outcome = self.send(claim)
+            try:
+                if pool is None:
+                    outcomes = [self._process(c) for c in claims]
+                else:
+                    outcomes = list(pool.map(self._process, claims))
+            finally:
+                self._flush()
+            for claim, outcome in zip(claims, outcomes, strict=True):
                 if outcome:
                     getattr(result, outcome).append(claim.post.id)
+            if result.released:
+                log.info(
+                    "stopping: released %d claimed posts",
+                    len(result.released),
+                    extra={"worker": self.worker},
+                )
         return result
+
+    def _pool(self) -> ThreadPoolExecutor | None:
+        if self.workers <= 1:
+            return None
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="send")
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    def _process(self, claim: Claim) -> str | None:
+        """Send one claimed post, or give it back untouched when stopping."""
+        if self.stop.is_set():
+            self.ledger.release(
+                [claim.post.id],
+                worker=self.worker,
+                now=self.clock(),
+                maybe_sent=claim.reconcile,
+            )
+            return "released"
+        return self.send(claim)
 
     # -- one post --------------------------------------------------------------------------
     def _account(self, claim: Claim) -> AccountRef:
@@ -229,9 +269,7 @@ class Dispatcher:
         """Deliver one claimed post; return ``sent``, ``failed``, ``halted``, ``released``
         or None when another worker took it over."""
         p = claim.post
-        launch_state = self.ledger.begin_send(
-            p.id, worker=self.worker, now=self.clock(), lease=self.lease
-        )
+        launch_state = self._check(claim)
         if launch_state is None:
             log.warning("claim lost before sending", extra=self._ctx(claim))
             return None
@@ -309,7 +347,52 @@ class Dispatcher:
             log.warning("could not check the platform: %s", exc, extra=self._ctx(claim))
             return None
 
+    def _check(self, claim: Claim) -> str | None:
+        """Right before the platform call: the launch's state, at most ``halt_check`` seconds
+        old (a halt reaches every worker within that), and a lease renewal, which also
+        proves the claim is still ours, once half the lease is gone. None: claim lost."""
+        if claim.lease_until - self.clock() < self.lease / 2 and not self.ledger.renew(
+            claim.post.id, worker=self.worker, now=self.clock(), lease=self.lease
+        ):
+            return None
+        lid = claim.post.launch_id
+        with self._lock:
+            state, at = self._states.get(lid, ("", -1e9))
+            if time.monotonic() - at > self.halt_check:
+                wanted = {lid, *self._states}
+                fresh = self.ledger.launch_states(wanted)
+                at = time.monotonic()
+                self._states = {k: (v, at) for k, v in fresh.items()}
+                state = fresh.get(lid, "")
+        return state or None
+
+    def _flush(self) -> None:
+        """Group commit of the posts sent since the last flush."""
+        with self._lock:
+            items, self._buffer = self._buffer, []
+        if not items:
+            return
+        self.ledger.mark_sent_many([it for it, _ in items], actor=self.actor)
+        for it, claim in items:
+            log.info(
+                "already on the platform" if it["reconciled"] else "sent",
+                extra=self._ctx(claim, state="sent"),
+            )
+
     def _sent(self, claim: Claim, published: Published, *, reconciled: bool) -> str:
+        if self.group_commit:
+            item = {
+                "post_id": claim.post.id,
+                "launch_id": claim.post.launch_id,
+                "now": self.clock(),
+                "platform_post_id": published.platform_post_id,
+                "url": published.url,
+                "extra": published.extra,
+                "reconciled": reconciled,
+            }
+            with self._lock:
+                self._buffer.append((item, claim))
+            return "sent"
         self.ledger.mark_sent(
             claim.post.id,
             actor=self.actor,
@@ -318,6 +401,7 @@ class Dispatcher:
             url=published.url,
             extra=published.extra,
             reconciled=reconciled,
+            launch_id=claim.post.launch_id,
         )
         log.info(
             "already on the platform" if reconciled else "sent",

@@ -72,7 +72,9 @@ def test_halt_reaches_a_running_daemon_within_a_second(ledger):
     assert entered.wait(5)
     halted_at = time.monotonic()
     ledger.halt("L", actor="duty officer", now=time.time())
-    gate.set()
+    # the post in flight takes another 0.2 s; the daemon's view of the launch is at most
+    # 0.1 s old, so nothing after it goes out
+    threading.Timer(0.2, gate.set).start()
     assert _wait(lambda: not [p for p in ledger.posts("L") if p.state == "sending"], 1.0)
     assert time.monotonic() - halted_at < 1.0
     daemon.request_stop()

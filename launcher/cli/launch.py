@@ -264,6 +264,13 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 )
 @click.option("--batch", type=int, default=20, show_default=True, help="Posts claimed at a time.")
 @click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Posts sent concurrently; more helps only when the platform is slow to answer.",
+)
+@click.option(
     "--now",
     "now",
     metavar="ISO8601",
@@ -290,6 +297,7 @@ def daemon_cmd(
     poll: float,
     lease: float,
     batch: int,
+    workers: int,
     now: str | None,
     log_format: str,
     log_level: str,
@@ -307,8 +315,8 @@ def daemon_cmd(
 
     if now and not once:
         raise click.UsageError("--now only goes with --once")
-    if poll <= 0 or lease <= 0 or batch <= 0:
-        raise click.UsageError("--poll, --lease and --batch must be positive")
+    if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0:
+        raise click.UsageError("--poll, --lease, --batch and --workers must be positive")
     setup_logging(log_format, log_level)
     clock = None
     if now:
@@ -318,11 +326,18 @@ def daemon_cmd(
     with ledger:
         kw = {"clock": clock} if clock else {}
         dispatcher = Dispatcher(
-            ledger, settings, actor=daemon_actor(actor_name), lease=lease, batch=batch, **kw
+            ledger,
+            settings,
+            actor=daemon_actor(actor_name),
+            lease=lease,
+            batch=batch,
+            workers=workers,
+            **kw,
         )
         daemon = Daemon(dispatcher, poll=poll)
         if once:
             daemon.run_once()
+            dispatcher.close()
             return
         code = daemon.run()
     sys.exit(code)

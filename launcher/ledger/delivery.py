@@ -21,16 +21,42 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
 
 from .records import Claim, PostRecord
-from .schema import launches, posts
+from .schema import events, launches, posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 _parent = posts.alias("parent")
 _prev = posts.alias("prev")
+
+# statements on the per-post path, built once
+_SEL_BEGIN = (
+    select(posts.c.claimed_by, posts.c.state, posts.c.claim_until, launches.c.state)
+    .join(launches, launches.c.id == posts.c.launch_id)
+    .where(posts.c.id == bindparam("pid"))
+)
+_UPD_SENT = (
+    update(posts)
+    .where(
+        posts.c.id == bindparam("pid"),
+        or_(posts.c.state == "sending", posts.c.state == "halted"),
+    )
+    .values(
+        state="sent",
+        sent_at=bindparam("now"),
+        platform_post_id=bindparam("ppid"),
+        url=bindparam("url"),
+        extra=bindparam("extra"),
+        error=None,
+        claimed_by=None,
+        claim_until=None,
+        updated_at=bindparam("now"),
+    )
+)
+_INS_EVENT = events.insert()
 
 
 class DeliveryMixin:
@@ -104,7 +130,11 @@ class DeliveryMixin:
                     update(posts)
                     .where(posts.c.id.in_(ids))
                     .values(
-                        state="sending", claimed_by=worker, claim_until=now + lease, updated_at=now
+                        state="sending",
+                        claimed_by=worker,
+                        claim_until=now + lease,
+                        attempts=posts.c.attempts + 1,
+                        updated_at=now,
                     )
                 )
                 for r in rows:
@@ -116,30 +146,27 @@ class DeliveryMixin:
                             launch_state=m["launch_state"],
                             reply_to=m["reply_to"],
                             reconcile=reconcile,
+                            lease_until=now + lease,
                         )
                     )
         return claims
 
     def begin_send(self, post_id: int, *, worker: str, now: float, lease: float) -> str | None:
-        """Right before the platform call: renew the lease and count the attempt.
+        """Right before the platform call: is the post still ours, and its launch active?
 
         Returns the launch's state (``active``, ``halted``, ``retracted``), or None when this
-        worker no longer holds the post.
+        worker no longer holds the post. A read, plus a lease renewal only when half the
+        lease is gone (the attempt itself was counted by the claim).
         """
-        with self.writer.begin() as conn:
-            row = conn.execute(
-                select(posts.c.claimed_by, posts.c.state, launches.c.state)
-                .join(launches, launches.c.id == posts.c.launch_id)
-                .where(posts.c.id == post_id)
-            ).first()
-            if row is None or row[0] != worker or row[1] != "sending":
-                return None
-            conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(claim_until=now + lease, attempts=posts.c.attempts + 1, updated_at=now)
-            )
-            return str(row[2])
+        with self.engine.connect() as conn:
+            row = conn.execute(_SEL_BEGIN, {"pid": post_id}).first()
+        if row is None or row[0] != worker or row[1] != "sending":
+            return None
+        if (row[2] or 0) - now < lease / 2 and not self.renew(
+            post_id, worker=worker, now=now, lease=lease
+        ):
+            return None
+        return str(row[3])
 
     def renew(
         self, post_id: int, *, worker: str, now: float, lease: float, attempt: bool = False
@@ -171,39 +198,94 @@ class DeliveryMixin:
         url: str | None = None,
         extra: Mapping[str, str] | None = None,
         reconciled: bool = False,
+        launch_id: str | None = None,
     ) -> bool:
         """Record a post as on the platform. False when it was already recorded (a second
         worker that reconciled it first): the platform's answer is the fact either way."""
         with self.writer.begin() as conn:
-            launch_id = conn.execute(
-                select(posts.c.launch_id).where(posts.c.id == post_id)
-            ).scalar()
+            if launch_id is None:
+                launch_id = conn.execute(
+                    select(posts.c.launch_id).where(posts.c.id == post_id)
+                ).scalar()
             n = conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id, posts.c.state.in_(("sending", "halted")))
-                .values(
-                    state="sent",
-                    sent_at=now,
-                    platform_post_id=platform_post_id,
-                    url=url,
-                    extra=json.dumps(dict(extra)) if extra else None,
-                    error=None,
-                    claimed_by=None,
-                    claim_until=None,
-                    updated_at=now,
-                )
+                _UPD_SENT,
+                {
+                    "pid": post_id,
+                    "now": now,
+                    "ppid": platform_post_id,
+                    "url": url,
+                    "extra": json.dumps(dict(extra)) if extra else None,
+                },
             ).rowcount
             if n:
-                self._event(
-                    conn,
-                    at=now,
-                    actor=actor,
-                    action="post.reconciled" if reconciled else "post.sent",
-                    launch_id=launch_id,
-                    post_id=post_id,
-                    platform_post_id=platform_post_id,
+                conn.execute(
+                    _INS_EVENT,
+                    {
+                        "at": now,
+                        "actor": actor,
+                        "launch_id": launch_id,
+                        "post_id": post_id,
+                        "action": "post.reconciled" if reconciled else "post.sent",
+                        "detail": json.dumps({"platform_post_id": platform_post_id}),
+                    },
                 )
         return bool(n)
+
+    def mark_sent_many(self, items: Sequence[Mapping[str, Any]], *, actor: str) -> int:
+        """Record several posts as on the platform in one transaction (group commit).
+
+        Each item: ``post_id``, ``launch_id``, ``now``, ``platform_post_id``, ``url``,
+        ``extra``, ``reconciled``. Until this commits, the posts stay ``sending`` under a live
+        claim; after a crash they are reconciled with the platform, never sent twice.
+        """
+        if not items:
+            return 0
+        rows = [
+            {
+                "pid": it["post_id"],
+                "now": it["now"],
+                "ppid": it["platform_post_id"],
+                "url": it.get("url"),
+                "extra": json.dumps(dict(it["extra"])) if it.get("extra") else None,
+            }
+            for it in items
+        ]
+        with self.writer.begin() as conn:
+            done = conn.execute(_UPD_SENT, rows).rowcount
+            if done != len(items):  # some were already recorded by another worker
+                ids = [it["post_id"] for it in items]
+                already = set(
+                    conn.execute(
+                        select(events.c.post_id).where(
+                            events.c.post_id.in_(ids),
+                            events.c.action.in_(("post.sent", "post.reconciled")),
+                        )
+                    ).scalars()
+                )
+                items = [it for it in items if it["post_id"] not in already]
+            evs = [
+                {
+                    "at": it["now"],
+                    "actor": actor,
+                    "launch_id": it["launch_id"],
+                    "post_id": it["post_id"],
+                    "action": "post.reconciled" if it.get("reconciled") else "post.sent",
+                    "detail": json.dumps({"platform_post_id": it["platform_post_id"]}),
+                }
+                for it in items
+            ]
+            if evs:
+                conn.execute(_INS_EVENT, evs)
+        return done
+
+    def launch_states(self, launch_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(launch_ids))
+        with self.engine.connect() as conn:
+            return dict(
+                conn.execute(
+                    select(launches.c.id, launches.c.state).where(launches.c.id.in_(ids))
+                ).all()
+            )
 
     def mark_failed(self, post_id: int, *, actor: str, now: float, reason: str) -> list[int]:
         """Record a permanent failure with the platform's reason. Later parts of the same
@@ -261,7 +343,7 @@ class DeliveryMixin:
                 parent = child
         return failed
 
-    def mark_halted(self, post_id: int, *, actor: str, now: float) -> None:
+    def mark_halted(self, post_id: int, *, actor: str, now: float, attempted: bool = False) -> None:
         """A claimed post whose launch was halted before it was sent."""
         with self.writer.begin() as conn:
             launch_id = conn.execute(
@@ -270,7 +352,13 @@ class DeliveryMixin:
             conn.execute(
                 update(posts)
                 .where(posts.c.id == post_id, posts.c.state == "sending")
-                .values(state="halted", claimed_by=None, claim_until=None, updated_at=now)
+                .values(
+                    state="halted",
+                    claimed_by=None,
+                    claim_until=None,
+                    attempts=posts.c.attempts - (0 if attempted else 1),
+                    updated_at=now,
+                )
             )
             self._event(
                 conn,
@@ -292,7 +380,13 @@ class DeliveryMixin:
         values: dict[str, Any] = (
             {"claim_until": 0.0, "updated_at": now}
             if maybe_sent
-            else {"state": "scheduled", "claimed_by": None, "claim_until": None, "updated_at": now}
+            else {
+                "state": "scheduled",
+                "claimed_by": None,
+                "claim_until": None,
+                "attempts": posts.c.attempts - 1,  # the claim counted an attempt never made
+                "updated_at": now,
+            }
         )
         with self.writer.begin() as conn:
             return conn.execute(

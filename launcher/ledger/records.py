@@ -215,6 +215,7 @@ class Claim:
     launch_state: str
     reply_to: str | None  # the platform post id of the previous thread part
     reconcile: bool
+    lease_until: float = 0.0  # when this worker's claim expires unless renewed
 
 
 @dataclass(frozen=True)
