@@ -165,6 +165,7 @@ class Dispatcher:
         self.halt_check = halt_check
         self._lock = threading.Lock()
         self._states: dict[str, tuple[str, float]] = {}
+        self._refs: dict[tuple[str, str, str], AccountRef] = {}
         self._buffer: list[tuple[dict[str, Any], Claim]] = []
         self._accounts: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {}
 
@@ -241,10 +242,14 @@ class Dispatcher:
     # -- one post --------------------------------------------------------------------------
     def _account(self, claim: Claim) -> AccountRef:
         p = claim.post
-        known = self._accounts.get(p.launch_id)
-        if known is None:
-            known = self._accounts[p.launch_id] = self.ledger.account_ids(p.launch_id)
-        return account_for(self.targets, known, claim.mission, p)
+        ref = self._refs.get((p.launch_id, p.platform, p.locale))
+        if ref is None:
+            known = self._accounts.get(p.launch_id)
+            if known is None:
+                known = self._accounts[p.launch_id] = self.ledger.account_ids(p.launch_id)
+            ref = account_for(self.targets, known, claim.mission, p)
+            self._refs[(p.launch_id, p.platform, p.locale)] = ref
+        return ref
 
     def _ctx(self, claim: Claim, **more: Any) -> dict[str, Any]:
         p = claim.post

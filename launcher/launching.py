@@ -117,6 +117,7 @@ def record_launch(
         plan_doc=doc,
         account_rows=accounts,
         post_rows=posts,
+        state="provisioning",
     )
     return launch_id
 
@@ -247,6 +248,7 @@ def start_launch(
     provision_accounts(
         ledger, targets, plan, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
     )
+    ledger.activate(launch_id, actor=actor, now=clock())
     result = DispatchResult()
     if send_now:
         dispatcher = Dispatcher(

@@ -4,6 +4,9 @@ Times are stored as UTC epoch seconds (floats): the same on SQLite and PostgreSQ
 and free of time-zone conversions. The planner computes UTC due times (DST handled there);
 the ledger stores and honours them.
 
+Launch states: ``provisioning`` (accounts being set up: no daemon sends yet) → ``active`` ⇄
+``halted``; → ``retracted``.
+
 Post states: ``scheduled`` → ``sending`` → ``sent`` | ``failed``; ``scheduled`` ⇄ ``halted``;
 ``sent`` → ``retracted``. A ``sending`` post holds a claim (``claimed_by``, ``claim_until``):
 the lease a daemon renews while it works, and that another daemon may take over, after checking
@@ -27,7 +30,7 @@ from sqlalchemy import (
 )
 
 POST_STATES = ("scheduled", "sending", "sent", "failed", "halted", "retracted")
-LAUNCH_STATES = ("active", "halted", "retracted")
+LAUNCH_STATES = ("provisioning", "active", "halted", "retracted")
 ACCOUNT_STATES = ("pending", "active", "manual", "failed")
 
 metadata = MetaData()

@@ -94,6 +94,7 @@ class Ledger(DeliveryMixin):
         plan_doc: Mapping[str, Any] | None,
         account_rows: Sequence[Mapping[str, Any]],
         post_rows: Sequence[Mapping[str, Any]],
+        state: str = "active",
     ) -> None:
         """Record a launch with its accounts and posts in one transaction.
 
@@ -112,7 +113,7 @@ class Ledger(DeliveryMixin):
                     created_by=actor,
                     created_at=now,
                     confirmed_at=confirmed_at,
-                    state="active",
+                    state=state,
                     plan_hash=plan_hash,
                     plan=json.dumps(plan_doc, sort_keys=True, default=str) if plan_doc else None,
                     updated_at=now,
@@ -287,7 +288,7 @@ class Ledger(DeliveryMixin):
         once; a daemon checks the launch right before each send. Returns launch -> posts."""
         out: dict[str, int] = {}
         with self.writer.begin() as conn:
-            q = select(launches.c.id).where(launches.c.state == "active")
+            q = select(launches.c.id).where(launches.c.state.in_(("active", "provisioning")))
             if launch_id is not None:
                 q = q.where(launches.c.id == launch_id)
             for lid in list(conn.execute(q).scalars()):
@@ -312,7 +313,7 @@ class Ledger(DeliveryMixin):
             state = conn.execute(
                 select(launches.c.state).where(launches.c.id == launch_id)
             ).scalar()
-            if state != "halted":
+            if state not in ("halted", "provisioning"):
                 raise LedgerError(f"launch {launch_id} is {state}, not halted")
             conn.execute(
                 update(launches)
@@ -328,6 +329,21 @@ class Ledger(DeliveryMixin):
                 conn, at=now, actor=actor, action="launch.resumed", launch_id=launch_id, posts=n
             )
         return n
+
+    def activate(self, launch_id: str, *, actor: str, now: float) -> bool:
+        """Accounts are set up: daemons may now send the launch's posts. False if the
+        launch was halted meanwhile (it stays halted)."""
+        with self.writer.begin() as conn:
+            n = conn.execute(
+                update(launches)
+                .where(launches.c.id == launch_id, launches.c.state == "provisioning")
+                .values(state="active", updated_at=now)
+            ).rowcount
+            if n:
+                self._event(
+                    conn, at=now, actor=actor, action="launch.activated", launch_id=launch_id
+                )
+        return bool(n)
 
     # -- retract ---------------------------------------------------------------------------
     def halt_matching(

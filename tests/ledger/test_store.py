@@ -172,3 +172,48 @@ def test_next_due(ledger):
     assert ledger.next_due() == T0
     ledger.halt("L1", actor="x", now=T0)
     assert ledger.next_due() is None
+
+
+def test_provisioning_launch_is_not_sent_until_activated(ledger):
+    """While `run` sets up accounts, daemons leave the launch alone; a halt in that window
+    wins over the activation."""
+    ledger.create_launch(
+        launch_id="P",
+        playbook="p",
+        mission="m",
+        facts={},
+        actor="a",
+        now=T0,
+        confirmed_at=T0,
+        plan_hash="-",
+        plan_doc=None,
+        account_rows=[],
+        post_rows=[
+            {
+                "key": "k",
+                "message": "m",
+                "platform": "sandbox",
+                "locale": "en",
+                "text": "t",
+                "due_at": T0,
+                "part": 1,
+                "parts": 1,
+                "pin": False,
+            }
+        ],
+        state="provisioning",
+    )
+    assert ledger.claim_due(worker="d", now=T0, lease=30) == []
+    assert ledger.activate("P", actor="a", now=T0)
+    assert len(ledger.claim_due(worker="d", now=T0, lease=30)) == 1
+    _launch(ledger, "Q", n=1)
+    ledger.writer.dispose()
+    from sqlalchemy import update
+
+    from launcher.ledger.schema import launches
+
+    with ledger.writer.begin() as conn:
+        conn.execute(update(launches).where(launches.c.id == "Q").values(state="provisioning"))
+    ledger.halt("Q", actor="b", now=T0)
+    assert not ledger.activate("Q", actor="a", now=T0)
+    assert ledger.resolve("Q").state == "halted"
