@@ -262,7 +262,7 @@ def _summary_dict(s: Any) -> dict[str, Any]:
     show_default=True,
     help="Seconds a claimed post stays ours without renewal.",
 )
-@click.option("--batch", type=int, default=20, show_default=True, help="Posts claimed at a time.")
+@click.option("--batch", type=int, default=50, show_default=True, help="Posts claimed at a time.")
 @click.option(
     "--workers",
     type=int,
