@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 import regex
 
@@ -48,8 +49,27 @@ def strip_trailing(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=8192)
+def link_spans(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, url) of every link: ``https://``/``www.`` ones, and bare domains the way X
+    and other platforms turn them into links (twitter-text: "example.com", "Stay.Safe")."""
+    spans = []
+    for m in URL_RE.finditer(text):
+        url = strip_trailing(m.group(0))
+        spans.append((m.start(), m.start() + len(url), url))
+    try:
+        from twitter_text import extract_urls_with_indices
+    except ImportError:  # pragma: no cover - a declared dependency
+        return tuple(spans)
+    for found in extract_urls_with_indices(text):
+        a, b = found["indices"]
+        if not any(a < end and start < b for start, end, _ in spans):
+            spans.append((a, b, found["url"]))
+    return tuple(sorted(spans))
+
+
 def urls(text: str) -> list[str]:
-    return [strip_trailing(m.group(0)) for m in URL_RE.finditer(text)]
+    return [url for _a, _b, url in link_spans(text)]
 
 
 def url_host(url: str) -> str:
@@ -65,10 +85,13 @@ def emails(text: str) -> list[tuple[str, str]]:
     return [(strip_trailing(m.group(0)), m.group(1).lower()) for m in EMAIL_RE.finditer(text)]
 
 
+@lru_cache(maxsize=8192)
 def without_links(text: str) -> str:
     """The text with URLs and e-mail addresses blanked out (same length)."""
-    text = URL_RE.sub(lambda m: " " * len(m.group(0)), text)
-    return EMAIL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    text = EMAIL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    for a, b, _url in link_spans(text):
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
 
 
 def mentions(text: str) -> list[str]:
@@ -79,6 +102,7 @@ def hashtags(text: str) -> list[str]:
     return [m.group(1) for m in HASHTAG_RE.finditer(without_links(text))]
 
 
+@lru_cache(maxsize=8192)
 def blank_tags(text: str) -> str:
     """Blank URLs, e-mail addresses, mentions and hashtags (checked by their own rules)."""
     text = without_links(text)

@@ -22,6 +22,9 @@ LRI, PDI = "\u2066", "\u2069"
         ("ja", "登録はこちら：https://bit.ly/3abc。", "bit.ly"),
         ("uk", "Деталі: www.phishing.test/ukraine", "www.phishing.test"),
         ("th", "ลงทะเบียน http://HELP.EXAMPLE.ORG.attacker.io/th", "help.example.org.attacker.io"),
+        # bare domains become links on X, Bluesky, Telegram: found the twitter-text way
+        ("es", "Información en exampleland-gob.com hoy", "exampleland-gob.com"),
+        ("en", "Stay indoors. Stay.Safe and call us.", "stay.safe"),
     ],
 )
 def test_link_to_a_host_not_on_the_allow_list(locale, text, host):
