@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .checks import Finding, english_sources, lint_plan
 from .policy import DEFAULT_SEVERITIES, POLICY_FILE, RULES, Policy, load_policy
-from .runner import Group, LintReport, group_findings, lint_content
+from .runner import Group, LintReport, findings_to_problems, group_findings, lint_content
 
 __all__ = [
     "DEFAULT_SEVERITIES",
@@ -24,6 +24,7 @@ __all__ = [
     "Policy",
     "english_sources",
     "errors_of",
+    "findings_to_problems",
     "group_findings",
     "lint_content",
     "lint_plan",

@@ -147,3 +147,9 @@ def group_findings(findings: list[Finding]) -> list[Group]:
         missions = tuple(dict.fromkeys(f.mission for f in items if f.mission))
         out.append(Group(items[0], platforms, missions, len(items)))
     return out
+
+
+def findings_to_problems(findings: list[Finding], severity: str = "error") -> list[Problem]:
+    """The findings of ``severity`` as located problems, one per group (platforms merged):
+    what ``validate``, ``plan`` and ``run`` report (errors in a ContentError, warnings shown)."""
+    return [g.to_problem() for g in group_findings(findings) if g.first.severity == severity]

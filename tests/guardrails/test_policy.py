@@ -102,3 +102,20 @@ def test_finding_to_problem_names_post_rule_and_fix():
     assert "fix:" in str(problem)
     assert f.post_key == "condolences#1/x/ar"
     assert f.as_dict()["rule"] == "emoji-in-condolences"
+
+
+def test_findings_to_problems_merges_platforms():
+    from launcher.guardrails import findings_to_problems
+
+    sev = dict.fromkeys(RULES, "off") | {"leftover-placeholder": "error", "shouting": "warning"}
+    posts = [post("TODO check", platform=p) for p in ("mastodon", "x")]
+    posts.append(post("STAY INDOORS EVERYONE", platform="x", message="other"))
+    found = lint(posts, Policy(severities=sev))
+    errors = findings_to_problems(found, "error")
+    assert len(errors) == 1
+    assert errors[0].field == (
+        "test: news (locale en; platforms mastodon, x; mission tokyo) [rule leftover-placeholder]"
+    )
+    assert [p.field for p in findings_to_problems(found, "warning")] == [
+        "test: other (locale en; platform x; mission tokyo) [rule shouting]"
+    ]
