@@ -23,8 +23,8 @@ from .content import parse_at, parse_sets
     "--at",
     "at",
     metavar="ISO8601",
-    help="The moment the event is confirmed (default: now with --mission and --set, "
-    "else the fixed moment `validate` uses).",
+    help="The moment the event is confirmed (default: now for one plan, PLAYBOOK and "
+    "--mission; else the fixed moment `launcher validate` uses).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.pass_obj
