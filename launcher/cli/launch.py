@@ -33,8 +33,9 @@ def _open(obj: dict) -> tuple[Any, Any]:
     return settings, Ledger(settings.database_url)
 
 
-def _echo_json(doc: Any) -> None:
-    click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+def _echo_json(doc: Any, *, big: bool = False) -> None:
+    """Indented JSON; one line for very large documents (a 100,000-post launch)."""
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=None if big else 2))
 
 
 def _when(value: float | None) -> str:
@@ -195,7 +196,8 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "counts": counts,
                 "accounts": [a.as_status() for a in accounts],
                 "posts": [p.as_status() for p in posts],
-            }
+            },
+            big=len(posts) > 5000,
         )
         return
     click.echo(f"launch {rec.id}  ({rec.playbook} at {rec.mission})")

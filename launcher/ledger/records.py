@@ -50,29 +50,14 @@ class PostRecord:
 
     @classmethod
     def from_row(cls, row: Any) -> PostRecord:
-        m = row._mapping
+        """From a row whose first columns are the ``posts`` table's, in table order (checked
+        against the field order when this module is imported)."""
+        extra = row[15]
         return cls(
-            id=m["id"],
-            launch_id=m["launch_id"],
-            key=m["key"],
-            message=m["message"],
-            platform=m["platform"],
-            locale=m["locale"],
-            text=m["text"],
-            due_at=m["due_at"],
-            state=m["state"],
-            attempts=m["attempts"],
-            claimed_by=m["claimed_by"],
-            claim_until=m["claim_until"],
-            sent_at=m["sent_at"],
-            platform_post_id=m["platform_post_id"],
-            url=m["url"],
-            extra=json.loads(m["extra"]) if m["extra"] else {},
-            error=m["error"],
-            reply_to_post_id=m["reply_to_post_id"],
-            part=m["part"],
-            parts=m["parts"],
-            pin=bool(m["pin"]),
+            *row[:15],
+            json.loads(extra) if extra else {},
+            *row[16:20],
+            bool(row[20]),
         )
 
     def as_status(self) -> dict[str, Any]:
@@ -237,3 +222,15 @@ def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
     if counts.get("scheduled") or counts.get("sending"):
         return "active"
     return "complete"
+
+
+def _check_post_columns() -> None:
+    from dataclasses import fields
+
+    from .schema import posts
+
+    names = [c.name for c in posts.columns][:21]
+    assert names == [f.name for f in fields(PostRecord)], "PostRecord and posts disagree"
+
+
+_check_post_columns()

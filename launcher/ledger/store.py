@@ -286,26 +286,39 @@ class Ledger(DeliveryMixin):
     def halt(self, launch_id: str | None, *, actor: str, now: float) -> dict[str, int]:
         """Halt one launch (or every active one): its scheduled posts become ``halted`` at
         once; a daemon checks the launch right before each send. Returns launch -> posts."""
-        out: dict[str, int] = {}
         with self.writer.begin() as conn:
             q = select(launches.c.id).where(launches.c.state.in_(("active", "provisioning")))
             if launch_id is not None:
                 q = q.where(launches.c.id == launch_id)
-            for lid in list(conn.execute(q).scalars()):
-                conn.execute(
-                    update(launches)
-                    .where(launches.c.id == lid)
-                    .values(state="halted", updated_at=now)
-                )
-                n = conn.execute(
-                    update(posts)
-                    .where(posts.c.launch_id == lid, posts.c.state == "scheduled")
-                    .values(state="halted", updated_at=now)
-                ).rowcount
-                self._event(
-                    conn, at=now, actor=actor, action="launch.halted", launch_id=lid, posts=n
-                )
+            ids = list(conn.execute(q).scalars())
+            if not ids:
+                return {}
+            out = {lid: 0 for lid in ids}
+            pending = and_(posts.c.state == "scheduled", posts.c.launch_id.in_(ids))
+            for lid, n in conn.execute(
+                select(posts.c.launch_id, func.count()).where(pending).group_by(posts.c.launch_id)
+            ):
                 out[lid] = n
+            conn.execute(
+                update(launches)
+                .where(launches.c.id.in_(ids))
+                .values(state="halted", updated_at=now)
+            )
+            conn.execute(update(posts).where(pending).values(state="halted", updated_at=now))
+            conn.execute(
+                events.insert(),
+                [
+                    {
+                        "at": now,
+                        "actor": actor,
+                        "launch_id": lid,
+                        "post_id": None,
+                        "action": "launch.halted",
+                        "detail": json.dumps({"posts": n}),
+                    }
+                    for lid, n in out.items()
+                ],
+            )
         return out
 
     def resume(self, launch_id: str, *, actor: str, now: float) -> int:
