@@ -208,5 +208,10 @@ def data_pattern(plan: Plan) -> regex.Pattern[str]:
     strings = {s for s in strings if s and s.strip()}
     if not strings:
         return regex.compile(r"(?!x)x")
-    alts = "|".join(regex.escape(s) for s in sorted(strings, key=len, reverse=True))
-    return regex.compile(f"(?:{alts})")
+    alts = []
+    for s in sorted(strings, key=len, reverse=True):
+        # whole words only: the fact "x" (a platform) is not inside "Exampleland"
+        head = r"\b" if regex.match(r"\w", s) else ""
+        tail = r"\b" if regex.search(r"\w$", s) else ""
+        alts.append(f"{head}{regex.escape(s)}{tail}")
+    return regex.compile("(?w)(?:" + "|".join(alts) + ")")

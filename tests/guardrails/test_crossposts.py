@@ -126,3 +126,13 @@ def test_thread_parts_are_compared_with_the_whole_english_text():
     fr = post("Veuillez: " + EN[30:], locale="fr")
     found = lint([*en, fr], policy_for("untranslated-english"))
     assert [f.locale for f in found] == ["fr"]
+
+
+def test_a_one_letter_fact_does_not_cut_words():
+    # platform-ban's fact platform=x must not turn "Exampleland" into two words
+    accs = [
+        PlannedAccount("mastodon", loc, f"exl_tokyo_{loc}", "Exampleland · Tokyo", "Bio " + loc)
+        for loc in ("en", "fr")
+    ]
+    p = plan([post("x")], accounts=accs, facts={"platform": "x"})
+    assert lint(p, policy_for("untranslated-english")) == []

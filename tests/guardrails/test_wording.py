@@ -184,3 +184,25 @@ def test_policy_can_name_solemn_messages():
     policy = policy_for("emoji-in-condolences", solemn_messages=("condolences",))
     found = lint([post("With you 🙏", message="condolences")], policy)
     assert [f.rule for f in found] == ["emoji-in-condolences"]
+
+
+def test_every_shipped_term_is_found_when_planted_and_shipped_policy_loads():
+    from pathlib import Path
+
+    from launcher.guardrails import load_policy
+
+    policy, problems = load_policy(Path(__file__).resolve().parents[2])
+    assert problems == []
+    policy = policy_for("forbidden-term", forbidden_terms=policy.forbidden_terms)
+    for locale, terms in policy.forbidden_terms.items():
+        for term in terms:
+            # no spaces around the term in Thai and Japanese: it sits inside a run of text
+            text = (
+                f"ก่อน{term}หลัง"
+                if locale == "th"
+                else f"前に{term}と"
+                if locale == "ja"
+                else (f"Before: {term.upper()}, after.")
+            )
+            found = lint([post(text, locale=locale)], policy)
+            assert [f.rule for f in found] == ["forbidden-term"], (locale, term)
