@@ -188,9 +188,6 @@ def plan_items(plan: Plan, policy: Policy) -> list[Item]:
     return out
 
 
-# -- the rules on one text ------------------------------------------------------------------
-
-
 def is_english(locale: str) -> bool:
     return locale.replace("-", "_").split("_")[0] == "en"
 
