@@ -64,18 +64,21 @@ class Daemon:
             self.totals += result
             self._ticks += 1
             if not self.stop.is_set():
-                self._wake_at_next_due()
+                self._wake_at_next_due(progress=result.total > 0)
         except Exception:  # the ledger unreachable for a moment: log, try again next poll
             log.exception("dispatch pass failed; retrying at the next poll")
         return result
 
-    def _wake_at_next_due(self) -> None:
+    def _wake_at_next_due(self, *, progress: bool = True) -> None:
         nxt = self.dispatcher.ledger.next_due()
         if nxt is None or self._scheduler is None:
             return
         delay = nxt - self.clock()
         if delay >= self.poll:
             return  # the poll job will get there
+        if delay <= 0 and not progress:
+            return  # due but not claimable yet (a thread part whose first part another
+            # daemon is still sending): the poll looks again, no busy loop
         run_date = datetime.now(UTC) + timedelta(seconds=max(0.0, delay))
         self._scheduler.add_job(
             self.tick,

@@ -168,7 +168,7 @@ class Dispatcher:
         self._refs: dict[tuple[str, str, str], AccountRef] = {}
         self._takeover_at = -1e9
         self._dead: list[str] = []
-        self._buffer: list[tuple[dict[str, Any], Claim]] = []
+        self._buffer: list[tuple[dict[str, Any], Claim, Any]] = []
         self._accounts: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {}
 
     # -- the loop --------------------------------------------------------------------------
@@ -348,10 +348,8 @@ class Dispatcher:
             return self._fail(
                 claim, f"internal error in the {p.platform} adapter: {type(exc).__name__}: {exc}"
             )
-        outcome = self._sent(claim, published, reconciled=watched.found)
-        if p.pin:
-            self._pin(claim, adapter, account, published)
-        return outcome
+        pin = (adapter, account, published) if p.pin else None
+        return self._sent(claim, published, reconciled=watched.found, pin=pin)
 
     def _find(
         self, adapter: Adapter, account: AccountRef, post: OutgoingPost, claim: Claim
@@ -389,14 +387,23 @@ class Dispatcher:
             items, self._buffer = self._buffer, []
         if not items:
             return
-        self.ledger.mark_sent_many([it for it, _ in items], actor=self.actor)
-        for it, claim in items:
+        self.ledger.mark_sent_many([it for it, _, _ in items], actor=self.actor)
+        for it, claim, pin in items:
             log.info(
                 "already on the platform" if it["reconciled"] else "sent",
                 extra=self._ctx(claim, state="sent"),
             )
+            if pin is not None:  # pinned once the ledger says sent
+                self._pin(claim, *pin)
 
-    def _sent(self, claim: Claim, published: Published, *, reconciled: bool) -> str:
+    def _sent(
+        self,
+        claim: Claim,
+        published: Published,
+        *,
+        reconciled: bool,
+        pin: tuple[Adapter, AccountRef, Published] | None = None,
+    ) -> str:
         if self.group_commit:
             item = {
                 "post_id": claim.post.id,
@@ -408,7 +415,7 @@ class Dispatcher:
                 "reconciled": reconciled,
             }
             with self._lock:
-                self._buffer.append((item, claim))
+                self._buffer.append((item, claim, pin))
             return "sent"
         self.ledger.mark_sent(
             claim.post.id,
@@ -424,6 +431,8 @@ class Dispatcher:
             "already on the platform" if reconciled else "sent",
             extra=self._ctx(claim, state="sent"),
         )
+        if pin is not None:
+            self._pin(claim, *pin)
         return "sent"
 
     def _fail(self, claim: Claim, reason: str) -> str:

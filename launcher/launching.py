@@ -286,6 +286,7 @@ class RetractOutcome:
     retracted: list[int] = field(default_factory=list)
     unsupported: list[tuple[int, str]] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    in_flight: int = 0  # posts a daemon was sending meanwhile: retract again once they land
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -294,6 +295,7 @@ class RetractOutcome:
             "retracted": self.retracted,
             "unsupported": [{"post": p, "reason": r} for p, r in self.unsupported],
             "failed": [{"post": p, "reason": r} for p, r in self.failed],
+            "in_flight": self.in_flight,
         }
 
 
@@ -372,4 +374,11 @@ def retract_launch(
             continue
         ledger.mark_retracted(post.id, actor=actor, now=clock())
         out.retracted.append(post.id)
+    out.in_flight = sum(
+        1
+        for p in ledger.posts(launch.id)
+        if p.state == "sending"
+        and (message is None or p.message == message)
+        and (platform is None or p.platform == platform)
+    )
     return out

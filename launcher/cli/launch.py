@@ -436,6 +436,13 @@ def retract_cmd(
             click.echo(f"  #{pid}: cannot be deleted through the API ({why}); delete by hand")
         for pid, why in out.failed:
             click.secho(f"  #{pid}: FAILED to delete: {why}", fg="red", bold=True)
+        if out.in_flight:
+            click.secho(
+                f"  {out.in_flight} post(s) were being sent meanwhile: "
+                f"run `launcher retract {lid}` again in a minute",
+                fg="yellow",
+                bold=True,
+            )
     if out.failed:
         sys.exit(1)
 
