@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +23,8 @@ from .errors import AdapterError, LauncherError, Unsupported
 from .ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
 from .models import Plan
 from .retry import RetryPolicy, call_with_retry
+
+log = logging.getLogger("launcher.launching")
 
 
 @dataclass
@@ -81,19 +84,30 @@ def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return accounts, posts
 
 
-def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any] | None]:
+def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any]]:
+    """The plan as recorded with the launch (``launcher plan --json``'s document) and its
+    SHA-256. The posts themselves are in the ``posts`` table either way."""
     try:
         from .planview import plan_to_dict
 
-        doc: dict[str, Any] | None = plan_to_dict(plan)
-    except ImportError:  # pragma: no cover - planview ships with the planner
-        doc = None
-    text = json.dumps(
-        doc if doc is not None else [p.key for p in plan.posts],
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
-    )
+        doc = plan_to_dict(plan)
+    except Exception:  # the overview must never stop a launch: keep the essentials
+        log.warning("plan overview unavailable; recording the posts only", exc_info=True)
+        doc = {
+            "playbook": plan.playbook.id,
+            "mission": plan.mission.id,
+            "posts": [
+                {
+                    "key": p.key,
+                    "platform": p.platform,
+                    "locale": p.locale,
+                    "text": p.text,
+                    "at": p.at.isoformat(),
+                }
+                for p in plan.posts
+            ],
+        }
+    text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), doc
 
 

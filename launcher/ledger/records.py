@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def ts(value: datetime) -> float:
@@ -24,8 +24,9 @@ def iso(value: float | None) -> str | None:
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class PostRecord:
+class PostRecord(NamedTuple):
+    """One post as the ledger has it. A named tuple: a launch can hold 100,000 of them."""
+
     id: int
     launch_id: str
     key: str
@@ -41,7 +42,7 @@ class PostRecord:
     sent_at: float | None
     platform_post_id: str | None
     url: str | None
-    extra: Mapping[str, str]
+    extra_json: str | None  # platform data needed later (Bluesky cid), as stored
     error: str | None
     reply_to_post_id: int | None
     part: int
@@ -52,13 +53,11 @@ class PostRecord:
     def from_row(cls, row: Any) -> PostRecord:
         """From a row whose first columns are the ``posts`` table's, in table order (checked
         against the field order when this module is imported)."""
-        extra = row[15]
-        return cls(
-            *row[:15],
-            json.loads(extra) if extra else {},
-            *row[16:20],
-            bool(row[20]),
-        )
+        return cls._make(row[:21])
+
+    @property
+    def extra(self) -> dict[str, str]:
+        return json.loads(self.extra_json) if self.extra_json else {}
 
     def as_status(self) -> dict[str, Any]:
         """The post as ``status --json`` shows it."""
@@ -225,12 +224,11 @@ def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
 
 
 def _check_post_columns() -> None:
-    from dataclasses import fields
-
     from .schema import posts
 
     names = [c.name for c in posts.columns][:21]
-    assert names == [f.name for f in fields(PostRecord)], "PostRecord and posts disagree"
+    names[15] = "extra_json"
+    assert names == list(PostRecord._fields), "PostRecord and posts disagree"
 
 
 _check_post_columns()
