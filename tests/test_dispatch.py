@@ -344,3 +344,65 @@ def test_mastodon_rejection_is_recorded_with_the_platform_reason(ledger, monkeyp
         Dispatcher(ledger, settings, actor="d", clock=Clock(), sleep=lambda s: None).run_due()
     (p,) = ledger.posts("L")
     assert p.state == "failed" and "character limit" in p.error
+
+
+def _x_settings(monkeypatch):
+    from launcher.settings import Settings
+
+    monkeypatch.setenv("X_TOKEN", "x-token-not-logged-5678")
+    return Settings(
+        {
+            "platforms": {
+                "x": {
+                    "adapter": "x",
+                    "accounts": [
+                        {"account_id": "42", "credentials": {"access_token": "env:X_TOKEN"}}
+                    ],
+                }
+            }
+        }
+    )
+
+
+def test_x_lost_answer_is_found_on_the_timeline_not_reposted(ledger, monkeypatch):
+    """X has no idempotency key: after a read timeout on POST /2/tweets the dispatcher looks
+    at the account's timeline, finds the tweet and records it; a second POST never happens."""
+    import requests
+    import responses
+
+    settings = _x_settings(monkeypatch)
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "platform": "x", "text": "Hello"}])
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        rsps.add(
+            responses.POST,
+            "https://api.x.com/2/tweets",
+            body=requests.exceptions.ReadTimeout("answer lost"),
+        )
+        rsps.add(
+            responses.GET,
+            "https://api.x.com/2/users/42/tweets",
+            json={"data": [{"id": "777", "text": "Hello"}]},
+        )
+        Dispatcher(ledger, settings, actor="d", clock=Clock(), sleep=lambda s: None).run_due()
+        posts_made = [c for c in rsps.calls if c.request.method == "POST"]
+    (p,) = ledger.posts("L")
+    assert (p.state, p.platform_post_id) == ("sent", "777")
+    assert len(posts_made) == 1
+
+
+def test_x_crash_leftover_is_checked_then_sent_once(ledger, monkeypatch):
+    """A post left 'sending' by a dead worker: the timeline is checked first; not there, so
+    it is sent, once."""
+    import responses
+
+    settings = _x_settings(monkeypatch)
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "platform": "x", "text": "Hello"}])
+    ledger.claim_due(worker="dead", now=T0, lease=10)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        rsps.add(responses.GET, "https://api.x.com/2/users/42/tweets", json={"data": []})
+        rsps.add(responses.POST, "https://api.x.com/2/tweets", json={"data": {"id": "900"}})
+        Dispatcher(
+            ledger, settings, actor="d", clock=Clock(T0 + 11), sleep=lambda s: None
+        ).run_due()
+    (p,) = ledger.posts("L")
+    assert (p.state, p.platform_post_id) == ("sent", "900")
