@@ -160,6 +160,8 @@ def _placeholder_errors(catalog: Catalog, msg: object) -> list[tuple[object, str
     return []
 
 
+#: whole numbers covering every n % 10 and n % 100 case and the small-number rules
+_PLURAL_SAMPLE = (*range(0, 220), 1000, 1001, 1002, 1011, 1021, 1100, 100000)
 _PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
 #: languages whose nouns do not inflect after numerals: one form is grammatical (tr: "5 kişi")
 _ONE_FORM_OK = frozenset({"tr", "az", "hu", "ka", "kk", "ky", "uz"})
@@ -197,7 +199,7 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
         picks = gettext.c2py(loaded.catalog.plural_expr)
     except (ValueError, UnknownLocaleError) as exc:
         return [Problem(f"unusable Plural-Forms header: {exc}", file=loaded.display)]
-    used = {cldr(n) for n in range(0, 1001)}
+    used = {cldr(n) for n in _PLURAL_SAMPLE}
     tags = [t for t in _PLURAL_TAGS if t in used]
     if loaded.catalog.num_plurals == 1 and loaded.locale.split("_")[0] in _ONE_FORM_OK:
         return []
@@ -210,7 +212,7 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
                 tags,
             )
         ]
-    for n in range(0, 1001):
+    for n in _PLURAL_SAMPLE:
         want, got = tags.index(cldr(n)), picks(n)
         if got != want:
             return [

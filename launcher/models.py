@@ -170,3 +170,5 @@ class Plan:
     accounts: tuple[PlannedAccount, ...]
     posts: tuple[PlannedPost, ...]
     skipped_platforms: tuple[str, ...] = field(default=())
+    #: guardrail findings of severity "warning" (errors stop planning): shown, not blocking
+    warnings: tuple[Any, ...] = field(default=())

@@ -32,7 +32,7 @@ from .models import Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
 from .params import resolve_facts
 from .paths import content_root
 from .playbook import load_playbook
-from .render import RenderError, environment, render_template, template_msgids
+from .render import RenderError, environment, locale_vars, render_template, template_msgids
 from .schedule import send_times
 
 PLATFORM_NAMES = {
@@ -80,8 +80,12 @@ def build_plan(
     root: str | Path | None = None,
     locales: Sequence[str] | None = None,
     content: Content | None = None,
+    guarded: bool = True,
 ) -> Plan:
-    """Render every account and post of a launch. Raises ContentError/InputError."""
+    """Render every account and post of a launch. Raises ContentError/InputError.
+
+    ``guarded``: run the guardrails (errors stop the plan); ``launcher lint`` turns it off
+    to report the findings itself."""
     content = content or load_content(root)
     mission = content.registry.get(mission_id)
     playbook = load_playbook(content.root, playbook_id)
@@ -89,7 +93,43 @@ def build_plan(
     facts = resolve_facts(
         playbook.parameters, raw_facts, now=now, tz=mission.timezone, playbook_id=playbook.id
     )
-    return plan_from(content, playbook, mission, facts, now, locales=locales)
+    plan = plan_from(content, playbook, mission, facts, now, locales=locales)
+    return guard(content, plan) if guarded else plan
+
+
+def guard(content: Content, plan: Plan) -> Plan:
+    """Run the guardrails: error findings stop the plan, warnings ride along on it."""
+    from dataclasses import replace
+
+    from .guardrails import findings_to_problems, lint_plan
+
+    policy = _policy(content.root)
+    findings = lint_plan(
+        plan,
+        policy,
+        link_hosts=content.registry.organisation.link_hosts,
+        organisation=content.registry.organisation,
+    )
+    errors = findings_to_problems(findings, "error")
+    if errors:
+        raise ContentError(errors)
+    return replace(plan, warnings=tuple(findings_to_problems(findings, "warning")))
+
+
+_policies: dict[tuple[Path, int], Any] = {}
+
+
+def _policy(root: Path) -> Any:
+    from .guardrails import POLICY_FILE, load_policy
+
+    path = root / POLICY_FILE
+    key = (root, path.stat().st_mtime_ns if path.exists() else 0)
+    if key not in _policies:
+        policy, problems = load_policy(root)
+        if problems:
+            raise ContentError(problems)
+        _policies[key] = policy
+    return _policies[key]
 
 
 def plan_from(
@@ -133,12 +173,12 @@ def plan_from(
     }
     schedules = _message_times(playbook, mission, facts, now, base_vars, problems)
     for loc in plan_locales:
-        env = environment(root, catalogs[loc])
+        env = environment(root)
         loc_vars = {
             **base_vars,
             "locale": loc,
             "mission": _mission_vars(mission, loc),
-            "_fmt": Formatter(regional_locale(loc, mission.country), mission.timezone),
+            **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),
         }
         for platform in platforms:
             account = _account(env, playbook, mission, org, platform, loc, loc_vars, problems)
@@ -286,9 +326,15 @@ def _depends_on_platform(env: Any, name: str) -> bool:
         return True
 
 
+def _format_locale(loc: str, mission: Mission) -> str:
+    """Regional formats for the mission's own languages (es_MX); the organisation's languages
+    keep their usual conventions (English readers expect 6.1 even about Italy)."""
+    return regional_locale(loc, mission.country) if loc in mission.languages else loc
+
+
 def _mission_vars(mission: Mission, loc: str) -> dict[str, Any]:
     c = mission.contacts
-    fmt = Formatter(regional_locale(loc, mission.country), mission.timezone)
+    fmt = Formatter(_format_locale(loc, mission), mission.timezone)
     return {
         "id": mission.id,
         "name": mission.names.get(loc, mission.names.get("en", mission.id)),

@@ -37,6 +37,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         },
         "locales": list(plan.locales),
         "skipped_platforms": list(plan.skipped_platforms),
+        "warnings": [str(w) for w in plan.warnings],
         "accounts": [
             {
                 "platform": a.platform,
@@ -121,6 +122,9 @@ def render_plan_text(plan: Plan, *, full: bool = False) -> str:
                 lines.append(f"    {message}#{occ}{part_s} [{locale}]{pin}  {sizes}")
                 for text_line in text.splitlines():
                     lines.append(f"      | {text_line}")
+    if plan.warnings:
+        lines += ["", f"GUARDRAIL WARNINGS ({len(plan.warnings)}; shown, not blocking)"]
+        lines += ["  " + str(w).replace("\n", "\n  ") for w in plan.warnings]
     if hidden:
         lines.append(f"  ... {hidden} more repeated updates (use --full to list every post)")
     lines += ["", "Nothing was sent. To launch: launcher run with the same arguments."]

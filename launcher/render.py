@@ -32,7 +32,7 @@ LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 _BLANKS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+\n")
 
-_envs: dict[tuple[Path, str, int], ImmutableSandboxedEnvironment] = {}
+_envs: dict[Path, ImmutableSandboxedEnvironment] = {}
 _envs_lock = threading.Lock()
 
 
@@ -44,18 +44,40 @@ class RenderError(Exception):
         self.problem = problem
 
 
-def environment(root: Path, catalog: LoadedCatalog) -> ImmutableSandboxedEnvironment:
-    key = (root, catalog.locale, id(catalog.translations))
+def environment(root: Path) -> ImmutableSandboxedEnvironment:
+    """The one environment of a content root: every template is compiled once.
+
+    Translations are not bound to it; :func:`locale_vars` supplies the gettext functions and
+    the formatter of one locale as render variables, which take precedence over globals.
+    """
     with _envs_lock:
-        env = _envs.get(key)
+        env = _envs.get(root)
         if env is None:
-            env = _make_env(root, catalog)
-            _envs[key] = env
+            env = _envs[root] = _make_env(root)
     return env
 
 
 def bare_environment(root: Path) -> ImmutableSandboxedEnvironment:
-    """An environment without translations, for syntax checks and msgid extraction."""
+    """An environment for syntax checks and msgid extraction (no translations needed)."""
+    return environment(root)
+
+
+def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
+    """The render variables that make the shared environment speak one locale."""
+    from jinja2.ext import _make_new_gettext, _make_new_ngettext
+
+    t = catalog.translations
+    gettext = _make_new_gettext(t.gettext)
+    return {
+        "gettext": gettext,
+        "_": gettext,
+        "ngettext": _make_new_ngettext(t.ngettext),
+        "_fmt": formatter,
+        "_rtl": is_rtl(catalog.locale),
+    }
+
+
+def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(root / "templates")),
         undefined=StrictUndefined,
@@ -64,22 +86,8 @@ def bare_environment(root: Path) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    # English placeholders so templates also compile and render without a locale
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
-def _make_env(root: Path, catalog: LoadedCatalog) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader(str(root / "templates")),
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-        auto_reload=False,
-    )
-    env.install_gettext_translations(catalog.translations, newstyle=True)  # type: ignore[attr-defined]
-    rtl = is_rtl(catalog.locale)
 
     def fmt(ctx: Any) -> Formatter:
         return ctx["_fmt"]
@@ -112,9 +120,10 @@ def _make_env(root: Path, catalog: LoadedCatalog) -> ImmutableSandboxedEnvironme
     def f_language(ctx: Any, code: str) -> str:
         return fmt(ctx).language_name(code)
 
-    def f_ltr(value: Any) -> str:
+    @pass_context
+    def f_ltr(ctx: Any, value: Any) -> str:
         # Phone numbers and URLs inside Arabic text must keep their left-to-right order.
-        return f"{LRI}{value}{PDI}" if rtl else str(value)
+        return f"{LRI}{value}{PDI}" if ctx.get("_rtl") else str(value)
 
     env.filters.update(
         datetime=f_datetime,

@@ -19,7 +19,7 @@ from .i18n import check_entries, load_catalog, plural_problems
 from .missions import load_registry
 from .params import example_value
 from .paths import content_root
-from .planner import Content, plan_from
+from .planner import Content, guard, plan_from
 from .playbook import parse_playbook_file
 from .render import RenderError, bare_environment, template_msgids
 
@@ -31,6 +31,7 @@ EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
 class Report:
     problems: list[Problem] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))
     report.checked["playbooks"] = len(playbook_files)
     renders = 0
+    warnings: list[Problem] = []
     for pb_file in playbook_files:
         playbook, pb_problems = parse_playbook_file(pb_file, path)
         problems.extend(pb_problems)
@@ -110,8 +112,9 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     for p in playbook.parameters
                 }
                 try:
-                    plan_from(content, playbook, mission, facts, EXAMPLE_NOW)
+                    plan = guard(content, plan_from(content, playbook, mission, facts, EXAMPLE_NOW))
                     renders += 1
+                    warnings.extend(plan.warnings)
                 except ContentError as exc:
                     problems.extend(exc.problems)
                 except InputError as exc:
@@ -134,6 +137,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         report.checked["settings"] = 1
 
     report.problems = _dedupe(problems)
+    report.warnings = _dedupe(warnings)
     return report
 
 

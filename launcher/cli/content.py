@@ -199,6 +199,8 @@ def validate_cmd(obj: dict, as_json: bool) -> None:
             )
         )
     else:
+        for p in report.warnings:
+            click.secho(f"warning: {p}", fg="yellow", err=True)
         for p in report.problems:
             click.secho(str(p), fg="red", err=True)
         summary = ", ".join(f"{n} {what}" for what, n in report.checked.items())

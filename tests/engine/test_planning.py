@@ -58,20 +58,40 @@ def test_json_is_byte_identical_across_runs(mini_root: Path) -> None:
 
 
 def test_facts_are_rendered_literally_never_evaluated(mini_root: Path) -> None:
-    doc = plan_json(
-        mini_root,
+    from launcher.planner import load_content, plan_from
+    from launcher.playbook import load_playbook
+
+    content = load_content(mini_root)
+    facts = {"region": "{{ 7*7 }}{% if 1 %}x{% endif %}", "magnitude": 6.0, "deaths": None}
+    plan = plan_from(
+        content,
+        load_playbook(mini_root, "quake"),
+        content.registry.get("rome"),
+        facts,
+        datetime(2026, 3, 28, 20, tzinfo=UTC),
+    )
+    texts = [p.text for p in plan.posts if p.message == "condolences"]
+    assert texts and all("{{ 7*7 }}{% if 1 %}x{% endif %}" in t for t in texts)
+    assert not any("49" in t for t in texts)
+
+
+def test_template_syntax_in_a_fact_is_stopped_by_the_guardrails(mini_root: Path) -> None:
+    result = invoke(
+        "plan",
+        "quake",
         "-m",
         "rome",
         "--set",
-        "region={{ 7*7 }}{% if 1 %}x{% endif %}",
+        "region={{ 7*7 }}",
         "--set",
         "magnitude=6",
         "--at",
         AT,
+        root=mini_root,
     )
-    texts = [p["text"] for p in doc["posts"] if p["message"] == "condolences"]
-    assert texts and all("{{ 7*7 }}{% if 1 %}x{% endif %}" in t for t in texts)
-    assert not any("49" in t for t in texts)
+    assert result.exit_code == 2
+    assert "[rule leftover-placeholder]" in result.stderr and "{{ 7*7 }}" in result.stderr
+    assert "49" not in result.stderr
 
 
 def test_plan_writes_nothing(mini_root: Path, tmp_path: Path, monkeypatch) -> None:
