@@ -270,6 +270,7 @@ class Dispatcher:
             "post": p.id,
             "key": p.key,
             "platform": p.platform,
+            "attempt": p.attempts + 1,  # as counted by this claim
             "worker": self.worker,
             **more,
         }

@@ -217,5 +217,30 @@ def test_json_logs_carry_context_and_no_secret(env, tmp_path):
     proc = cli(env, "daemon", "--once", "--now", later, "--log-format", "json")
     lines = [json.loads(line) for line in proc.stderr.splitlines() if line.strip()]
     sent = [e for e in lines if e["msg"] == "sent"]
-    assert sent and all({"launch", "post", "platform", "key"} <= set(e) for e in sent)
+    assert sent and all({"launch", "post", "platform", "key", "attempt"} <= set(e) for e in sent)
     assert secret not in proc.stderr
+
+
+def test_due_times_across_a_dst_change_are_stored_and_honoured(env, monkeypatch):
+    """The planner's UTC due times survive the ledger exactly, across the end of Rome's
+    winter time (2026-03-29 01:00 UTC), and the daemon sends by those instants."""
+    from launcher.planner import build_plan
+
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    at = datetime(2026, 3, 28, 20, 0, tzinfo=UTC)
+    plan = build_plan(
+        "quake", "rome", {"region": "Lazio", "magnitude": "6.1"}, now=at, root=str(MINI)
+    )
+    settings = Settings()
+    with Ledger(settings.database_url) as ledger:
+        result = start_launch(plan, ledger=ledger, targets=settings, actor="t", clock=at.timestamp)
+        by_key = {p.key: p for p in ledger.posts(result.launch_id)}
+    for planned in plan.posts:
+        assert by_key[planned.key].due_at == planned.at.timestamp()
+    later = sorted({p.at for p in plan.posts})[1]
+    cli(env, "daemon", "--once", "--now", _iso(later))
+    doc = status(env, result.launch_id)
+    for p in doc["posts"]:
+        due = datetime.fromisoformat(p["due_at"].replace("Z", "+00:00"))
+        assert (p["state"] == "sent") == (due <= later), p
