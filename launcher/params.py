@@ -7,6 +7,7 @@ values later; nothing in a fact is ever evaluated as a template.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -76,7 +77,7 @@ def parse_param(
     return result
 
 
-def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC") -> Any:
+def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = None) -> Any:
     """One raw value (CLI string or YAML value) to its typed, bounds-checked fact."""
     field = f"--set {spec.name}"
     text = str(raw).strip()
@@ -120,19 +121,32 @@ def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC") -> Any:
             )
         return text
     if spec.type == "datetime":
-        return parse_datetime(text, tz, field)
+        return parse_datetime(text, tz, field, now)
     raise AssertionError(spec.type)  # parse_param admits only TYPES
 
 
-def parse_datetime(text: str, tz: str, field: str) -> datetime:
-    """ISO 8601; a time without offset is the mission's local time."""
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_datetime(text: str, tz: str, field: str, now: datetime | None = None) -> datetime:
+    """ISO 8601; a time without offset is the mission's local time; a bare "22:00" is that
+    time on the day of ``now`` (the confirmation) in the mission's time zone."""
+    clock = _CLOCK.match(text.strip())
+    if clock and now is not None:
+        zone = ZoneInfo(tz)
+        day = now.astimezone(zone).date()
+        local = datetime(
+            day.year, day.month, day.day, int(clock.group(1)), int(clock.group(2)), tzinfo=zone
+        )
+        return local.astimezone(UTC)
     try:
         value = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise InputError(
             f"'{text}' is not an ISO 8601 date and time",
             field=field,
-            hint="e.g. 2026-05-22T08:30:00Z, or 2026-05-22T10:30 for the mission's local time",
+            hint="e.g. 2026-05-22T08:30:00Z, 2026-05-22T10:30 (mission local time),"
+            " or 22:00 (today, mission local time)",
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
@@ -182,7 +196,7 @@ def resolve_facts(
     for spec in params:
         try:
             if spec.name in raw:
-                facts[spec.name] = coerce(spec, raw[spec.name], tz)
+                facts[spec.name] = coerce(spec, raw[spec.name], tz, now)
             elif spec.required:
                 raise InputError(
                     "is required",
