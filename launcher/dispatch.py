@@ -32,6 +32,11 @@ from .retry import RetryPolicy, call_with_retry, deliver
 
 log = logging.getLogger("launcher.dispatch")
 
+#: platforms where sending a post again is harmless (the platform deduplicates): their sent
+#: posts are committed in groups, once per batch. Elsewhere each is committed at once, so a
+#: crash leaves as few posts as possible to reconcile (Telegram cannot reconcile at all).
+RESEND_SAFE = ("idempotency-key", "client-record-key")
+
 
 class Targets(Protocol):
     """Where posts go: :class:`launcher.settings.Settings` is one."""
@@ -146,7 +151,7 @@ class Dispatcher:
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] | None = None,
         workers: int = 1,
-        group_commit: bool = True,
+        group_commit: bool | None = None,
         halt_check: float = 0.1,
     ) -> None:
         self.ledger = ledger
@@ -350,7 +355,10 @@ class Dispatcher:
                 claim, f"internal error in the {p.platform} adapter: {type(exc).__name__}: {exc}"
             )
         pin = (adapter, account, published) if p.pin else None
-        return self._sent(claim, published, reconciled=watched.found, pin=pin)
+        group = self.group_commit
+        if group is None:  # only where a resend after a crash is safe by itself
+            group = adapter.capabilities.idempotency in RESEND_SAFE
+        return self._sent(claim, published, reconciled=watched.found, pin=pin, group=group)
 
     def _find(
         self, adapter: Adapter, account: AccountRef, post: OutgoingPost, claim: Claim
@@ -404,8 +412,9 @@ class Dispatcher:
         *,
         reconciled: bool,
         pin: tuple[Adapter, AccountRef, Published] | None = None,
+        group: bool = False,
     ) -> str:
-        if self.group_commit:
+        if group:
             item = {
                 "post_id": claim.post.id,
                 "launch_id": claim.post.launch_id,

@@ -406,3 +406,39 @@ def test_x_crash_leftover_is_checked_then_sent_once(ledger, monkeypatch):
         ).run_due()
     (p,) = ledger.posts("L")
     assert (p.state, p.platform_post_id) == ("sent", "900")
+
+
+def test_group_commit_records_sent_before_pinning(ledger):
+    """Resend-safe platforms commit a batch's sent posts together; a pin follows the commit,
+    and until then the posts stay 'sending' under this worker's live claim."""
+    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": T0, "pin": i == 0} for i in range(3)])
+    adapter = FakeAdapter()
+    seen = []
+    original = adapter.publish
+
+    def publish(account, post):
+        seen.append([p.state for p in ledger.posts("L")])
+        return original(account, post)
+
+    adapter.publish = publish
+    _dispatcher(ledger, adapter, group_commit=True).run_due()
+    assert seen[-1] == ["sending", "sending", "sending"]  # k0, k1 sent, not yet committed
+    assert {p.state for p in ledger.posts("L")} == {"sent"}
+    actions = [e.action for e in ledger.events("L")]
+    assert actions.index("post.pinned") > max(i for i, a in enumerate(actions) if a == "post.sent")
+
+
+def test_reconcile_platforms_commit_each_post_at_once(ledger):
+    """Where a resend is not safe by itself, each sent post is committed before the next."""
+    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": T0} for i in range(3)])
+    adapter = FakeAdapter()
+    seen = []
+    original = adapter.publish
+
+    def publish(account, post):
+        seen.append([p.state for p in ledger.posts("L")])
+        return original(account, post)
+
+    adapter.publish = publish
+    _dispatcher(ledger, adapter).run_due()
+    assert seen[-1] == ["sent", "sent", "sending"]
