@@ -256,12 +256,21 @@ def start_launch(
     sleep: Callable[[float], None] = time.sleep,
     send_now: bool = True,
     launch_id: str | None = None,
+    hold: Sequence[str] = (),
 ) -> LaunchOutcome:
-    """Record the launch, set up its accounts, and send what is due now."""
+    """Record the launch, set up its accounts, and send what is due now.
+
+    ``hold``: reasons the launch must wait for a second person (content not covered by a
+    valid approval). It is then recorded and its accounts set up, but nothing is sent until
+    :meth:`Ledger.release_held` by someone else.
+    """
     launch_id = record_launch(ledger, plan, actor=actor, now=clock(), launch_id=launch_id)
     provision_accounts(
         ledger, targets, plan, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
     )
+    if hold:
+        ledger.hold(launch_id, actor=actor, now=clock(), reasons=hold)
+        return outcome(ledger, launch_id)
     ledger.activate(launch_id, actor=actor, now=clock())
     result = DispatchResult()
     if send_now:

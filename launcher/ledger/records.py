@@ -214,7 +214,7 @@ class LaunchSummary:
 
 def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
     """One word for a launch. Never ``complete`` while any post failed."""
-    if launch_state in ("halted", "retracted", "provisioning"):
+    if launch_state in ("halted", "retracted", "provisioning", "held"):
         return launch_state
     if counts.get("failed"):
         return "failed"

@@ -5,7 +5,8 @@ and free of time-zone conversions. The planner computes UTC due times (DST handl
 the ledger stores and honours them.
 
 Launch states: ``provisioning`` (accounts being set up: no daemon sends yet) → ``active`` ⇄
-``halted``; → ``retracted``.
+``halted``; → ``retracted``. ``provisioning`` → ``held`` (waiting for a second person) →
+``active``.
 
 Post states: ``scheduled`` → ``sending`` → ``sent`` | ``failed``; ``scheduled`` ⇄ ``halted``;
 ``sent`` → ``retracted``. A ``sending`` post holds a claim (``claimed_by``, ``claim_until``):
@@ -30,7 +31,7 @@ from sqlalchemy import (
 )
 
 POST_STATES = ("scheduled", "sending", "sent", "failed", "halted", "retracted")
-LAUNCH_STATES = ("provisioning", "active", "halted", "retracted")
+LAUNCH_STATES = ("provisioning", "held", "active", "halted", "retracted")
 ACCOUNT_STATES = ("pending", "active", "manual", "failed")
 
 metadata = MetaData()

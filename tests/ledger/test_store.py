@@ -217,3 +217,43 @@ def test_provisioning_launch_is_not_sent_until_activated(ledger):
     ledger.halt("Q", actor="b", now=T0)
     assert not ledger.activate("Q", actor="a", now=T0)
     assert ledger.resolve("Q").state == "halted"
+
+
+def test_held_launch_waits_for_a_second_person(ledger):
+    """A held launch sends nothing; its author cannot release it; someone else can."""
+    ledger.create_launch(
+        launch_id="H",
+        playbook="p",
+        mission="m",
+        facts={},
+        actor="alice",
+        now=T0,
+        confirmed_at=T0,
+        plan_hash="-",
+        plan_doc=None,
+        account_rows=[],
+        post_rows=[
+            {
+                "key": "k",
+                "message": "m",
+                "platform": "sandbox",
+                "locale": "en",
+                "text": "t",
+                "due_at": T0,
+                "part": 1,
+                "parts": 1,
+                "pin": False,
+            }
+        ],
+        state="provisioning",
+    )
+    assert ledger.hold("H", actor="alice", now=T0, reasons=["locale it: not approved"])
+    assert ledger.claim_due(worker="d", now=T0, lease=30) == []
+    (summary,) = ledger.summaries(["H"])
+    assert summary.overall == "held"
+    with pytest.raises(LedgerError, match="cannot also release"):
+        ledger.release_held("H", actor="alice", now=T0)
+    assert ledger.release_held("H", actor="bob", now=T0) == 1
+    assert len(ledger.claim_due(worker="d", now=T0, lease=30)) == 1
+    actions = [(e.action, e.actor) for e in ledger.events("H")]
+    assert ("launch.held", "alice") in actions and ("launch.released", "bob") in actions
