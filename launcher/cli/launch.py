@@ -98,10 +98,15 @@ def run_cmd(
     settings, ledger = _open(obj)
     with ledger:
         result = start_launch(plan, ledger=ledger, targets=settings, actor=actor)
+    warnings = [str(w) for w in getattr(plan, "warnings", ())]
     if as_json:
-        _echo_json(result.as_dict())
+        _echo_json({**result.as_dict(), "warnings": warnings})
     else:
         _print_run(result)
+        if warnings and yes:  # without --yes they were shown with the plan
+            click.secho(f"{len(warnings)} guardrail warning(s):", fg="yellow", err=True)
+            for w in warnings:
+                click.echo(f"  {w}", err=True)
     if any(p.state == "failed" for p in result.posts):
         sys.exit(1)
 
