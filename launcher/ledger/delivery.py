@@ -117,6 +117,16 @@ class DeliveryMixin:
             ready,
         )
         claims: list[Claim] = []
+        with self.engine.connect() as conn:  # nothing due: no write lock taken at all
+            probe = [
+                select(posts.c.id)
+                .join(launches, launches.c.id == posts.c.launch_id)
+                .where(cond, *scope)
+                .limit(1)
+                for cond in (stale, fresh)
+            ]
+            if not any(conn.execute(q).first() for q in probe):
+                return claims
         with self.writer.begin() as conn:
             for cond, reconcile in ((stale, True), (fresh, False)):
                 room = limit - len(claims)
