@@ -131,3 +131,40 @@ def test_two_daemons_on_one_ledger_never_double_post(tmp_path):
         codes = [p.wait(timeout=20) for p in procs]
     assert codes == [0, 0]
     _check_exactly_once(env, url)
+
+
+def test_halt_reaches_a_running_daemon_process(tmp_path):
+    """A daemon process is running; one launch is halted a moment before its posts are due:
+    none of them goes out, while another launch due at the same time is delivered."""
+    data = tmp_path / "data"
+    data.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHER_")}
+    env["LAUNCHER_DATA_DIR"] = str(data)
+    url = f"sqlite:///{data / 'ledger.sqlite3'}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "launcher", "daemon", "--poll", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "daemon started" in proc.stderr.readline()
+        due = time.time() + 0.8
+        with Ledger(url) as led:
+            record_posts(led, "STOP", [{"key": f"s{i}", "due_at": due} for i in range(5)])
+            record_posts(led, "GO", [{"key": f"g{i}", "due_at": due} for i in range(5)])
+            led.halt("STOP", actor="duty officer", now=time.time())
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if all(p.state == "sent" for p in led.posts("GO")):
+                    break
+                time.sleep(0.05)
+            assert {p.state for p in led.posts("GO")} == {"sent"}
+            assert {p.state for p in led.posts("STOP")} == {"halted"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    keys = _publishes(env)
+    assert not any(k.startswith("s") for k in keys)
