@@ -132,6 +132,7 @@ def record_launch(
         account_rows=accounts,
         post_rows=posts,
         state="provisioning",
+        timezone=plan.mission.timezone,
     )
     return launch_id
 

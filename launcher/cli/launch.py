@@ -197,6 +197,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "state": state,
                 "created_by": rec.created_by,
                 "created_at": iso(rec.created_at),
+                "timezone": rec.timezone,
                 "facts": dict(rec.facts),
                 "counts": counts,
                 "accounts": [a.as_status() for a in accounts],
@@ -211,12 +212,14 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         f"by {rec.created_by} at {_when(rec.created_at)}; "
         + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     )
+    local, zone_name = _local_formatter(rec.timezone)
+    click.echo(f"times in {zone_name}")
     click.echo(f"\naccounts ({len(accounts)}):")
     for a in accounts:
         click.echo(f"  {a.platform:<10}{a.locale:<7}{a.state:<8}{a.handle}")
     _print_checklists(accounts)
     click.echo(
-        f"\n{'ID':>6} {'STATE':<10}{'DUE (UTC)':<21}{'SENT (UTC)':<21}"
+        f"\n{'ID':>6} {'STATE':<10}{'DUE':<26}{'SENT':<26}"
         f"{'PLATFORM':<10}{'LOCALE':<7}{'TRY':>3}  MESSAGE / PLATFORM ID"
     )
     lines = []
@@ -225,7 +228,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         tail = p.platform_post_id or ""
         lines.append(
             (
-                f"{p.id:>6} {p.state:<10}{_when(p.due_at):<21}{_when(p.sent_at):<21}"
+                f"{p.id:>6} {p.state:<10}{local(p.due_at):<26}{local(p.sent_at):<26}"
                 f"{p.platform:<10}{p.locale:<7}{p.attempts:>3}  {what} {tail}",
                 p.state == "failed",
             )
@@ -236,6 +239,26 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     else:
         click.echo("\n".join(text for text, _ in lines))
     _print_failures(posts)
+
+
+def _local_formatter(zone: str | None) -> tuple[Any, str]:
+    """Due times in the mission's own zone (with its abbreviation, DST included)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not zone:
+        return _when, "UTC"
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        return _when, "UTC"
+
+    def local(value: float | None) -> str:
+        if value is None:
+            return "-"
+        return datetime.fromtimestamp(value, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    return local, zone
 
 
 def _summary_dict(s: Any) -> dict[str, Any]:

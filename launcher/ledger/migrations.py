@@ -3,7 +3,8 @@
 ``schema_version`` holds one row per applied migration. :data:`MIGRATIONS` lists every step
 in order; a step is a function of a connection inside the upgrade transaction. A ledger newer
 than this code is refused (never half-understood). To change the schema, append a step (never
-edit a released one) and update :mod:`.schema` to the result.
+edit a released one) and update :mod:`.schema` to the result. A new ledger is created from
+:mod:`.schema` by step 1, so later steps check what is already there (see step 2).
 """
 
 from __future__ import annotations
@@ -30,8 +31,37 @@ def _v1_initial(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+def _v2_launch_timezone(conn: Connection) -> None:
+    """launches.timezone: the mission's zone, so status shows local times. Backfilled from
+    the recorded plan of older launches."""
+    import json
+
+    from sqlalchemy import text
+
+    cols = {c["name"] for c in inspect(conn).get_columns("launches")}
+    if "timezone" not in cols:  # ledgers created before v2 (new ones have it from v1)
+        conn.execute(text("ALTER TABLE launches ADD COLUMN timezone VARCHAR(64)"))
+    rows = conn.execute(
+        select(schema.launches.c.id, schema.launches.c.plan).where(
+            schema.launches.c.timezone.is_(None), schema.launches.c.plan.is_not(None)
+        )
+    ).all()
+    for launch_id, plan in rows:
+        try:
+            zone = json.loads(plan).get("timezone")
+        except (ValueError, AttributeError):
+            zone = None
+        if zone:
+            conn.execute(
+                schema.launches.update()
+                .where(schema.launches.c.id == launch_id)
+                .values(timezone=str(zone))
+            )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
+    Migration(2, "launches.timezone", _v2_launch_timezone),
 ]
 
 

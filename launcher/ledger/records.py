@@ -90,6 +90,7 @@ class LaunchRecord:
     confirmed_at: float
     state: str
     plan_hash: str
+    timezone: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> LaunchRecord:
@@ -104,6 +105,7 @@ class LaunchRecord:
             confirmed_at=m["confirmed_at"],
             state=m["state"],
             plan_hash=m["plan_hash"],
+            timezone=m.get("timezone"),
         )
 
 

@@ -58,6 +58,7 @@ launches = Table(
     Column("plan_hash", String(64), nullable=False),
     Column("plan", Text, nullable=True),  # JSON, as `launcher plan --json` prints it
     Column("updated_at", Float, nullable=False),
+    Column("timezone", String(64), nullable=True),  # the mission's IANA zone (schema v2)
 )
 
 accounts = Table(

@@ -96,6 +96,7 @@ class Ledger(ControlMixin, DeliveryMixin):
         account_rows: Sequence[Mapping[str, Any]],
         post_rows: Sequence[Mapping[str, Any]],
         state: str = "active",
+        timezone: str | None = None,
     ) -> None:
         """Record a launch with its accounts and posts in one transaction.
 
@@ -118,6 +119,7 @@ class Ledger(ControlMixin, DeliveryMixin):
                     plan_hash=plan_hash,
                     plan=json.dumps(plan_doc, sort_keys=True, default=str) if plan_doc else None,
                     updated_at=now,
+                    timezone=timezone,
                 )
             )
             if account_rows:

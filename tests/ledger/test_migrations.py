@@ -52,3 +52,23 @@ def test_sqlite_uses_wal(tmp_path):
     """SQLite ledgers run in WAL mode so readers never block the daemon."""
     with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as led, led.engine.connect() as conn:
         assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+
+
+def test_a_v1_ledger_gains_launch_time_zones(tmp_path):
+    """Schema v2 added launches.timezone: a ledger written before it is upgraded on open, and
+    its launches get their mission's zone back from the recorded plan."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger(url) as led:
+        led.create_launch(
+            launch_id="old", playbook="p", mission="rome", facts={}, actor="a", now=1.0,
+            confirmed_at=1.0, plan_hash="-", plan_doc={"timezone": "Europe/Rome"},
+            account_rows=[], post_rows=[],
+        )  # fmt: skip
+    con = sqlite3.connect(tmp_path / "l.db")  # make it look like v1 wrote it
+    con.execute("alter table launches drop column timezone")
+    con.execute("delete from schema_version where version = 2")
+    con.commit()
+    con.close()
+    with Ledger(url) as led:
+        assert led.version == 2
+        assert led.resolve("old").timezone == "Europe/Rome"
