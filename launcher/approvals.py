@@ -46,6 +46,7 @@ class Fingerprint:
 
     playbook: str
     version: int
+    source: str  # hash of the playbook file (schedule, platforms: any edit)
     params: str  # hash of the declared parameters and their bounds
     templates: dict[str, str]  # template name -> hash of its source
     locales: dict[str, str]  # locale -> hash of the translations the templates use
@@ -54,6 +55,7 @@ class Fingerprint:
         return {
             "playbook": self.playbook,
             "version": self.version,
+            "source": self.source,
             "params": self.params,
             "templates": dict(sorted(self.templates.items())),
         }
@@ -117,6 +119,7 @@ def fingerprint(root: Path, playbook_id: str, locales: Iterable[str]) -> Fingerp
     return Fingerprint(
         playbook.id,
         playbook.version,
+        _h((root / "playbooks" / f"{playbook.id}.yaml").read_bytes()),
         _h(json.dumps(params, sort_keys=True)),
         templates,
         locale_hashes,
@@ -130,6 +133,7 @@ def fingerprint(root: Path, playbook_id: str, locales: Iterable[str]) -> Fingerp
 class Approval:
     playbook: str
     version: int
+    source: str
     params: str
     templates: dict[str, str]
     locales: dict[str, str]
@@ -145,6 +149,7 @@ class Approval:
         body = {
             "playbook": self.playbook,
             "version": self.version,
+            "source": self.source,
             "params": self.params,
             "templates": dict(sorted(self.templates.items())),
             "locales": dict(sorted(self.locales.items())),
@@ -165,6 +170,7 @@ class Approval:
             "approved_at": self.approved_at,
             "expires_at": self.expires_at,
             "locales": dict(sorted(self.locales.items())),
+            "source": self.source,
             "params": self.params,
             "templates": dict(sorted(self.templates.items())),
             "key_id": self.key_id,
@@ -245,6 +251,7 @@ def load_approvals(root: Path) -> list[Approval]:
                 Approval(
                     playbook=str(e["playbook"]),
                     version=int(e["version"]),
+                    source=str(e.get("source", "")),
                     params=str(e["params"]),
                     templates={str(k): str(v) for k, v in (e.get("templates") or {}).items()},
                     locales={str(k): str(v) for k, v in (e.get("locales") or {}).items()},
@@ -292,6 +299,7 @@ def approve_content(
     entry = Approval(
         playbook=fp.playbook,
         version=fp.version,
+        source=fp.source,
         params=fp.params,
         templates=fp.templates,
         locales=fp.locales,
@@ -383,6 +391,8 @@ def status_of(
         changes.append(f"playbook version {approval.version} -> {current.version}")
     if current.params != approval.params:
         changes.append("parameters or their bounds changed")
+    elif current.source != approval.source:
+        changes.append(f"playbooks/{approval.playbook}.yaml changed")
     for name in sorted(set(current.templates) | set(approval.templates)):
         if current.templates.get(name) != approval.templates.get(name):
             changes.append(f"template {name} changed")

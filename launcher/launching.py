@@ -258,34 +258,62 @@ def start_launch(
     send_now: bool = True,
     launch_id: str | None = None,
     hold: Sequence[str] = (),
+    emergency_reason: str | None = None,
 ) -> LaunchOutcome:
     """Record the launch, set up its accounts, and send what is due now.
 
     ``hold``: reasons the launch must wait for a second person (content not covered by a
-    valid approval). It is then recorded and its accounts set up, but nothing is sent until
-    :meth:`Ledger.release_held` by someone else.
+    valid approval). It is then recorded as ``awaiting-approval`` and its accounts set up, but
+    nothing is sent until someone else approves it. ``emergency_reason``: send anyway, as a
+    loudly recorded emergency override (the hold reasons go to the audit trail).
+    A crisis launch freezes the mission's routine launches (``content freeze``).
     """
     launch_id = record_launch(ledger, plan, actor=actor, now=clock(), launch_id=launch_id)
+    kind = "crisis" if plan.playbook.crisis else "routine"
+    if kind != "crisis":
+        ledger.set_kind(launch_id, kind)
+    else:
+        ledger.freeze_mission(plan.mission.id, except_launch=launch_id, actor=actor, now=clock())
     provision_accounts(
         ledger, targets, plan, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
     )
-    if hold:
+    if emergency_reason:
+        ledger.mark_emergency(
+            launch_id, actor=actor, now=clock(), reason=emergency_reason, reasons_skipped=hold
+        )
+    elif hold:
         ledger.hold(launch_id, actor=actor, now=clock(), reasons=hold)
         return outcome(ledger, launch_id)
     ledger.activate(launch_id, actor=actor, now=clock())
     result = DispatchResult()
     if send_now:
-        dispatcher = Dispatcher(
-            ledger,
-            targets,
-            actor=actor,
-            worker=new_worker_id("run"),
-            policy=policy,
-            clock=clock,
-            sleep=None if sleep is time.sleep else sleep,
+        result = send_due(
+            ledger, targets, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
         )
-        result = dispatcher.run_due(launch_id=launch_id)
     return outcome(ledger, launch_id, result)
+
+
+def send_due(
+    ledger: Ledger,
+    targets: Targets,
+    launch_id: str,
+    *,
+    actor: str,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DispatchResult:
+    """Send a launch's posts that are due now from this process (run, approve launch)."""
+    dispatcher = Dispatcher(
+        ledger,
+        targets,
+        actor=actor,
+        worker=new_worker_id("run"),
+        policy=policy,
+        clock=clock,
+        sleep=None if sleep is time.sleep else sleep,
+    )
+    return dispatcher.run_due(launch_id=launch_id)
 
 
 def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None) -> LaunchOutcome:

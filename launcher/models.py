@@ -117,6 +117,8 @@ class Playbook:
     #: post on the banned platform anyway (e.g. to reach the diaspora outside the country)
     post_on_banned_platform: bool = False
     allow_emergency: bool = True
+    #: a crisis launch freezes the mission's routine launches; routine playbooks set false
+    crisis: bool = True
     file: str = ""
 
     def param(self, name: str) -> ParamSpec | None:

@@ -23,7 +23,13 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 TOP_REQUIRED = ("id", "kind", "title", "version", "parameters", "platforms", "profile", "messages")
-TOP_OPTIONAL = ("description", "banned_platform", "post_on_banned_platform", "allow_emergency")
+TOP_OPTIONAL = (
+    "description",
+    "banned_platform",
+    "post_on_banned_platform",
+    "allow_emergency",
+    "crisis",
+)
 MSG_REQUIRED = ("id", "template")
 MSG_OPTIONAL = (
     "at",
@@ -97,7 +103,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
                 f"'{banned}' is not a parameter of type platform",
                 hint="name the parameter that holds the blocked platform, e.g. platform",
             )
-    for key in ("post_on_banned_platform", "allow_emergency"):
+    for key in ("post_on_banned_platform", "allow_emergency", "crisis"):
         if key in top:
             chk.typed(top[key], (key,), bool)
     if problems:
@@ -116,6 +122,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
             banned_platform_param=banned,
             post_on_banned_platform=bool(top.get("post_on_banned_platform", False)),
             allow_emergency=bool(top.get("allow_emergency", True)),
+            crisis=bool(top.get("crisis", True)),
             file=display,
         ),
         problems,

@@ -123,6 +123,8 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     )
     report.checked["plans rendered"] = renders
 
+    problems.extend(_approval_problems(path))
+
     try:
         from .settings import load_settings
     except ImportError:
@@ -139,6 +141,32 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     report.problems = _dedupe(problems)
     report.warnings = _dedupe(warnings)
     return report
+
+
+def _approval_problems(root: Path) -> list[Problem]:
+    """Tampered entries, or entries signed by an unlisted key, are errors: someone edited the
+    approvals file by hand. Stale approvals are normal after edits (see `launcher approvals`)."""
+    from .approvals import APPROVALS_FILE, load_approvals, load_keys, verify
+
+    out = []
+    try:
+        entries = load_approvals(root)
+    except ContentError as exc:
+        return exc.problems
+    keys = load_keys(root)
+    for entry in entries:
+        bad = verify(entry, keys)
+        if bad:
+            out.append(
+                Problem(
+                    f"approval of {entry.playbook} by {entry.approved_by} does not verify ({bad})",
+                    file=APPROVALS_FILE,
+                    line=entry.line,
+                    hint="an entry was edited by hand or signed with an unlisted key: remove it and "
+                    "approve again with `launcher approve content`",
+                )
+            )
+    return out
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

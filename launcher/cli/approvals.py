@@ -153,6 +153,97 @@ def approvals_cmd(obj: dict, as_json: bool) -> None:
             click.echo(f"             - {change}")
 
 
+@approve_group.command("launch")
+@click.argument("launch")
+@click.option("--as", "who", metavar="NAME", help="Who approves (must not be who ran it).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def approve_launch_cmd(obj: dict, launch: str, who: str | None, as_json: bool) -> None:
+    """Release a launch awaiting approval (four eyes); its due posts go out at once."""
+    import time
+
+    from ..launching import outcome, send_due
+    from .launch import _open
+
+    actor = _actor(who)
+    settings, ledger = _open(obj)
+    with ledger:
+        rec = ledger.resolve(launch)
+        ledger.approve_launch(rec.id, actor=actor, now=time.time())
+        result = send_due(ledger, settings, rec.id, actor=actor)
+        final = outcome(ledger, rec.id, result)
+    if as_json:
+        click.echo(json.dumps(final.as_dict(), ensure_ascii=False, indent=2))
+        return
+    sent = sum(1 for p in final.posts if p.state == "sent")
+    click.echo(
+        f"launch {rec.id} approved by {actor} (ran by {rec.created_by}): "
+        f"{sent} sent now, state {final.state}"
+    )
+
+
+@click.command("reject")
+@click.argument("launch")
+@click.option("--reason", required=True, help="Why it must not go out (recorded).")
+@click.option("--as", "who", metavar="NAME", help="Who rejects.")
+@click.pass_obj
+def reject_cmd(obj: dict, launch: str, reason: str, who: str | None) -> None:
+    """Reject a launch awaiting approval: nothing of it is ever sent."""
+    import time
+
+    from .launch import _open
+
+    actor = _actor(who)
+    _, ledger = _open(obj)
+    with ledger:
+        rec = ledger.resolve(launch)
+        n = ledger.reject_launch(rec.id, actor=actor, now=time.time(), reason=reason)
+    click.echo(f"launch {rec.id} rejected by {actor}: {n} posts will never be sent")
+
+
+@click.command("pending")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def pending_cmd(obj: dict, as_json: bool) -> None:
+    """Launches awaiting approval by a second person, with the reasons."""
+    from ..ledger import iso
+    from .launch import _open
+
+    _, ledger = _open(obj)
+    with ledger:
+        rows = ledger.awaiting()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "launch": r.id,
+                        "playbook": r.playbook,
+                        "mission": r.mission,
+                        "ran_by": r.created_by,
+                        "created_at": iso(r.created_at),
+                        "reasons": list(r.note),
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        click.echo("No launch is awaiting approval.")
+        return
+    for r in rows:
+        click.secho(f"{r.id}", bold=True, nl=False)
+        click.echo(f"  {r.playbook} at {r.mission}, run by {r.created_by} at {iso(r.created_at)}")
+        for why in r.note:
+            click.echo(f"    - {why}")
+        click.echo(f"    approve: launcher approve launch {r.id} --as NAME")
+
+
 def register(group: click.Group) -> None:
     group.add_command(approve_group)
     group.add_command(approvals_cmd)
+    group.add_command(pending_cmd)
+    group.add_command(reject_cmd)

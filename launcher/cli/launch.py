@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ..errors import InputError
 from .content import parse_at, parse_sets, plan_options
 
 AS_OPTION = click.option(
@@ -50,6 +51,13 @@ def _when(value: float | None) -> str:
 @plan_options
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Render and check only, like `launcher plan`.")
+@click.option(
+    "--emergency",
+    is_flag=True,
+    help="Send even if content is not approved and no second person can be reached "
+    "(needs --reason; recorded loudly).",
+)
+@click.option("--reason", metavar="TEXT", help="Why the emergency override is needed.")
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -62,6 +70,8 @@ def run_cmd(
     locales: tuple[str, ...],
     yes: bool,
     dry_run: bool,
+    emergency: bool,
+    reason: str | None,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
@@ -86,6 +96,8 @@ def run_cmd(
         click.echo(plan_to_json(plan) if as_json else render_plan_text(plan), nl=False)
         return
     actor = resolve_actor(actor_name)
+    emergency_reason = _emergency_reason(plan, emergency, reason)
+    decision = _decide(obj, plan)
     if not yes:
         click.echo(render_plan_text(plan), nl=False, err=as_json)
         click.confirm(
@@ -97,11 +109,30 @@ def run_cmd(
 
     settings, ledger = _open(obj)
     with ledger:
-        result = start_launch(plan, ledger=ledger, targets=settings, actor=actor)
+        result = start_launch(
+            plan,
+            ledger=ledger,
+            targets=settings,
+            actor=actor,
+            hold=decision.reasons,
+            emergency_reason=emergency_reason if decision.reasons else None,
+        )
     warnings = [str(w) for w in getattr(plan, "warnings", ())]
     if as_json:
-        _echo_json({**result.as_dict(), "warnings": warnings})
+        _echo_json(
+            {
+                **result.as_dict(),
+                "warnings": warnings,
+                "approval": {
+                    "approved": decision.approved,
+                    "reasons": decision.reasons,
+                    "approved_by": decision.approvals,
+                    "emergency_override": bool(emergency_reason and decision.reasons),
+                },
+            }
+        )
     else:
+        _print_decision(result, decision, emergency_reason)
         _print_run(result)
         if warnings and yes:  # without --yes they were shown with the plan
             click.secho(f"{len(warnings)} guardrail warning(s):", fg="yellow", err=True)
@@ -109,6 +140,57 @@ def run_cmd(
                 click.echo(f"  {w}", err=True)
     if any(p.state == "failed" for p in result.posts):
         sys.exit(1)
+
+
+def _emergency_reason(plan: Any, emergency: bool, reason: str | None) -> str | None:
+    if reason and not emergency:
+        raise InputError("--reason goes with --emergency", field="--reason")
+    if not emergency:
+        return None
+    if not plan.playbook.allow_emergency:
+        raise InputError(
+            f"playbook {plan.playbook.id} forbids emergency overrides",
+            field="--emergency",
+            hint="get the content approved, or a second person: launcher approve launch",
+        )
+    if not reason or not reason.strip():
+        raise InputError(
+            "an emergency override needs a reason",
+            field="--reason",
+            hint='e.g. --reason "no second officer reachable, earthquake at 03:10"',
+        )
+    return reason.strip()
+
+
+def _decide(obj: dict, plan: Any) -> Any:
+    from ..approvals import decide
+    from ..paths import content_root
+
+    return decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+
+
+def _print_decision(result: Any, decision: Any, emergency_reason: str | None) -> None:
+    if decision.approved:
+        click.echo(f"content approved ({'; '.join(decision.approvals)}): sending at once")
+    elif emergency_reason:
+        click.secho(
+            f"EMERGENCY OVERRIDE by the person running it: {emergency_reason}",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    else:
+        click.secho(
+            "AWAITING APPROVAL: nothing is sent until a second person approves it",
+            fg="yellow",
+            bold=True,
+        )
+        for why in decision.reasons:
+            click.echo(f"  - {why}")
+        click.echo(
+            f"  approve: launcher approve launch {result.launch_id} --as NAME"
+            f"   (or reject: launcher reject {result.launch_id} --reason ...)"
+        )
 
 
 def _print_run(result: Any) -> None:
@@ -171,13 +253,14 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
             if not summaries:
                 click.echo("No launches yet.")
                 return
-            click.echo(f"{'LAUNCH':<44}{'STATE':<11}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
+            click.echo(f"{'LAUNCH':<44}{'STATE':<19}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
             for s in summaries:
                 total = sum(s.counts.values())
                 failed = s.counts.get("failed", 0)
+                flag = "  EMERGENCY OVERRIDE" if s.launch.override_reason else ""
                 line = (
-                    f"{s.launch.id:<44}{s.overall:<11}{s.counts.get('sent', 0):>6}"
-                    f"{total:>7}{failed:>8}  {s.launch.created_by}"
+                    f"{s.launch.id:<44}{s.overall:<19}{s.counts.get('sent', 0):>6}"
+                    f"{total:>7}{failed:>8}  {s.launch.created_by}{flag}"
                 )
                 click.secho(line, fg="red" if failed else None, bold=bool(failed))
             return
@@ -198,6 +281,9 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "created_by": rec.created_by,
                 "created_at": iso(rec.created_at),
                 "timezone": rec.timezone,
+                "kind": rec.kind,
+                "notes": list(rec.note),
+                "emergency_override": rec.override_reason,
                 "facts": dict(rec.facts),
                 "counts": counts,
                 "accounts": [a.as_status() for a in accounts],
@@ -208,6 +294,14 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         return
     click.echo(f"launch {rec.id}  ({rec.playbook} at {rec.mission})")
     click.secho(f"state: {state}", fg="red" if state == "failed" else None, bold=True)
+    if rec.override_reason:
+        click.secho(
+            f"!! EMERGENCY OVERRIDE (sent without approval): {rec.override_reason}",
+            fg="red",
+            bold=True,
+        )
+    for why in rec.note:
+        click.echo(f"  note: {why}")
     click.echo(
         f"by {rec.created_by} at {_when(rec.created_at)}; "
         + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -272,6 +366,8 @@ def _summary_dict(s: Any) -> dict[str, Any]:
         "created_by": s.launch.created_by,
         "created_at": iso(s.launch.created_at),
         "counts": dict(s.counts),
+        "notes": list(s.launch.note),
+        "emergency_override": s.launch.override_reason,
     }
 
 

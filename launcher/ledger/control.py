@@ -6,7 +6,6 @@ Each change is one transaction with its audit event; see :mod:`.store` for the r
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select, update
@@ -33,7 +32,7 @@ class ControlMixin:
         once; a daemon checks the launch right before each send. Returns launch -> posts."""
         with self.writer.begin() as conn:
             q = select(launches.c.id).where(
-                launches.c.state.in_(("active", "provisioning", "held"))
+                launches.c.state.in_(("active", "provisioning", "awaiting-approval"))
             )
             if launch_id is not None:
                 q = q.where(launches.c.id == launch_id)
@@ -78,12 +77,12 @@ class ControlMixin:
             conn.execute(
                 update(launches)
                 .where(launches.c.id == launch_id)
-                .values(state="active", updated_at=now)
+                .values(state="active", note=None, updated_at=now)
             )
             n = conn.execute(
                 update(posts)
                 .where(posts.c.launch_id == launch_id, posts.c.state == "halted")
-                .values(state="scheduled", updated_at=now)
+                .values(state="scheduled", error=None, updated_at=now)
             ).rowcount
             self._event(
                 conn, at=now, actor=actor, action="launch.resumed", launch_id=launch_id, posts=n
@@ -104,58 +103,6 @@ class ControlMixin:
                     conn, at=now, actor=actor, action="launch.activated", launch_id=launch_id
                 )
         return bool(n)
-
-    # -- four eyes -------------------------------------------------------------------------
-    def hold(self, launch_id: str, *, actor: str, now: float, reasons: Sequence[str]) -> bool:
-        """Keep a recorded launch from sending until a second person releases it (content
-        not covered by a valid approval). False if the launch is no longer provisioning."""
-        with self.writer.begin() as conn:
-            n = conn.execute(
-                update(launches)
-                .where(launches.c.id == launch_id, launches.c.state == "provisioning")
-                .values(state="held", updated_at=now)
-            ).rowcount
-            if n:
-                self._event(
-                    conn,
-                    at=now,
-                    actor=actor,
-                    action="launch.held",
-                    launch_id=launch_id,
-                    reasons=list(reasons),
-                )
-        return bool(n)
-
-    def release_held(self, launch_id: str, *, actor: str, now: float) -> int:
-        """A second person releases a held launch: it becomes active and its due posts go
-        out. The person who recorded the launch cannot release it. Returns pending posts."""
-        with self.writer.begin() as conn:
-            row = conn.execute(
-                select(launches.c.state, launches.c.created_by).where(launches.c.id == launch_id)
-            ).first()
-            if row is None:
-                raise LedgerError(f"no launch {launch_id!r}")
-            if row[0] != "held":
-                raise LedgerError(f"launch {launch_id} is {row[0]}, not held")
-            if row[1] == actor:
-                raise LedgerError(
-                    f"{actor} recorded launch {launch_id} and cannot also release it",
-                    hint="a second person releases it (--as NAME or LAUNCHER_ACTOR)",
-                )
-            conn.execute(
-                update(launches)
-                .where(launches.c.id == launch_id)
-                .values(state="active", updated_at=now)
-            )
-            n = conn.execute(
-                select(func.count()).where(
-                    posts.c.launch_id == launch_id, posts.c.state == "scheduled"
-                )
-            ).scalar()
-            self._event(
-                conn, at=now, actor=actor, action="launch.released", launch_id=launch_id, posts=n
-            )
-        return int(n or 0)
 
     # -- retract ---------------------------------------------------------------------------
     def halt_matching(

@@ -59,9 +59,32 @@ def _v2_launch_timezone(conn: Connection) -> None:
             )
 
 
+def _v3_approvals(conn: Connection) -> None:
+    """Four-eyes approvals and content freeze: launches.kind, note, override_reason; the
+    state column widened for ``awaiting-approval``; v2's ``held`` renamed."""
+    from sqlalchemy import text
+
+    cols = {c["name"] for c in inspect(conn).get_columns("launches")}
+    for name, ddl in (
+        ("kind", "ALTER TABLE launches ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'crisis'"),
+        ("note", "ALTER TABLE launches ADD COLUMN note TEXT"),
+        ("override_reason", "ALTER TABLE launches ADD COLUMN override_reason TEXT"),
+    ):
+        if name not in cols:
+            conn.execute(text(ddl))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE launches ALTER COLUMN state TYPE VARCHAR(24)"))
+    conn.execute(
+        schema.launches.update()
+        .where(schema.launches.c.state == "held")
+        .values(state="awaiting-approval")
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
+    Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
 ]
 
 

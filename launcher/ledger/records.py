@@ -91,6 +91,9 @@ class LaunchRecord:
     state: str
     plan_hash: str
     timezone: str | None = None
+    kind: str = "crisis"
+    note: tuple[str, ...] = ()  # why it waits or was halted
+    override_reason: str | None = None  # set when sent as an emergency override
 
     @classmethod
     def from_row(cls, row: Any) -> LaunchRecord:
@@ -106,6 +109,9 @@ class LaunchRecord:
             state=m["state"],
             plan_hash=m["plan_hash"],
             timezone=m.get("timezone"),
+            kind=m.get("kind") or "crisis",
+            note=tuple(json.loads(m["note"])) if m.get("note") else (),
+            override_reason=m.get("override_reason"),
         )
 
 
@@ -216,7 +222,7 @@ class LaunchSummary:
 
 def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
     """One word for a launch. Never ``complete`` while any post failed."""
-    if launch_state in ("halted", "retracted", "provisioning", "held"):
+    if launch_state in ("halted", "retracted", "provisioning", "awaiting-approval", "rejected"):
         return launch_state
     if counts.get("failed"):
         return "failed"

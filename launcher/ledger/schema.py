@@ -5,8 +5,11 @@ and free of time-zone conversions. The planner computes UTC due times (DST handl
 the ledger stores and honours them.
 
 Launch states: ``provisioning`` (accounts being set up: no daemon sends yet) → ``active`` ⇄
-``halted``; → ``retracted``. ``provisioning`` → ``held`` (waiting for a second person) →
-``active``.
+``halted``; → ``retracted``. ``provisioning`` → ``awaiting-approval`` (content not covered by
+a valid approval: waits for a second person) → ``active`` | ``rejected``. ``note`` says why a
+launch waits or was halted (approval reasons, ``content freeze``); ``override_reason`` is set
+when it was sent as an emergency override; ``kind`` is ``crisis`` or ``routine`` (a crisis
+launch freezes the routine launches of its mission).
 
 Post states: ``scheduled`` → ``sending`` → ``sent`` | ``failed``; ``scheduled`` ⇄ ``halted``;
 ``sent`` → ``retracted``. A ``sending`` post holds a claim (``claimed_by``, ``claim_until``):
@@ -31,7 +34,15 @@ from sqlalchemy import (
 )
 
 POST_STATES = ("scheduled", "sending", "sent", "failed", "halted", "retracted")
-LAUNCH_STATES = ("provisioning", "held", "active", "halted", "retracted")
+LAUNCH_STATES = (
+    "provisioning",
+    "awaiting-approval",
+    "active",
+    "halted",
+    "rejected",
+    "retracted",
+)
+LAUNCH_KINDS = ("crisis", "routine")
 ACCOUNT_STATES = ("pending", "active", "manual", "failed")
 
 metadata = MetaData()
@@ -54,11 +65,14 @@ launches = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("confirmed_at", Float, nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("state", String(24), nullable=False),
     Column("plan_hash", String(64), nullable=False),
     Column("plan", Text, nullable=True),  # JSON, as `launcher plan --json` prints it
     Column("updated_at", Float, nullable=False),
     Column("timezone", String(64), nullable=True),  # the mission's IANA zone (schema v2)
+    Column("kind", String(16), nullable=False, default="crisis"),  # schema v3
+    Column("note", Text, nullable=True),  # JSON list: why it waits or was halted (v3)
+    Column("override_reason", Text, nullable=True),  # emergency override (v3)
 )
 
 accounts = Table(

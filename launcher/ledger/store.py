@@ -19,10 +19,11 @@ from .delivery import DeliveryMixin
 from .engine import default_url, make_engines
 from .migrations import migrate
 from .records import AccountRecord, EventRecord, LaunchRecord, LaunchSummary, PostRecord
+from .review import ReviewMixin
 from .schema import accounts, events, launches, posts
 
 
-class Ledger(ControlMixin, DeliveryMixin):
+class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
     """The ledger over one database URL (default: SQLite under the data dir)."""
 
     def __init__(self, url: str | None = None) -> None:

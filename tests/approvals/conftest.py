@@ -16,5 +16,6 @@ def signed_root(mini_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 0, result.output
     entry = yaml.safe_load(result.stdout.split("repository:\n", 1)[1])
     (mini_root / "approval-keys.yaml").write_text(yaml.safe_dump(entry), encoding="utf-8")
+    (mini_root / "approvals.yaml").unlink(missing_ok=True)  # start without approvals
     monkeypatch.setenv("LAUNCHER_APPROVAL_KEY", f"file:{key}")
     return mini_root

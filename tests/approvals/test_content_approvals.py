@@ -51,6 +51,7 @@ def test_approval_file_is_reviewable_yaml(signed_root: Path) -> None:
         ),
         ("playbooks/quake.yaml", "max: 10", "max: 12", "parameters or their bounds"),
         ("playbooks/quake.yaml", "version: 1", "version: 2", "playbook version 1 -> 2"),
+        ("playbooks/quake.yaml", "at: 3h", "at: 4h", "playbooks/quake.yaml changed"),
     ],
 )
 def test_a_one_character_edit_makes_the_approval_stale(

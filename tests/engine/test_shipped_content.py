@@ -173,3 +173,14 @@ def test_list_and_show(tmp_path: Path) -> None:
     assert r.exit_code == 0
     assert "magnitude" in r.stdout and "0..10" in r.stdout and "required" in r.stdout
     assert "every" in r.stdout
+
+
+def test_shipped_content_is_approved_so_the_readme_launch_goes_out_at_once() -> None:
+    """The sample content ships with a signed approval (sample key, private half discarded).
+    If this fails, content changed after approval: an organisation re-approves with its own
+    key (launcher approve keygen, then approve content; see README "Approvals")."""
+    from launcher.approvals import decide
+
+    for playbook in FACTS:
+        decision = decide(REPO, playbook, ["ar", "en", "es", "fr", "it", "ja", "th", "tr", "uk"])
+        assert decision.approved, decision.reasons

@@ -26,15 +26,15 @@ def test_older_ledger_is_upgraded_keeping_its_data(tmp_path, monkeypatch):
         led.record_event(at=1.0, actor="old", action="x")
 
     def add_note(conn):
-        conn.execute(text("ALTER TABLE launches ADD COLUMN note TEXT"))
+        conn.execute(text("ALTER TABLE launches ADD COLUMN remark TEXT"))
 
-    newer = [*migrations.MIGRATIONS, migrations.Migration(99, "launch notes", add_note)]
+    newer = [*migrations.MIGRATIONS, migrations.Migration(99, "launch remarks", add_note)]
     monkeypatch.setattr(migrations, "MIGRATIONS", newer)
     with Ledger(url) as led:
         assert led.version == 99
         assert [e.actor for e in led.events()] == ["old"]
     cols = [r[1] for r in sqlite3.connect(tmp_path / "l.db").execute("pragma table_info(launches)")]
-    assert "note" in cols
+    assert "remark" in cols
 
 
 def test_newer_ledger_is_refused(tmp_path):
@@ -65,10 +65,34 @@ def test_a_v1_ledger_gains_launch_time_zones(tmp_path):
             account_rows=[], post_rows=[],
         )  # fmt: skip
     con = sqlite3.connect(tmp_path / "l.db")  # make it look like v1 wrote it
-    con.execute("alter table launches drop column timezone")
-    con.execute("delete from schema_version where version = 2")
+    for column in ("timezone", "kind", "note", "override_reason"):
+        con.execute(f"alter table launches drop column {column}")
+    con.execute("delete from schema_version where version >= 2")
     con.commit()
     con.close()
     with Ledger(url) as led:
-        assert led.version == 2
+        assert led.version == migrations.latest_version()
         assert led.resolve("old").timezone == "Europe/Rome"
+        assert led.resolve("old").kind == "crisis"
+
+
+def test_a_v2_held_launch_becomes_awaiting_approval(tmp_path):
+    """Schema v3 renamed v2's 'held' state and added the columns approvals need."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger(url) as led:
+        led.create_launch(
+            launch_id="h", playbook="p", mission="rome", facts={}, actor="a", now=1.0,
+            confirmed_at=1.0, plan_hash="-", plan_doc=None, account_rows=[], post_rows=[],
+            state="provisioning",
+        )  # fmt: skip
+    con = sqlite3.connect(tmp_path / "l.db")
+    for column in ("kind", "note", "override_reason"):
+        con.execute(f"alter table launches drop column {column}")
+    con.execute("update launches set state = 'held'")
+    con.execute("delete from schema_version where version >= 3")
+    con.commit()
+    con.close()
+    with Ledger(url) as led:
+        assert led.version == 3
+        assert led.resolve("h").state == "awaiting-approval"
+        assert [r.id for r in led.awaiting()] == ["h"]

@@ -250,10 +250,12 @@ def test_held_launch_waits_for_a_second_person(ledger):
     assert ledger.hold("H", actor="alice", now=T0, reasons=["locale it: not approved"])
     assert ledger.claim_due(worker="d", now=T0, lease=30) == []
     (summary,) = ledger.summaries(["H"])
-    assert summary.overall == "held"
-    with pytest.raises(LedgerError, match="cannot also release"):
-        ledger.release_held("H", actor="alice", now=T0)
-    assert ledger.release_held("H", actor="bob", now=T0) == 1
+    assert summary.overall == "awaiting-approval"
+    assert summary.launch.note == ("locale it: not approved",)
+    with pytest.raises(LedgerError, match="cannot also approve"):
+        ledger.approve_launch("H", actor="alice", now=T0)
+    assert ledger.approve_launch("H", actor="bob", now=T0) == 1
     assert len(ledger.claim_due(worker="d", now=T0, lease=30)) == 1
     actions = [(e.action, e.actor) for e in ledger.events("H")]
-    assert ("launch.held", "alice") in actions and ("launch.released", "bob") in actions
+    assert ("launch.awaiting-approval", "alice") in actions
+    assert ("launch.approved", "bob") in actions

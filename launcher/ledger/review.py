@@ -1,0 +1,199 @@
+"""Four eyes, emergency overrides and content freeze, in the ledger.
+
+A launch whose content is not covered by a valid approval is recorded as
+``awaiting-approval`` with the reasons: nothing is sent until a second person (not the one who
+ran it) approves it, or someone rejects it. An emergency override sends without a second
+person, and says so loudly: the reason is stored on the launch and in the audit trail. When a
+crisis launch starts for a mission, the mission's routine launches are halted with the note
+``content freeze`` until someone resumes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select, update
+
+from ..errors import LedgerError
+from .records import LaunchRecord
+from .schema import launches, posts
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+FREEZE_NOTE = "content freeze"
+
+
+class ReviewMixin:
+    engine: Engine
+    writer: Engine
+
+    @staticmethod
+    def _event(conn: Connection, **kw: Any) -> None:  # provided by Ledger
+        raise NotImplementedError
+
+    def hold(self, launch_id: str, *, actor: str, now: float, reasons: Sequence[str]) -> bool:
+        """Keep a recorded launch from sending until a second person approves it. False if
+        the launch is no longer provisioning (halted meanwhile)."""
+        with self.writer.begin() as conn:
+            n = conn.execute(
+                update(launches)
+                .where(launches.c.id == launch_id, launches.c.state == "provisioning")
+                .values(state="awaiting-approval", note=json.dumps(list(reasons)), updated_at=now)
+            ).rowcount
+            if n:
+                self._event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="launch.awaiting-approval",
+                    launch_id=launch_id,
+                    reasons=list(reasons),
+                )
+        return bool(n)
+
+    def approve_launch(self, launch_id: str, *, actor: str, now: float) -> int:
+        """A second person releases a launch awaiting approval; returns its pending posts.
+        The person who ran the launch cannot approve it (four eyes)."""
+        with self.writer.begin() as conn:
+            row = conn.execute(
+                select(launches.c.state, launches.c.created_by, launches.c.note).where(
+                    launches.c.id == launch_id
+                )
+            ).first()
+            if row is None:
+                raise LedgerError(f"no launch {launch_id!r}")
+            if row[0] != "awaiting-approval":
+                raise LedgerError(f"launch {launch_id} is {row[0]}, not awaiting approval")
+            if row[1] == actor:
+                raise LedgerError(
+                    f"{actor} ran launch {launch_id} and cannot also approve it (four eyes)",
+                    hint="a second person approves it: launcher approve launch "
+                    f"{launch_id} --as THEIR-NAME",
+                )
+            held_for = "; ".join(json.loads(row[2] or "[]"))
+            note = [f"approved by {actor} (four eyes); it had waited for: {held_for}"]
+            conn.execute(
+                update(launches)
+                .where(launches.c.id == launch_id)
+                .values(state="active", note=json.dumps(note), updated_at=now)
+            )
+            n = conn.execute(
+                select(func.count()).where(
+                    posts.c.launch_id == launch_id, posts.c.state == "scheduled"
+                )
+            ).scalar()
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.approved",
+                launch_id=launch_id,
+                ran_by=row[1],
+                posts=n,
+            )
+        return int(n or 0)
+
+    def reject_launch(self, launch_id: str, *, actor: str, now: float, reason: str) -> int:
+        """Refuse a launch awaiting approval: nothing of it is ever sent."""
+        if not reason.strip():
+            raise LedgerError("a rejection needs a reason", hint='add --reason "..."')
+        with self.writer.begin() as conn:
+            state = conn.execute(
+                select(launches.c.state).where(launches.c.id == launch_id)
+            ).scalar()
+            if state != "awaiting-approval":
+                raise LedgerError(f"launch {launch_id} is {state}, not awaiting approval")
+            conn.execute(
+                update(launches)
+                .where(launches.c.id == launch_id)
+                .values(state="rejected", note=json.dumps([f"rejected: {reason}"]), updated_at=now)
+            )
+            n = conn.execute(
+                update(posts)
+                .where(posts.c.launch_id == launch_id, posts.c.state == "scheduled")
+                .values(state="halted", error=f"rejected: {reason}", updated_at=now)
+            ).rowcount
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.rejected",
+                launch_id=launch_id,
+                reason=reason,
+                posts=n,
+            )
+        return n
+
+    def mark_emergency(
+        self, launch_id: str, *, actor: str, now: float, reason: str, reasons_skipped: Sequence[str]
+    ) -> None:
+        with self.writer.begin() as conn:
+            conn.execute(
+                update(launches)
+                .where(launches.c.id == launch_id)
+                .values(override_reason=reason, updated_at=now)
+            )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.emergency-override",
+                launch_id=launch_id,
+                reason=reason,
+                approval_missing=list(reasons_skipped),
+            )
+
+    def set_kind(self, launch_id: str, kind: str) -> None:
+        with self.writer.begin() as conn:
+            conn.execute(update(launches).where(launches.c.id == launch_id).values(kind=kind))
+
+    def freeze_mission(
+        self, mission: str, *, except_launch: str, actor: str, now: float
+    ) -> dict[str, int]:
+        """Halt the routine launches of ``mission`` (content freeze). Returns launch -> posts."""
+        with self.writer.begin() as conn:
+            ids = list(
+                conn.execute(
+                    select(launches.c.id).where(
+                        launches.c.mission == mission,
+                        launches.c.kind == "routine",
+                        launches.c.state.in_(("active", "provisioning")),
+                        launches.c.id != except_launch,
+                    )
+                ).scalars()
+            )
+            out: dict[str, int] = {}
+            for lid in ids:
+                conn.execute(
+                    update(launches)
+                    .where(launches.c.id == lid)
+                    .values(state="halted", note=json.dumps([FREEZE_NOTE]), updated_at=now)
+                )
+                out[lid] = conn.execute(
+                    update(posts)
+                    .where(posts.c.launch_id == lid, posts.c.state == "scheduled")
+                    .values(state="halted", error=FREEZE_NOTE, updated_at=now)
+                ).rowcount
+                self._event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="launch.halted",
+                    launch_id=lid,
+                    reason=FREEZE_NOTE,
+                    crisis_launch=except_launch,
+                    posts=out[lid],
+                )
+        return out
+
+    def awaiting(self) -> list[LaunchRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(launches)
+                .where(launches.c.state == "awaiting-approval")
+                .order_by(launches.c.created_at)
+            ).all()
+        return [LaunchRecord.from_row(r) for r in rows]
