@@ -162,7 +162,8 @@ def _approval_problems(root: Path) -> list[Problem]:
                     f"approval of {entry.playbook} by {entry.approved_by} does not verify ({bad})",
                     file=APPROVALS_FILE,
                     line=entry.line,
-                    hint="an entry was edited by hand or signed with an unlisted key: remove it and "
+                    hint="an entry was edited by hand or signed with an unlisted key: remove it"
+                    " and "
                     "approve again with `launcher approve content`",
                 )
             )
