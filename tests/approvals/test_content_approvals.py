@@ -135,3 +135,13 @@ def test_private_key_never_leaves_its_file(signed_root: Path, tmp_path: Path) ->
     assert key_text not in result.output
     assert key_text not in (signed_root / "approvals.yaml").read_text()
     assert oct((next((tmp_path / "keys").glob("*.key"))).stat().st_mode & 0o777) == "0o600"
+
+
+def test_validate_flags_a_tampered_approvals_file(signed_root: Path) -> None:
+    invoke("approve", "content", "quake", "--as", "alice", root=signed_root)
+    assert invoke("validate", root=signed_root).exit_code == 0
+    path = signed_root / "approvals.yaml"
+    path.write_text(path.read_text().replace("alice", "mallory"), encoding="utf-8")
+    result = invoke("validate", root=signed_root)
+    assert result.exit_code == 2
+    assert "approvals.yaml:" in result.stderr and "does not verify (tampered)" in result.stderr
