@@ -174,3 +174,5 @@ class Plan:
     skipped_platforms: tuple[str, ...] = field(default=())
     #: guardrail findings of severity "warning" (errors stop planning): shown, not blocking
     warnings: tuple[Any, ...] = field(default=())
+    #: facts outside their declared bounds (only when planned for `run`): need a second person
+    out_of_bounds: tuple[str, ...] = field(default=())

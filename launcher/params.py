@@ -77,6 +77,15 @@ def parse_param(
     return result
 
 
+class OutOfBounds(InputError):
+    """A well-typed fact outside its declared bounds. ``plan`` refuses it; ``run`` may record
+    the launch for a second person's approval instead (the bounds are part of approvals)."""
+
+    def __init__(self, message: str, *, value: Any, field: str, hint: str | None = None) -> None:
+        super().__init__(message, field=field, hint=hint)
+        self.value = value
+
+
 def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = None) -> Any:
     """One raw value (CLI string or YAML value) to its typed, bounds-checked fact."""
     field = f"--set {spec.name}"
@@ -85,8 +94,9 @@ def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = No
         if not text:
             raise InputError("must not be empty", field=field, hint=f"give --set {spec.name}=...")
         if spec.max_length is not None and len(text) > spec.max_length:
-            raise InputError(
+            raise OutOfBounds(
                 f"is {len(text)} characters long, the limit is {spec.max_length}",
+                value=text,
                 field=field,
                 hint="shorten it: it appears in posts with strict length limits",
             )
@@ -161,7 +171,9 @@ def _bounds(spec: ParamSpec, value: float, field: str) -> None:
             if lo is not None and hi is not None
             else (f"at least {_fmt(lo)}" if lo is not None else f"at most {_fmt(hi)}")
         )
-        raise InputError(f"{_fmt(value)} is out of bounds: must be {span}", field=field)
+        raise OutOfBounds(
+            f"{_fmt(value)} is out of bounds: must be {span}", value=value, field=field
+        )
 
 
 def _fmt(x: float | None) -> str:
@@ -175,10 +187,12 @@ def resolve_facts(
     now: datetime,
     tz: str,
     playbook_id: str,
+    out_of_bounds: list[str] | None = None,
 ) -> dict[str, Any]:
     """All declared facts, typed: given values, defaults, ``None`` for absent optional ones.
 
-    Every problem is reported at once.
+    Every problem is reported at once. With ``out_of_bounds`` (a list to fill), a fact outside
+    its declared bounds is kept and described there instead of being an error.
     """
     problems: list[Problem] = []
     names = [p.name for p in params]
@@ -209,6 +223,12 @@ def resolve_facts(
                 facts[spec.name] = coerce(spec, spec.default, tz)
             else:
                 facts[spec.name] = None
+        except OutOfBounds as exc:
+            if out_of_bounds is None:
+                problems.append(Problem(exc.message, field=exc.field, hint=exc.hint))
+            else:
+                facts[spec.name] = exc.value
+                out_of_bounds.append(f"fact {spec.name}: {exc.message}")
         except InputError as exc:
             problems.append(Problem(exc.message, field=exc.field, hint=exc.hint))
     if problems:

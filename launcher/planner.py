@@ -81,19 +81,31 @@ def build_plan(
     locales: Sequence[str] | None = None,
     content: Content | None = None,
     guarded: bool = True,
+    lenient_bounds: bool = False,
 ) -> Plan:
     """Render every account and post of a launch. Raises ContentError/InputError.
 
     ``guarded``: run the guardrails (errors stop the plan); ``launcher lint`` turns it off
-    to report the findings itself."""
+    to report the findings itself. ``lenient_bounds``: facts outside their declared bounds are
+    kept and listed in ``plan.out_of_bounds`` (``run`` then waits for a second person)."""
     content = content or load_content(root)
     mission = content.registry.get(mission_id)
     playbook = load_playbook(content.root, playbook_id)
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    out_of_bounds: list[str] | None = [] if lenient_bounds else None
     facts = resolve_facts(
-        playbook.parameters, raw_facts, now=now, tz=mission.timezone, playbook_id=playbook.id
+        playbook.parameters,
+        raw_facts,
+        now=now,
+        tz=mission.timezone,
+        playbook_id=playbook.id,
+        out_of_bounds=out_of_bounds,
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
+    if out_of_bounds:
+        from dataclasses import replace
+
+        plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
 
 

@@ -91,6 +91,7 @@ def run_cmd(
         now=parse_at(at),
         root=obj.get("root"),
         locales=locales or None,
+        lenient_bounds=not dry_run,
     )
     if dry_run:
         click.echo(plan_to_json(plan) if as_json else render_plan_text(plan), nl=False)
@@ -166,7 +167,11 @@ def _decide(obj: dict, plan: Any) -> Any:
     from ..approvals import decide
     from ..paths import content_root
 
-    return decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+    decision = decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+    if plan.out_of_bounds:  # approved content covers facts within their declared bounds only
+        decision.reasons.extend(plan.out_of_bounds)
+        decision.approved = False
+    return decision
 
 
 def _print_decision(result: Any, decision: Any, emergency_reason: str | None) -> None:

@@ -170,3 +170,26 @@ def test_a_crisis_launch_freezes_routine_posts_until_resumed(routine_root: Path)
     assert resumed.exit_code == 0, resumed.output
     after = json.loads(invoke("status", routine["launch"], "--json", root=routine_root).stdout)
     assert after["state"] == "active" and not any(p["state"] == "halted" for p in after["posts"])
+
+
+def test_a_fact_outside_its_bounds_waits_for_a_second_person(signed_root: Path) -> None:
+    invoke("approve", "content", "quake", "--as", "press", root=signed_root)
+    args = ("run", "quake", "--mission", "rome", "--set", "region=Umbria", "--set",
+            "magnitude=10.5", "--at", AT, "--yes", "--json")  # fmt: skip
+    doc = run_json(signed_root, *args, "--as", "officer")
+    assert doc["state"] == "awaiting-approval"
+    assert any("fact magnitude: 10.5 is out of bounds" in r for r in doc["approval"]["reasons"])
+    assert published() == []
+    # plan stays strict: a typo in a magnitude is an input error there
+    plan = invoke(
+        "plan",
+        "quake",
+        "-m",
+        "rome",
+        "--set",
+        "region=U",
+        "--set",
+        "magnitude=10.5",
+        root=signed_root,
+    )
+    assert plan.exit_code == 2 and "out of bounds" in plan.stderr
