@@ -349,6 +349,9 @@ class Dispatcher:
             return self._fail(claim, f"gave up after retries: {exc}")
         except AdapterError as exc:
             return self._fail(claim, str(exc))
+        except LauncherError as exc:  # e.g. a credential not configured: the user's to fix
+            log.warning("post failed: %s", exc.message, extra=self._ctx(claim))
+            return self._fail(claim, str(exc))
         except Exception as exc:  # a bug in an adapter: record it, do not loop on it
             log.exception("adapter error", extra=self._ctx(claim))
             return self._fail(

@@ -27,10 +27,13 @@ JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 def _open(obj: dict) -> tuple[Any, Any]:
     """(settings, ledger) for this invocation."""
+    from ..i18n import ui_gettext
     from ..ledger import Ledger
+    from ..paths import content_root
     from ..settings import load_settings
 
     settings = load_settings(obj.get("config"), root=obj.get("root"))
+    settings.gettext = ui_gettext(content_root(obj.get("root")))  # checklists in their language
     return settings, Ledger(settings.database_url)
 
 
