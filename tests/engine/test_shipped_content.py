@@ -81,6 +81,9 @@ def test_every_locale_is_really_in_its_language(content, playbook: str, mission:
     }
     assert english
     for post in plan.posts:
+        # paragraphs must not run together ("...endommagés.Numéro d'urgence")
+        joined = re.search(r"[.!?][A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ]", post.text)
+        assert not joined, f"{post.key}: paragraphs run together: {post.text!r}"
         if post.locale == "en":
             continue
         key = (post.message, post.occurrence, post.platform, post.part)
