@@ -1,4 +1,4 @@
-"""Launch commands: run, status, daemon, halt, resume, retract, log.
+"""Launch commands: run, daemon, halt, resume, retract (status and log: ``status.py``).
 
 Thin: parse, call :mod:`launcher.launching`, :mod:`launcher.dispatch`, :mod:`launcher.daemon`
 and the ledger, print. Every command that changes something records who acted: ``--as``,
@@ -242,143 +242,6 @@ def _print_failures(posts: Any) -> None:
         click.secho(f"  #{p.id} {p.platform}/{p.locale} {p.message}: {p.error}", fg="red")
 
 
-# -- status ------------------------------------------------------------------------------
-@click.command("status")
-@click.argument("launch", required=False)
-@JSON_OPTION
-@click.pass_obj
-def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
-    """Launches, or one launch: its accounts and every post's state."""
-    from ..ledger import iso, overall_state
-
-    _, ledger = _open(obj)
-    with ledger:
-        if launch is None:
-            summaries = ledger.summaries()
-            if as_json:
-                _echo_json({"launches": [_summary_dict(s) for s in summaries]})
-                return
-            if not summaries:
-                click.echo("No launches yet.")
-                return
-            click.echo(f"{'LAUNCH':<44}{'STATE':<19}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
-            for s in summaries:
-                total = sum(s.counts.values())
-                failed = s.counts.get("failed", 0)
-                flag = "  EMERGENCY OVERRIDE" if s.launch.override_reason else ""
-                line = (
-                    f"{s.launch.id:<44}{s.overall:<19}{s.counts.get('sent', 0):>6}"
-                    f"{total:>7}{failed:>8}  {s.launch.created_by}{flag}"
-                )
-                click.secho(line, fg="red" if failed else None, bold=bool(failed))
-            return
-        rec = ledger.resolve(launch)
-        posts = ledger.posts(rec.id)
-        accounts = ledger.accounts(rec.id)
-    counts: dict[str, int] = {}
-    for p in posts:
-        counts[p.state] = counts.get(p.state, 0) + 1
-    state = overall_state(rec.state, counts)
-    if as_json:
-        _echo_json(
-            {
-                "launch": rec.id,
-                "playbook": rec.playbook,
-                "mission": rec.mission,
-                "state": state,
-                "created_by": rec.created_by,
-                "created_at": iso(rec.created_at),
-                "timezone": rec.timezone,
-                "kind": rec.kind,
-                "notes": list(rec.note),
-                "emergency_override": rec.override_reason,
-                "facts": dict(rec.facts),
-                "counts": counts,
-                "accounts": [a.as_status() for a in accounts],
-                "posts": [p.as_status() for p in posts],
-            },
-            big=len(posts) > 5000,
-        )
-        return
-    click.echo(f"launch {rec.id}  ({rec.playbook} at {rec.mission})")
-    click.secho(f"state: {state}", fg="red" if state == "failed" else None, bold=True)
-    if rec.override_reason:
-        click.secho(
-            f"!! EMERGENCY OVERRIDE (sent without approval): {rec.override_reason}",
-            fg="red",
-            bold=True,
-        )
-    for why in rec.note:
-        click.echo(f"  note: {why}")
-    click.echo(
-        f"by {rec.created_by} at {_when(rec.created_at)}; "
-        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    )
-    local, zone_name = _local_formatter(rec.timezone)
-    click.echo(f"times in {zone_name}")
-    click.echo(f"\naccounts ({len(accounts)}):")
-    for a in accounts:
-        click.echo(f"  {a.platform:<10}{a.locale:<7}{a.state:<8}{a.handle}")
-    _print_checklists(accounts)
-    click.echo(
-        f"\n{'ID':>6} {'STATE':<10}{'DUE':<26}{'SENT':<26}"
-        f"{'PLATFORM':<10}{'LOCALE':<7}{'TRY':>3}  MESSAGE / PLATFORM ID"
-    )
-    lines = []
-    for p in posts:
-        what = f"{p.message}" + (f" {p.part}/{p.parts}" if p.parts > 1 else "")
-        tail = p.platform_post_id or ""
-        lines.append(
-            (
-                f"{p.id:>6} {p.state:<10}{local(p.due_at):<26}{local(p.sent_at):<26}"
-                f"{p.platform:<10}{p.locale:<7}{p.attempts:>3}  {what} {tail}",
-                p.state == "failed",
-            )
-        )
-    if sys.stdout.isatty() or len(lines) < 5000:
-        for text, bad in lines:
-            click.secho(text, fg="red" if bad else None, bold=bad)
-    else:
-        click.echo("\n".join(text for text, _ in lines))
-    _print_failures(posts)
-
-
-def _local_formatter(zone: str | None) -> tuple[Any, str]:
-    """Due times in the mission's own zone (with its abbreviation, DST included)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    if not zone:
-        return _when, "UTC"
-    try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
-        return _when, "UTC"
-
-    def local(value: float | None) -> str:
-        if value is None:
-            return "-"
-        return datetime.fromtimestamp(value, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-    return local, zone
-
-
-def _summary_dict(s: Any) -> dict[str, Any]:
-    from ..ledger import iso
-
-    return {
-        "launch": s.launch.id,
-        "playbook": s.launch.playbook,
-        "mission": s.launch.mission,
-        "state": s.overall,
-        "created_by": s.launch.created_by,
-        "created_at": iso(s.launch.created_at),
-        "counts": dict(s.counts),
-        "notes": list(s.launch.note),
-        "emergency_override": s.launch.override_reason,
-    }
-
-
 # -- daemon ------------------------------------------------------------------------------
 @click.command("daemon")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit (cron, tests).")
@@ -579,32 +442,7 @@ def retract_cmd(
         sys.exit(1)
 
 
-# -- log ---------------------------------------------------------------------------------
-@click.command("log")
-@click.argument("launch", required=False)
-@click.option("--limit", type=int, help="Only the last N entries.")
-@JSON_OPTION
-@click.pass_obj
-def log_cmd(obj: dict, launch: str | None, limit: int | None, as_json: bool) -> None:
-    """The audit trail: who did what, when."""
-    _, ledger = _open(obj)
-    with ledger:
-        lid = ledger.resolve(launch).id if launch else None
-        events = ledger.events(lid, limit=limit)
-    if as_json:
-        _echo_json([e.as_dict() for e in events])
-        return
-    for e in events:
-        detail = " ".join(
-            f"{k}={json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}"
-            for k, v in sorted(e.detail.items())
-            if v not in (None, [], {}, "")
-        )
-        where = (e.launch_id or "-") + (f" #{e.post_id}" if e.post_id else "")
-        click.echo(f"{_when(e.at)}  {e.actor:<24} {e.action:<24} {where}  {detail}")
-
-
-COMMANDS = (run_cmd, status_cmd, daemon_cmd, halt_cmd, resume_cmd, retract_cmd, log_cmd)
+COMMANDS = (run_cmd, daemon_cmd, halt_cmd, resume_cmd, retract_cmd)
 
 
 def register(group: click.Group) -> None:
