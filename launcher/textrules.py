@@ -25,10 +25,11 @@ import bisect
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 import regex
-from twitter_text import parse_tweet
+
+from .xtext import weighted_length
 
 __all__ = ["TextRule", "count", "over_limit", "rule", "split_thread", "valid"]
 
@@ -88,9 +89,8 @@ def _graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
-@lru_cache(maxsize=4096)  # the only costly counter (about 1 ms a post)
 def _x_length(text: str) -> int:
-    return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
+    return weighted_length(text)
 
 
 def _mastodon_length(text: str) -> int:
@@ -141,6 +141,8 @@ def valid(platform: str, text: str) -> bool:
     if not text.strip() or over_limit(platform, text) is not None:
         return False
     if platform == "x":
+        from twitter_text import parse_tweet
+
         return parse_tweet(unicodedata.normalize("NFC", text)).valid
     return True
 

@@ -57,6 +57,10 @@ def link_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     for m in URL_RE.finditer(text):
         url = strip_trailing(m.group(0))
         spans.append((m.start(), m.start() + len(url), url))
+    from ..xtext import might_link_bare_domains
+
+    if not might_link_bare_domains(text):  # scheme URLs are all there is
+        return tuple(sorted(spans))
     try:
         from twitter_text import extract_urls_with_indices
     except ImportError:  # pragma: no cover - a declared dependency
