@@ -13,6 +13,7 @@ import io
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -282,43 +283,52 @@ def regional_locale(language: str, country: str) -> str:
 
 @dataclass(frozen=True)
 class Formatter:
-    """Babel formatting bound to one locale and one time zone."""
+    """Babel formatting bound to one locale and one time zone.
+
+    Results are cached: a plan formats the same magnitude, date or time in the same locale
+    for every platform and every repeated update, and Babel's formatting is not cheap."""
 
     locale: str
     tz: str
 
     def datetime(self, value: datetime, fmt: str = "medium") -> str:
-        from babel.dates import format_datetime
-
-        return format_datetime(value, fmt, tzinfo=_zone(self.tz), locale=self.locale)
+        return _format("datetime", value, fmt, self.locale, self.tz)
 
     def date(self, value: datetime, fmt: str = "medium") -> str:
-        from babel.dates import format_date
-
-        local = value.astimezone(_zone(self.tz)) if isinstance(value, datetime) else value
-        return format_date(local, fmt, locale=self.locale)
+        return _format("date", value, fmt, self.locale, self.tz)
 
     def time(self, value: datetime, fmt: str = "short") -> str:
-        from babel.dates import format_time
-
-        return format_time(value, fmt, tzinfo=_zone(self.tz), locale=self.locale)
+        return _format("time", value, fmt, self.locale, self.tz)
 
     def number(self, value: float) -> str:
-        from babel.numbers import format_decimal
-
-        return format_decimal(value, locale=self.locale)
+        return _format("number", value, None, self.locale, self.tz)
 
     def decimal(self, value: float, digits: int = 1) -> str:
-        from babel.numbers import format_decimal
-
         pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return _format("decimal", value, pattern, self.locale, self.tz)
 
     def country_name(self, code: str) -> str:
         return Locale.parse(self.locale).territories.get(code.upper(), code)
 
     def language_name(self, code: str) -> str:
         return Locale.parse(self.locale).languages.get(code, code)
+
+
+@lru_cache(maxsize=16384)
+def _format(kind: str, value: object, fmt: str | None, locale: str, tz: str) -> str:
+    from babel import dates, numbers
+
+    if kind == "number":
+        return numbers.format_decimal(value, locale=locale)
+    if kind == "decimal":
+        return numbers.format_decimal(value, format=fmt, locale=locale)
+    zone = _zone(tz)
+    if kind == "datetime":
+        return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    if kind == "time":
+        return dates.format_time(value, fmt, tzinfo=zone, locale=locale)
+    local = value.astimezone(zone) if isinstance(value, datetime) else value
+    return dates.format_date(local, fmt, locale=locale)
 
 
 def _zone(name: str):

@@ -468,3 +468,17 @@ else:  # pragma: no cover
     @pytest.mark.skip(reason="hypothesis is not installed")
     def test_split_thread_property():
         """Skipped: install the test extras (hypothesis) to run the property test."""
+
+
+@pytest.mark.parametrize(
+    "start", [0x0000, 0x0900, 0x0E00, 0x1100, 0x2000, 0xAC00, 0x1F1E0, 0x1F300]
+)
+def test_grapheme_fast_path_matches_full_segmentation(start: int) -> None:
+    """The one-cluster-per-code-point shortcut never disagrees with real segmentation."""
+    import regex
+
+    from launcher.textrules import _graphemes
+
+    for cp in range(start, start + 0x300):
+        for text in (chr(cp) + "a", "a" + chr(cp), chr(cp) * 2, f"x{chr(cp)}\u0301"):
+            assert _graphemes(text) == len(regex.findall(r"\X", text)), hex(cp)

@@ -80,6 +80,12 @@ def _tokens(ctx: Ctx, value: str, marker: str) -> list[str]:
     return out
 
 
+def _runs(tokens: list[str], n: int) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive tokens (a cheap test before the longest-match search)."""
+    n = max(1, n)
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
 def untranslated(
     ctx: Ctx, items: list[Item], english: Mapping[EnglishKey, str]
 ) -> Iterable[Finding]:
@@ -87,6 +93,7 @@ def untranslated(
     for (msg, occ, platform, _part), value in sorted(english.items()):
         joined[(msg, occ, platform)] += "\n" + value
     min_words = ctx.policy.untranslated_min_words
+    english_tokens: dict[str, tuple[list[str], set[tuple[str, ...]]]] = {}
     for item in items:
         if is_english(item.locale):
             continue
@@ -106,7 +113,13 @@ def untranslated(
                 text.short(item.text),
             )
             continue
-        theirs = _tokens(ctx, whole or source or "", "\x01")
+        ref = whole or source or ""
+        if ref not in english_tokens:
+            theirs_ = _tokens(ctx, ref, "\x01")
+            english_tokens[ref] = (theirs_, _runs(theirs_, min_words))
+        theirs, their_runs = english_tokens[ref]
+        if not (_runs(mine, min_words) & their_runs):  # no shared run: nothing to measure
+            continue
         sm = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
         match = sm.find_longest_match(0, len(mine), 0, len(theirs))
         if match.size >= min_words:
