@@ -151,6 +151,29 @@ def json_body(resp: requests.Response) -> Any:
         return None
 
 
+def _session(base_url: str) -> requests.Session:
+    """A session that reads the proxy and CA settings from the environment once.
+
+    With ``trust_env`` requests scans the whole environment twice per request for proxy
+    variables: a third of a post's CPU time in the dispatch benchmark. Resolving them once per
+    adapter keeps HTTPS_PROXY/NO_PROXY/REQUESTS_CA_BUNDLE working, and ~/.netrc is never used
+    to authenticate implicitly.
+    """
+    import os
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.trust_env = False
+    if base_url:
+        session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    else:
+        session.proxies.update(requests.utils.getproxies())
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    return session
+
+
 class HttpAdapter(Adapter):
     """An adapter speaking HTTP through one ``requests.Session``.
 
@@ -167,8 +190,7 @@ class HttpAdapter(Adapter):
 
         # urllib3 logs request lines at DEBUG; Telegram's token is in the path
         install_log_filter(logging.getLogger("urllib3.connectionpool"))
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = _session(self.base_url)
         self.clock: Callable[[], datetime] = utcnow
         timeout = self.settings.get("timeout")
         self.timeout: Any = (DEFAULT_TIMEOUT[0], float(timeout)) if timeout else DEFAULT_TIMEOUT
