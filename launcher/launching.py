@@ -396,24 +396,13 @@ def retract_launch(
                 reason=exc.message,
             )
             continue
-        except ContentRejected as exc:
-            if exc.status != 404:
-                out.failed.append((post.id, redact(str(exc))))
-                ledger.record_event(
-                    at=clock(),
-                    actor=actor,
-                    action="post.retract-failed",
-                    launch_id=launch.id,
-                    post_id=post.id,
-                    reason=redact(str(exc)),
-                )
-                continue
-            ledger.mark_retracted(
-                post.id, actor=actor, now=clock(), detail="already gone from the platform"
-            )
-            out.retracted.append(post.id)
-            continue
         except LauncherError as exc:
+            if isinstance(exc, ContentRejected) and exc.status == 404:
+                ledger.mark_retracted(
+                    post.id, actor=actor, now=clock(), detail="already gone from the platform"
+                )
+                out.retracted.append(post.id)
+                continue
             out.failed.append((post.id, redact(str(exc))))
             ledger.record_event(
                 at=clock(),
