@@ -36,5 +36,13 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     else:
         base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         path = Path(base) / "launcher"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            f"cannot use the data directory {path}: {exc.strerror}",
+            hint="set LAUNCHER_DATA_DIR to a directory you can write to",
+        ) from None
     return path

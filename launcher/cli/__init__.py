@@ -34,6 +34,23 @@ class LauncherGroup(click.Group):
             return super().invoke(ctx)
         except LauncherError as exc:
             raise CliError(exc) from None
+        except OSError as exc:  # the machine, not the content: disk full, permissions
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            raise CliError(OSError(f"{exc.strerror or exc}{where}")) from None
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so plainly; LAUNCHER_DEBUG=1 shows the traceback
+            import os
+
+            if os.environ.get("LAUNCHER_DEBUG"):
+                raise
+            raise CliError(
+                RuntimeError(
+                    f"internal error: {type(exc).__name__}: {exc}\n    what was done is in the"
+                    " ledger (launcher status); LAUNCHER_DEBUG=1 shows the traceback: please"
+                    " report it"
+                )
+            ) from None
 
 
 class CliError(click.ClickException):

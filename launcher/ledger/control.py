@@ -69,8 +69,8 @@ class ControlMixin:
 
     def resume(self, launch_id: str, *, actor: str, now: float) -> int:
         with self.writer.begin() as conn:
-            state = conn.execute(
-                select(launches.c.state).where(launches.c.id == launch_id)
+            state = conn.execute(  # FOR UPDATE: a concurrent retract is seen, not undone
+                select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
             ).scalar()
             if state not in ("halted", "provisioning"):
                 raise LedgerError(f"launch {launch_id} is {state}, not halted")

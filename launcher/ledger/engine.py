@@ -5,6 +5,11 @@ SQLite is tuned for many short transactions from several processes: WAL journal 
 block the writer), ``synchronous=NORMAL`` (durable at each checkpoint, never corrupt), a 30 s
 busy timeout, and ``BEGIN IMMEDIATE`` for every write transaction so two daemons serialise at
 the start of a claim instead of failing halfway with "database is locked".
+
+PostgreSQL is reached through psycopg 3 (``pip install "launcher[postgres]"``): a plain
+``postgresql://`` (or ``postgres://``) URL is taken to mean ``postgresql+psycopg://``;
+SQLAlchemy 2.0 would otherwise look for psycopg2. An explicit driver (``postgresql+...``)
+is used as given.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+from ..errors import LedgerError
 from ..paths import data_dir
 
 LEDGER_FILE = "ledger.sqlite3"
@@ -22,8 +28,17 @@ def default_url(directory: str | Path | None = None) -> str:
     return f"sqlite:///{Path(data_dir(directory)) / LEDGER_FILE}"
 
 
+def normalize_url(url: str) -> str:
+    """Map a driverless PostgreSQL URL to the psycopg 3 driver; anything else unchanged."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def make_engines(url: str) -> tuple[Engine, Engine]:
     """Return (read engine, write engine). They share one connection pool."""
+    url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8
@@ -45,7 +60,13 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except ImportError as exc:  # the URL's driver is not installed
+            raise LedgerError(
+                f"database_url needs a driver that is not installed ({exc.name or exc})",
+                hint='for PostgreSQL: pip install "launcher[postgres]" (psycopg 3)',
+            ) from exc
     return engine, engine.execution_options(immediate=True)
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from ..errors import LedgerError
 from . import schema
@@ -103,10 +103,20 @@ def current_version(conn: Connection) -> int:
     return int(value or 0)
 
 
+# pg_advisory_xact_lock key ("ledg"): one migrating opener per PostgreSQL database at a time
+_PG_MIGRATION_LOCK = 0x6C656467
+
+
 def migrate(engine: Engine) -> int:
-    """Bring the ledger to the latest version; return the version it is at."""
+    """Bring the ledger to the latest version; return the version it is at.
+
+    Openers are serialised: ``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock
+    on PostgreSQL (where DDL does not wait: two daemons opening a new database at once would
+    otherwise both create the tables, and one fail)."""
     target = latest_version()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
         schema.schema_version.create(conn, checkfirst=True)
         have = current_version(conn)
         if have > target:

@@ -58,10 +58,10 @@ class ReviewMixin:
         """A second person releases a launch awaiting approval; returns its pending posts.
         The person who ran the launch cannot approve it (four eyes)."""
         with self.writer.begin() as conn:
-            row = conn.execute(
-                select(launches.c.state, launches.c.created_by, launches.c.note).where(
-                    launches.c.id == launch_id
-                )
+            row = conn.execute(  # FOR UPDATE: an approve and a reject never both succeed
+                select(launches.c.state, launches.c.created_by, launches.c.note)
+                .where(launches.c.id == launch_id)
+                .with_for_update()
             ).first()
             if row is None:
                 raise LedgerError(f"no launch {launch_id!r}")
@@ -102,7 +102,7 @@ class ReviewMixin:
             raise LedgerError("a rejection needs a reason", hint='add --reason "..."')
         with self.writer.begin() as conn:
             state = conn.execute(
-                select(launches.c.state).where(launches.c.id == launch_id)
+                select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
             ).scalar()
             if state != "awaiting-approval":
                 raise LedgerError(f"launch {launch_id} is {state}, not awaiting approval")

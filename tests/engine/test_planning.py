@@ -247,3 +247,28 @@ def test_text_overview_groups_by_local_time(mini_root: Path) -> None:
     assert "Sat 28 Mar 2026 22:00 EET" in out and "Sun 29 Mar 2026 06:00 EEST" in out
     assert ("condolences#1 [ar] [pin]" in out and "x 87/280" not in out) or "x " in out
     assert "Nothing was sent" in out
+
+
+def test_an_unusable_data_directory_is_a_clear_error(
+    mini_root: Path, tmp_path: Path, monkeypatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("LAUNCHER_DATA_DIR", str(blocker / "data"))
+    result = invoke("status", root=mini_root)
+    assert result.exit_code == 2
+    assert "cannot use the data directory" in result.stderr and "LAUNCHER_DATA_DIR" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_unexpected_bug_is_reported_without_a_traceback(mini_root: Path, monkeypatch) -> None:
+    import launcher.planner
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(launcher.planner, "build_plan", broken)
+    result = invoke("plan", "quake", "-m", "rome", root=mini_root)
+    assert result.exit_code == 1
+    assert "internal error: ZeroDivisionError: boom" in result.stderr
+    assert "LAUNCHER_DEBUG=1" in result.stderr and "Traceback" not in result.output
