@@ -1,4 +1,4 @@
-"""PostgreSQL is reached by URL; without a server here, check that its SQL is what we mean."""
+"""The SQL compiled for PostgreSQL is what we mean (test_postgres.py runs it on a server)."""
 
 from __future__ import annotations
 
