@@ -187,3 +187,11 @@ def test_shipped_content_is_approved_so_the_readme_launch_goes_out_at_once() -> 
     for playbook in FACTS:
         decision = decide(REPO, playbook, ["ar", "en", "es", "fr", "it", "ja", "th", "tr", "uk"])
         assert decision.approved, decision.reasons
+
+
+def test_unknown_platform_on_the_command_line_is_a_clear_error() -> None:
+    result = invoke("plan", "platform-ban", "--mission", "ankara", "--set", "platform=telegam",
+                    root=REPO)  # fmt: skip
+    assert result.exit_code == 2
+    assert "--set platform" in result.stderr and "did you mean 'telegram'" in result.stderr
+    assert "mastodon, bluesky, x, facebook, telegram" in result.stderr
