@@ -64,14 +64,23 @@ def bare_environment(root: Path) -> ImmutableSandboxedEnvironment:
 
 def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     """The render variables that make the shared environment speak one locale."""
-    from jinja2.ext import _make_new_gettext, _make_new_ngettext
-
     t = catalog.translations
-    gettext = _make_new_gettext(t.gettext)
+
+    # Jinja's "newstyle" gettext: the translation is a %-format string filled with the
+    # variables of the {% trans %} block (autoescape is off: these are plain-text posts).
+    @pass_context
+    def gettext(_ctx: Any, message: str, /, **variables: Any) -> str:
+        return t.gettext(message) % variables
+
+    @pass_context
+    def ngettext(_ctx: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return t.ngettext(singular, plural, num) % variables
+
     return {
         "gettext": gettext,
         "_": gettext,
-        "ngettext": _make_new_ngettext(t.ngettext),
+        "ngettext": ngettext,
         "_fmt": formatter,
         "_rtl": is_rtl(catalog.locale),
     }
