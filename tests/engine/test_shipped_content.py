@@ -179,7 +179,7 @@ def test_list_and_show(tmp_path: Path) -> None:
 
 
 def test_shipped_content_is_approved_so_the_readme_launch_goes_out_at_once() -> None:
-    """The sample content ships with a signed approval (sample key; its private half is not in the repository).
+    """The sample content ships with a signed approval (a sample key, not in the repository).
     If this fails, content changed after approval: an organisation re-approves with its own
     key (launcher approve keygen, then approve content; see README "Approvals")."""
     from launcher.approvals import decide
