@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
@@ -323,12 +324,39 @@ def _format(kind: str, value: object, fmt: str | None, locale: str, tz: str) -> 
     if kind == "decimal":
         return numbers.format_decimal(value, format=fmt, locale=locale)
     zone = _zone(tz)
+    if locale.split("_")[0] == "th" and kind in ("date", "datetime"):
+        return _thai(kind, value, fmt or "medium", locale, zone)
     if kind == "datetime":
         return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
     if kind == "time":
         return dates.format_time(value, fmt, tzinfo=zone, locale=locale)
     local = value.astimezone(zone) if isinstance(value, datetime) else value
     return dates.format_date(local, fmt, locale=locale)
+
+
+def _thai(kind: str, value: Any, fmt: str, locale: str, zone: Any) -> str:
+    """Thai public texts give years in the Buddhist Era (2026 is พ.ศ. 2569); Babel knows only
+    the Gregorian calendar, so the year and era fields of CLDR's Thai patterns are replaced."""
+    from babel import dates
+
+    local = value.astimezone(zone) if isinstance(value, datetime) else value
+    loc = Locale.parse(locale)
+    pattern = loc.date_formats[fmt].pattern if fmt in loc.date_formats else fmt
+    year = local.year + 543
+    tokens = []
+    for kind_, tok in dates.tokenize_pattern(pattern):
+        if kind_ == "field" and tok[0] == "G":
+            tokens.append(("chars", "พ.ศ."))
+        elif kind_ == "field" and tok[0] in "yY":
+            tokens.append(("chars", f"{year % 100:02d}" if tok[1] == 2 else str(year)))
+        else:
+            tokens.append((kind_, tok))
+    day = dates.format_date(local, dates.untokenize_pattern(tokens), locale=locale)
+    if kind == "date":
+        return day
+    clock = dates.format_time(value, fmt, tzinfo=zone, locale=locale)
+    glue = loc.datetime_formats.get(fmt, "{1} {0}")
+    return str(glue).replace("{1}", day).replace("{0}", clock)
 
 
 def _zone(name: str):

@@ -195,3 +195,13 @@ def test_unknown_platform_on_the_command_line_is_a_clear_error() -> None:
     assert result.exit_code == 2
     assert "--set platform" in result.stderr and "did you mean 'telegram'" in result.stderr
     assert "mastodon, bluesky, x, facebook, telegram" in result.stderr
+
+
+def test_thai_dates_use_the_buddhist_era(content) -> None:
+    plan = build_plan("earthquake", "bangkok", {"region": "เชียงใหม่", "magnitude": "6"},
+                      now=NOW, content=content, locales=["th"])  # fmt: skip
+    texts = " ".join(p.text for p in plan.posts)
+    assert "พ.ศ. 2569" in texts  # 22 May 2026
+    assert "ค.ศ." not in texts and "2026" not in texts
+    update = next(p.text for p in plan.posts if p.message == "update")
+    assert "/69 " in update  # short dates: two-digit Buddhist year
