@@ -35,8 +35,24 @@ def send_times(schedule: Schedule, confirmed_at: datetime, tz: str) -> list[date
                 offsets.append(t)
         times = [start + o for o in offsets]
     if schedule.quiet is not None:
-        times = [_outside_quiet(t, schedule.quiet, zone) for t in times]
+        times = _respect_quiet(times, schedule.quiet, zone)
     return sorted(set(times))
+
+
+def _respect_quiet(
+    times: list[datetime], quiet: tuple[time, time], zone: ZoneInfo
+) -> list[datetime]:
+    """Move sends out of the quiet window; a moved send that would land less than half an
+    interval before the next one merges into it (no two "updates" half an hour apart)."""
+    out: list[datetime] = []
+    for i, original in enumerate(times):
+        moved = _outside_quiet(original, quiet, zone)
+        if moved != original and i + 1 < len(times):
+            following = _outside_quiet(times[i + 1], quiet, zone)
+            if following - moved < (times[i + 1] - original) / 2:
+                continue
+        out.append(moved)
+    return out
 
 
 def _daily(at: time, days: int, start: datetime, zone: ZoneInfo) -> list[datetime]:

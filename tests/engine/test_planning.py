@@ -106,19 +106,24 @@ def test_plan_writes_nothing(mini_root: Path, tmp_path: Path, monkeypatch) -> No
 
 
 def test_quiet_hours_and_dst_in_mission_time(mini_root: Path) -> None:
-    # 22:00 EET + 3h = 01:00 local, inside 00:00-06:00 quiet hours: moved to 06:00, which on
-    # 29 March 2026 is already summer time in Beirut (UTC+3), i.e. 03:00 UTC.
-    doc = plan_json(
-        mini_root, "-m", "beirut", "--set", "region=B", "--set", "magnitude=5", "--at", AT
-    )
+    # Confirmed 23:00 EET on 28 March; Beirut springs forward at midnight. +3h = 03:00 EEST,
+    # inside 00:00-06:00 quiet hours: moved to 06:00 EEST (03:00 UTC), three hours before the
+    # next update, so it is kept; then every 6h from the original offsets.
+    doc = plan_json(mini_root, "-m", "beirut", "--set", "region=B", "--set", "magnitude=5",
+                    "--at", "2026-03-28T21:00:00Z")  # fmt: skip
     update_times = sorted({p["at"] for p in doc["posts"] if p["message"] == "update"})
-    assert update_times[0] == "2026-03-29T03:00:00Z"
-    # then every 6h from the original offsets (+9h, +15h, +21h), none inside quiet hours
-    assert update_times[1:] == [
-        "2026-03-29T05:00:00Z",
-        "2026-03-29T11:00:00Z",
-        "2026-03-29T17:00:00Z",
-    ]
+    assert update_times == ["2026-03-29T03:00:00Z", "2026-03-29T06:00:00Z",
+                            "2026-03-29T12:00:00Z", "2026-03-29T18:00:00Z"]  # fmt: skip
+
+
+def test_a_moved_send_close_to_the_next_one_merges_into_it(mini_root: Path) -> None:
+    # Confirmed 22:00 EET: +3h = 01:00 would move to 06:00 EEST, only two hours before the
+    # +9h update at 08:00 EEST: the two merge, nobody gets two updates in a row.
+    doc = plan_json(mini_root, "-m", "beirut", "--set", "region=B", "--set", "magnitude=5",
+                    "--at", AT)  # fmt: skip
+    update_times = sorted({p["at"] for p in doc["posts"] if p["message"] == "update"})
+    assert update_times == ["2026-03-29T05:00:00Z", "2026-03-29T11:00:00Z",
+                            "2026-03-29T17:00:00Z"]  # fmt: skip
 
 
 def test_times_are_formatted_per_locale_and_zone(mini_root: Path) -> None:
@@ -130,11 +135,11 @@ def test_times_are_formatted_per_locale_and_zone(mini_root: Path) -> None:
         for p in doc["posts"]
         if p["message"] == "update"
         and p["platform"] == "mastodon"
-        and p["at"] == "2026-03-29T03:00:00Z"
+        and p["at"] == "2026-03-29T05:00:00Z"
     }
-    assert "06:00" in first["fr"]  # 24-hour clock, local summer time
-    assert "6:00\u202fAM" in first["en"]  # CLDR English uses a narrow no-break space
-    assert "6:00 ص" in first["ar"]  # Arabic AM marker
+    assert "08:00" in first["fr"]  # 24-hour clock, local summer time
+    assert "8:00\u202fAM" in first["en"]  # CLDR English uses a narrow no-break space
+    assert "8:00 ص" in first["ar"]  # Arabic AM marker
 
 
 @pytest.mark.parametrize(
@@ -244,7 +249,7 @@ def test_text_overview_groups_by_local_time(mini_root: Path) -> None:
     )
     assert result.exit_code == 0
     out = result.stdout
-    assert "Sat 28 Mar 2026 22:00 EET" in out and "Sun 29 Mar 2026 06:00 EEST" in out
+    assert "Sat 28 Mar 2026 22:00 EET" in out and "Sun 29 Mar 2026 08:00 EEST" in out
     assert ("condolences#1 [ar] [pin]" in out and "x 87/280" not in out) or "x " in out
     assert "Nothing was sent" in out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from launcher.models import Schedule
 from launcher.schedule import send_times
@@ -78,3 +79,12 @@ def test_quiet_window_wrapping_midnight() -> None:
     now = datetime(2026, 7, 1, 20, 30, tzinfo=UTC)  # 22:30 in Rome (UTC+2)
     s = Schedule(offset=timedelta(0), quiet=(time(22, 0), time(6, 0)))
     assert send_times(s, now, "Europe/Rome") == [datetime(2026, 7, 2, 4, tzinfo=UTC)]
+
+
+def test_a_send_moved_out_of_quiet_hours_merges_with_a_close_next_one() -> None:
+    now = datetime(2026, 5, 22, 8, 30, tzinfo=UTC)  # 15:30 in Bangkok (UTC+7)
+    s = Schedule(offset=3 * H, every=4 * H, until=15 * H, quiet=(time(0, 0), time(6, 0)))
+    local = [t.astimezone(ZoneInfo("Asia/Bangkok")).strftime("%H:%M")
+             for t in send_times(s, now, "Asia/Bangkok")]  # fmt: skip
+    # 18:30, 22:30, 02:30 (would move to 06:00, 30 min before 06:30: merged), 06:30
+    assert local == ["18:30", "22:30", "06:30"]
