@@ -73,7 +73,7 @@ def plan_to_json(plan: Plan) -> str:
     return json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def render_plan_text(plan: Plan, *, full: bool = False) -> str:
+def render_plan_text(plan: Plan, *, full: bool = False, footer: bool = True) -> str:
     """The overview. Without ``full``, repeated updates show their first occurrence only."""
     zone = ZoneInfo(plan.mission.timezone)
     pb, m = plan.playbook, plan.mission
@@ -127,7 +127,8 @@ def render_plan_text(plan: Plan, *, full: bool = False) -> str:
         lines += ["  " + str(w).replace("\n", "\n  ") for w in plan.warnings]
     if hidden:
         lines.append(f"  ... {hidden} more repeated updates (use --full to list every post)")
-    lines += ["", "Nothing was sent. To launch: launcher run with the same arguments."]
+    if footer:
+        lines += ["", "Nothing was sent. To launch: launcher run with the same arguments."]
     return "\n".join(lines) + "\n"
 
 

@@ -103,7 +103,19 @@ def run_cmd(
     emergency_reason = _emergency_reason(plan, emergency, reason)
     decision = _decide(obj, plan)
     if not yes:
-        click.echo(render_plan_text(plan), nl=False, err=as_json)
+        click.echo(render_plan_text(plan, footer=False), nl=False, err=as_json)
+        if decision.approved:
+            what = "approved content: what is due goes out at once"
+        elif emergency_reason:
+            what = "NOT approved: EMERGENCY OVERRIDE, sent at once and recorded"
+        else:
+            what = (
+                "NOT approved: it will wait for a second person ("
+                + "; ".join(decision.reasons[:3])
+                + ("; ..." if len(decision.reasons) > 3 else "")
+                + ")"
+            )
+        click.secho(what, err=as_json, bold=not decision.approved)
         click.confirm(
             f"Launch {len(plan.posts)} posts on {len(plan.accounts)} accounts as {actor}?",
             abort=True,
