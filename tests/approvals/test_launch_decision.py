@@ -193,3 +193,18 @@ def test_a_fact_outside_its_bounds_waits_for_a_second_person(signed_root: Path) 
         root=signed_root,
     )
     assert plan.exit_code == 2 and "out of bounds" in plan.stderr
+
+
+def test_the_prompt_says_before_launching_whether_it_waits(signed_root: Path) -> None:
+    from click.testing import CliRunner
+
+    from launcher.cli import cli
+
+    args = ["--root", str(signed_root), "run", "quake", "--mission", "rome", "--set",
+            "region=Umbria", "--set", "magnitude=5", "--at", AT]  # fmt: skip
+    result = CliRunner().invoke(cli, args, input="n\n")
+    assert "NOT approved: it will wait for a second person" in result.output
+    assert "playbook quake has no approval" in result.output
+    assert "Nothing was sent. To launch" not in result.output
+    assert result.exit_code == 1 and published() == []  # declined: nothing recorded or sent
+    assert json.loads(invoke("status", "--json", root=signed_root).stdout)["launches"] == []
