@@ -139,6 +139,7 @@ def show_cmd(obj: dict, playbook: str) -> None:
             f"  {m.id:<20} {describe_schedule(m.schedule)}"
             + (" [pinned]" if m.pin else "")
             + (" [thread]" if m.thread else "")
+            + (f" [{m.tone}]" if m.tone != "neutral" else "")
         )
         click.echo(
             f"  {'':<20} templates/{m.template}"
