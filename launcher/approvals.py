@@ -365,8 +365,33 @@ def verify(approval: Approval, keys: dict[str, dict[str, str]]) -> str | None:
     return None
 
 
+def statuses(
+    root: Path,
+    approvals: Sequence[Approval],
+    keys: dict[str, dict[str, str]],
+    now: datetime | None = None,
+) -> list[ApprovalStatus]:
+    """The status of each entry; the content is fingerprinted once per playbook, not once per
+    entry (an approvals file grows by one entry at every re-approval)."""
+    locales: dict[str, set[str]] = {}
+    for a in approvals:
+        locales.setdefault(a.playbook, set()).update(a.locales)
+    current: dict[str, Fingerprint | None] = {}
+    for playbook, locs in locales.items():
+        try:
+            current[playbook] = fingerprint(root, playbook, locs)
+        except UserError:  # let each entry report its own problem
+            current[playbook] = None
+    return [status_of(root, a, keys, now, current=current[a.playbook]) for a in approvals]
+
+
 def status_of(
-    root: Path, approval: Approval, keys: dict[str, dict[str, str]], now: datetime | None = None
+    root: Path,
+    approval: Approval,
+    keys: dict[str, dict[str, str]],
+    now: datetime | None = None,
+    *,
+    current: Fingerprint | None = None,
 ) -> ApprovalStatus:
     bad = verify(approval, keys)
     if bad:
@@ -382,10 +407,11 @@ def status_of(
     now = now or datetime.now(UTC)
     if approval.expires_at and datetime.fromisoformat(approval.expires_at) <= now:
         return ApprovalStatus(approval, "expired", [f"expired at {approval.expires_at}"])
-    try:
-        current = fingerprint(root, approval.playbook, approval.locales)
-    except UserError as exc:
-        return ApprovalStatus(approval, "stale", [str(exc.message)])
+    if current is None:
+        try:
+            current = fingerprint(root, approval.playbook, approval.locales)
+        except UserError as exc:
+            return ApprovalStatus(approval, "stale", [str(exc.message)])
     changes = []
     if current.version != approval.version:
         changes.append(f"playbook version {approval.version} -> {current.version}")
@@ -422,18 +448,18 @@ def decide(
     """A launch goes out at once only if every locale it publishes is covered by a valid
     approval of the playbook's current content (facts are bounds-checked at planning)."""
     keys = load_keys(root)
-    statuses = [
-        status_of(root, a, keys, now) for a in load_approvals(root) if a.playbook == playbook_id
-    ]
+    found = statuses(
+        root, [a for a in load_approvals(root) if a.playbook == playbook_id], keys, now
+    )
     covered: dict[str, str] = {}
-    for st in statuses:
+    for st in found:
         for loc in st.valid_locales:
             covered.setdefault(loc, f"{st.approval.approved_by} at {st.approval.approved_at}")
     reasons = []
-    if not statuses:
+    if not found:
         reasons.append(f"playbook {playbook_id} has no approval")
     for loc in locales:
         if loc not in covered:
-            why = sorted({c for st in statuses for c in st.changes}) or ["not approved"]
+            why = sorted({c for st in found for c in st.changes}) or ["not approved"]
             reasons.append(f"locale {loc}: " + "; ".join(why))
     return Decision(not reasons, reasons, sorted(set(covered.values())))

@@ -124,6 +124,19 @@ class LedgerError(LauncherError):
     exit_code = 2
 
 
+def dedupe(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in order, each once: rendering every mission and locale finds the same missing
+    translation many times (its "(used in ...)" note may name different templates)."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.message.split(" (used in")[0], p.file, p.line, p.field)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
 @dataclass
 class ProblemCollector:
     """Gathers problems from a validation pass instead of stopping at the first one."""

@@ -270,6 +270,7 @@ def is_rtl(locale: str) -> bool:
     return locale.split("_")[0] in RTL_LANGUAGES
 
 
+@lru_cache(maxsize=256)
 def regional_locale(language: str, country: str) -> str:
     """The CLDR locale for a language as used in a country (es_MX, ar_LB), if CLDR has one.
 

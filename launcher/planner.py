@@ -17,7 +17,7 @@ import regex
 from jinja2 import meta
 
 from . import handles, textrules
-from .errors import ContentError, InputError, Problem
+from .errors import ContentError, InputError, Problem, dedupe
 from .i18n import (
     Formatter,
     LoadedCatalog,
@@ -228,7 +228,7 @@ def plan_from(
                         _posts_for(playbook, spec, order, occ, at, platform, loc, text, problems)
                     )
     if problems:
-        raise ContentError(_dedupe(problems))
+        raise ContentError(dedupe(problems))
     loc_rank = {loc: i for i, loc in enumerate(plan_locales)}
     plat_rank = {p: i for i, p in enumerate(platforms)}
     msg_rank = {m.id: i for i, m in enumerate(playbook.messages)}
@@ -539,14 +539,3 @@ def _with_context(problem: Problem, playbook: Playbook, what: str, loc: str) -> 
         field=field,
         hint=problem.hint,
     )
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for p in problems:
-        key = (p.message, p.file, p.line, p.field)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out

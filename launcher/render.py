@@ -57,11 +57,6 @@ def environment(root: Path) -> ImmutableSandboxedEnvironment:
     return env
 
 
-def bare_environment(root: Path) -> ImmutableSandboxedEnvironment:
-    """An environment for syntax checks and msgid extraction (no translations needed)."""
-    return environment(root)
-
-
 def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     """The render variables that make the shared environment speak one locale."""
     t = catalog.translations

@@ -99,10 +99,6 @@ def _graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
-def _x_length(text: str) -> int:
-    return weighted_length(text)
-
-
 def _mastodon_length(text: str) -> int:
     text = _HTTP_URL.sub("x" * _MASTODON_URL_LENGTH, text)
     text = _MENTION.sub(lambda m: "@" + m.group(1), text)
@@ -110,7 +106,7 @@ def _mastodon_length(text: str) -> int:
 
 
 _COUNTERS: dict[str, Callable[[str], int]] = {
-    "x": _x_length,
+    "x": weighted_length,
     "mastodon": _mastodon_length,
     "bluesky": _graphemes,
     "telegram": len,

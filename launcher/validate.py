@@ -14,14 +14,14 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
-from .errors import ContentError, InputError, LauncherError, Problem
+from .errors import ContentError, InputError, LauncherError, Problem, dedupe
 from .i18n import check_entries, load_catalog, plural_problems
 from .missions import load_registry
 from .params import example_value
 from .paths import content_root
 from .planner import Content, guard, plan_from
 from .playbook import parse_playbook_file
-from .render import RenderError, bare_environment, template_msgids
+from .render import RenderError, environment, template_msgids
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -46,7 +46,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     problems.extend(reg_problems)
     report.checked["missions"] = len(registry.missions) if registry else 0
 
-    env = bare_environment(path)
+    env = environment(path)
     templates = sorted((path / "templates").rglob("*.j2"))
     for tpl in templates:
         rel = tpl.relative_to(path / "templates").as_posix()
@@ -138,8 +138,8 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             problems.append(Problem(exc.message, field="settings", hint=exc.hint))
         report.checked["settings"] = 1
 
-    report.problems = _dedupe(problems)
-    report.warnings = _dedupe(warnings)
+    report.problems = dedupe(problems)
+    report.warnings = dedupe(warnings)
     return report
 
 
@@ -167,15 +167,4 @@ def _approval_problems(root: Path) -> list[Problem]:
                     "approve again with `launcher approve content`",
                 )
             )
-    return out
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[object, ...]] = set()
-    out = []
-    for p in problems:
-        key = (p.message.split(" (used in")[0], p.file, p.line, p.field)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
     return out

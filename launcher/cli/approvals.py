@@ -109,12 +109,12 @@ def keygen_cmd(out: str, owner: str) -> None:
 @click.pass_obj
 def approvals_cmd(obj: dict, as_json: bool) -> None:
     """What is approved, by whom, until when, and what changed since (per locale)."""
-    from ..approvals import load_approvals, load_keys, status_of
+    from ..approvals import load_approvals, load_keys, statuses
     from ..paths import content_root
 
     root = content_root(obj.get("root"))
     keys = load_keys(root)
-    rows = [status_of(root, a, keys) for a in load_approvals(root)]
+    rows = statuses(root, load_approvals(root), keys)
     if as_json:
         click.echo(
             json.dumps(
