@@ -174,5 +174,8 @@ class Plan:
     skipped_platforms: tuple[str, ...] = field(default=())
     #: guardrail findings of severity "warning" (errors stop planning): shown, not blocking
     warnings: tuple[Any, ...] = field(default=())
+    #: the same warnings one by one (guardrail ``Finding``s: post key, locale, platform), for
+    #: views that show each next to the post or profile it is about (``launcher preview``)
+    findings: tuple[Any, ...] = field(default=())
     #: facts outside their declared bounds (only when planned for `run`): need a second person
     out_of_bounds: tuple[str, ...] = field(default=())

@@ -125,7 +125,11 @@ def guard(content: Content, plan: Plan) -> Plan:
     errors = findings_to_problems(findings, "error")
     if errors:
         raise ContentError(errors)
-    return replace(plan, warnings=tuple(findings_to_problems(findings, "warning")))
+    return replace(
+        plan,
+        warnings=tuple(findings_to_problems(findings, "warning")),
+        findings=tuple(f for f in findings if f.severity == "warning"),
+    )
 
 
 _policies: dict[tuple[Path, int], Any] = {}
