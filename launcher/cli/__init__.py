@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "launcher.cli.status",
     "launcher.cli.approvals",
     "launcher.cli.lint",
+    "launcher.cli.preview",
 )
 
 
