@@ -2,23 +2,30 @@
 
 Loud by design: Babel's ``Translations.load`` quietly returns ``NullTranslations`` when a
 catalog is missing, which would publish English under a Thai account. Here a missing catalog,
-an untranslated or a fuzzy entry that a playbook uses is a located error. Catalogs are read
-straight from the ``.po`` files translators edit (no compile step to forget) and cached per
-file modification time.
+an untranslated or a fuzzy entry that a playbook uses is a located error.
+
+The ``.po`` files translators edit are the source of truth; launcher compiles each to a ``.mo``
+beside it and uses the ``.mo`` only while it was compiled by launcher from exactly the ``.po``
+on disk (a digest of the source is stamped in its header). So an edited ``.po`` shows up in the
+next ``plan`` with no step to forget, a ``.mo`` written by another tool is never trusted, and
+the ``.po`` is parsed again only when something is wrong with an entry a plan needs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
@@ -27,18 +34,72 @@ from .errors import Problem
 
 DOMAIN = "messages"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb"})
+#: header stamped into every .mo launcher compiles: the SHA-256 of the .po it came from
+SOURCE_HEADER = "X-Launcher-Source-SHA256"
+#: gettext's separator between a message context and its msgid in compiled catalogs
+CONTEXT_SEP = "\x04"
 
 
-@dataclass(frozen=True)
+def message_key(msgid: str, context: str | None = None) -> str:
+    """One string naming a message: its msgid, prefixed by ``context\\x04`` when it has one
+    (the key gettext itself uses in .mo files)."""
+    return f"{context}{CONTEXT_SEP}{msgid}" if context else msgid
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """(msgid, context) of a :func:`message_key`."""
+    context, sep, msgid = key.partition(CONTEXT_SEP)
+    return (msgid, context) if sep else (key, None)
+
+
 class LoadedCatalog:
-    locale: str
-    path: Path
-    display: str
-    catalog: Catalog
-    translations: Translations
+    """One locale's catalog, ready to translate with.
+
+    ``translations`` come from the compiled .mo, which holds only complete, reviewed and
+    checked entries; ``catalog`` (the parsed .po, with line numbers) is read on first use.
+    """
+
+    def __init__(
+        self,
+        locale: str,
+        path: Path,
+        display: str,
+        translations: Translations,
+        source: bytes,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.locale = locale
+        self.path = path
+        self.display = display
+        self.translations = translations
+        self._source = source
+        if catalog is not None:
+            self.__dict__["catalog"] = catalog
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return read_po(io.BytesIO(self._source), locale=self.locale, domain=DOMAIN)
+
+    def has(self, key: str) -> bool:
+        """Whether the compiled catalog has a usable translation of ``key``."""
+        table = self.translations._catalog  # stdlib gettext's table: msgid or (msgid, n)
+        return key in table or (key, 0) in table
+
+    @cached_property
+    def plural_header(self) -> tuple[int, str]:
+        """(nplurals, plural expression) from the catalog's Plural-Forms header."""
+        from babel.messages.catalog import parse_separated_header
+
+        raw = self.translations._info.get("plural-forms", "")
+        fields = parse_separated_header("x; " + raw) if raw else {}
+        try:
+            count = int(fields.get("nplurals", "2"))
+        except ValueError:
+            count = 0
+        return count, fields.get("plural", "(n != 1)").strip().rstrip(";")
 
 
-_cache: dict[tuple[Path, str], tuple[float, LoadedCatalog]] = {}
+_cache: dict[Path, tuple[tuple[int, int], LoadedCatalog]] = {}
 _lock = threading.Lock()
 
 
@@ -46,73 +107,176 @@ def catalog_path(root: Path, locale: str) -> Path:
     return root / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def _display(root: Path, path: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Problem]]:
     """The locale's catalog, or problems saying why it cannot be used."""
     path = catalog_path(root, locale)
-    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    display = _display(root, path)
     try:
-        mtime = path.stat().st_mtime
+        st = path.stat()
     except FileNotFoundError:
         return None, [
             Problem(
                 f"no catalog for locale '{locale}'",
                 file=display,
-                hint=f"create it: pybabel init -i locales/messages.pot -d locales -l {locale}",
+                hint=f"start one: launcher i18n add {locale}",
             )
         ]
-    key = (path, locale)
+    stamp = (st.st_mtime_ns, st.st_size)
     with _lock:
-        hit = _cache.get(key)
-        if hit and hit[0] == mtime:
+        hit = _cache.get(path)
+        if hit and hit[0] == stamp:
             return hit[1], []
+    source = path.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()
+    translations = _compiled(path.with_suffix(".mo"), digest)
+    if translations is not None:
+        loaded = LoadedCatalog(locale, path, display, translations, source)
+    else:
+        catalog, problems = parse_catalog(source, locale, display)
+        if catalog is None:
+            return None, problems
+        mo, _excluded = compile_catalog(catalog, digest)
+        try:
+            translations = Translations(fp=io.BytesIO(mo), domain=DOMAIN)
+        except (ValueError, SyntaxError) as exc:  # gettext rejects a malformed Plural-Forms
+            return None, [
+                Problem(
+                    f"cannot use catalog: {exc}",
+                    file=display,
+                    field="Plural-Forms",
+                    hint="fix the header: each header line is a quoted string ending in \\n",
+                )
+            ]
+        write_atomically(path.with_suffix(".mo"), mo, quiet=True)
+        loaded = LoadedCatalog(locale, path, display, translations, source, catalog)
+    with _lock:
+        _cache[path] = (stamp, loaded)
+    return loaded, []
+
+
+def parse_catalog(source: bytes, locale: str, display: str) -> tuple[Catalog | None, list[Problem]]:
     try:
-        with path.open("rb") as fh:
-            catalog = read_po(fh, locale=locale, domain=DOMAIN, abort_invalid=True)
+        return read_po(io.BytesIO(source), locale=locale, domain=DOMAIN, abort_invalid=True), []
     except (PoFileError, ValueError, UnknownLocaleError) as exc:
-        line = getattr(exc, "lineno", None)
         return None, [
             Problem(
                 f"cannot read catalog: {exc}",
                 file=display,
-                line=line,
+                line=getattr(exc, "lineno", None),
                 hint="open it in Poedit or run: msgfmt --check " + display,
             )
         ]
-    buf = io.BytesIO()
-    write_mo(buf, catalog, use_fuzzy=False)
-    buf.seek(0)
+
+
+def _compiled(mo: Path, digest: str) -> Translations | None:
+    """The .mo at ``mo`` if launcher compiled it from the .po whose digest is ``digest``."""
     try:
-        translations = Translations(fp=buf, domain=DOMAIN)
-    except (ValueError, SyntaxError) as exc:  # gettext rejects a malformed Plural-Forms header
-        return None, [
-            Problem(
-                f"cannot use catalog: {exc}",
-                file=display,
-                field="Plural-Forms",
-                hint="fix the header: each header line is a quoted string ending in \\n",
-            )
-        ]
-    loaded = LoadedCatalog(locale, path, display, catalog, translations)
-    with _lock:
-        _cache[key] = (mtime, loaded)
-    return loaded, []
+        data = mo.read_bytes()
+        translations = Translations(fp=io.BytesIO(data), domain=DOMAIN)
+    except (OSError, ValueError, SyntaxError, UnicodeDecodeError):
+        return None
+    if translations._info.get(SOURCE_HEADER.lower()) != digest:
+        return None
+    return translations
+
+
+class _StampedCatalog(Catalog):
+    """A catalog whose header carries the digest of the .po it was compiled from."""
+
+    source_digest = ""
+
+    def _stamped_headers(self) -> list[tuple[str, str]]:
+        return [*Catalog.mime_headers.fget(self), (SOURCE_HEADER, self.source_digest)]  # type: ignore[attr-defined]
+
+    mime_headers = property(_stamped_headers, Catalog.mime_headers.fset)  # type: ignore[attr-defined]
+
+
+def usable(catalog: Catalog, message: Message) -> bool:
+    """Complete (every plural form), reviewed (not fuzzy) and with its placeholders intact."""
+    if not message.id or message.fuzzy:
+        return False
+    strings = _strings(message)
+    if not strings or not all(strings):
+        return False
+    return not _placeholder_errors(catalog, message)
+
+
+def _strings(message: Message) -> tuple[str, ...]:
+    value = message.string
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
+def compile_catalog(catalog: Catalog, digest: str) -> tuple[bytes, list[Message]]:
+    """The .mo bytes of ``catalog`` holding only :func:`usable` entries, stamped with
+    ``digest``, and the translated entries that were left out.
+
+    Babel's ``write_mo`` would fill an empty plural form with the English msgid and keep an
+    entry whose placeholders are broken; leaving such entries out makes them "missing" at plan
+    time, where the .po is read again to say exactly what is wrong, with its line.
+    """
+    out = _StampedCatalog(locale=catalog.locale, domain=DOMAIN, charset=catalog.charset)
+    out.mime_headers = catalog.mime_headers
+    out.source_digest = digest
+    excluded = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if usable(catalog, message):
+            out.add(message.id, message.string, context=message.context)
+        elif any(_strings(message)):
+            excluded.append(message)
+    buf = io.BytesIO()
+    write_mo(buf, out, use_fuzzy=False)
+    return buf.getvalue(), excluded
+
+
+def write_atomically(path: Path, data: bytes, *, quiet: bool = False) -> None:
+    """Replace ``path`` with ``data`` so that a reader never sees half a file. With ``quiet``,
+    a read-only location is not an error (the compiled catalog is then kept in memory)."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        if quiet:
+            return
+        raise
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        if not quiet:
+            raise
 
 
 def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> list[Problem]:
-    """Problems with the entries of ``msgids`` (msgid -> (template, line)) in ``loaded``."""
+    """Problems with the entries of ``msgids`` (message key -> (template, line)) in ``loaded``.
+
+    The compiled catalog answers the common case (everything is there) without reading the
+    .po; only when an entry is absent is the .po parsed to tell missing, fuzzy, untranslated
+    and broken placeholders apart, with the line to fix.
+    """
+    absent = {key: where for key, where in msgids.items() if not loaded.has(key)}
+    if not absent:
+        return []
     problems: list[Problem] = []
-    for msgid, (template, tline) in msgids.items():
-        msg = loaded.catalog.get(msgid)
+    for key, (template, tline) in absent.items():
+        msgid, context = split_key(key)
+        msg = loaded.catalog.get(msgid, context=context)
         used = f"used in templates/{template}:{tline}"
         short = msgid if len(msgid) <= 60 else msgid[:57] + "..."
+        label = f'"{short}"' + (f" (context: {context})" if context else "")
         if msg is None:
             problems.append(
                 Problem(
-                    f'missing translation for "{short}" ({used})',
+                    f"missing translation for {label} ({used})",
                     file=loaded.display,
                     field=f"locale {loaded.locale}",
-                    hint="run: pybabel extract -F babel.cfg -o locales/messages.pot . && "
-                    "pybabel update -i locales/messages.pot -d locales, then translate it",
+                    hint="run: launcher i18n extract && launcher i18n update, then translate it",
                 )
             )
             continue
@@ -120,7 +284,7 @@ def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> 
         if msg.fuzzy:
             problems.append(
                 Problem(
-                    f'fuzzy (unreviewed) translation for "{short}" ({used})',
+                    f"fuzzy (unreviewed) translation for {label} ({used})",
                     file=loaded.display,
                     line=msg.lineno,
                     field=f"locale {loaded.locale}",
@@ -131,7 +295,7 @@ def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> 
         elif not all(s for s in strings):
             problems.append(
                 Problem(
-                    f'untranslated "{short}" ({used})',
+                    f"untranslated {label} ({used})",
                     file=loaded.display,
                     line=msg.lineno,
                     field=f"locale {loaded.locale}",
@@ -142,7 +306,7 @@ def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> 
             for _msg, errors in _placeholder_errors(loaded.catalog, msg):
                 problems.append(
                     Problem(
-                        f'translation of "{short}": {errors}',
+                        f"translation of {label}: {errors}",
                         file=loaded.display,
                         line=msg.lineno,
                         field=f"locale {loaded.locale}",
@@ -174,15 +338,11 @@ _KNOWN_GOOD = {
 }
 
 
-_plural_cache: dict[int, list[Problem]] = {}
-
-
 def plural_problems(loaded: LoadedCatalog) -> list[Problem]:
     """Cached :func:`check_plural_forms` (a loaded catalog is immutable)."""
-    key = id(loaded.catalog)
-    hit = _plural_cache.get(key)
+    hit = loaded.__dict__.get("_plural_problems")
     if hit is None:
-        hit = _plural_cache[key] = check_plural_forms(loaded)
+        hit = loaded.__dict__["_plural_problems"] = check_plural_forms(loaded)
     return hit
 
 
@@ -198,18 +358,19 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
 
     try:
         cldr = Locale.parse(loaded.locale).plural_form
-        picks = gettext.c2py(loaded.catalog.plural_expr)
+        num_plurals, plural_expr = loaded.plural_header
+        picks = gettext.c2py(plural_expr)
     except (ValueError, UnknownLocaleError) as exc:
         return [Problem(f"unusable Plural-Forms header: {exc}", file=loaded.display)]
     used = {cldr(n) for n in _PLURAL_SAMPLE}
     tags = [t for t in _PLURAL_TAGS if t in used]
-    if loaded.catalog.num_plurals == 1 and loaded.locale.split("_")[0] in _ONE_FORM_OK:
+    if num_plurals == 1 and loaded.locale.split("_")[0] in _ONE_FORM_OK:
         return []
-    if loaded.catalog.num_plurals != len(tags):
+    if num_plurals != len(tags):
         return [
             _plural_problem(
                 loaded,
-                f"declares {loaded.catalog.num_plurals} plural forms, CLDR uses {len(tags)}"
+                f"declares {num_plurals} plural forms, CLDR uses {len(tags)}"
                 f" for whole numbers ({', '.join(tags)})",
                 tags,
             )

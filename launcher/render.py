@@ -72,23 +72,48 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
         variables.setdefault("num", num)
         return t.ngettext(singular, plural, num) % variables
 
+    # {% trans "context" %}: the same words can need different translations (a label in a
+    # profile, a verb in a post); the context tells them apart in the catalog
+    @pass_context
+    def pgettext(_ctx: Any, context: str, message: str, /, **variables: Any) -> str:
+        variables.setdefault("context", context)
+        return t.pgettext(context, message) % variables
+
+    @pass_context
+    def npgettext(
+        _ctx: Any, context: str, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", num)
+        return t.npgettext(context, singular, plural, num) % variables
+
     return {
         "gettext": gettext,
         "_": gettext,
         "ngettext": ngettext,
+        "pgettext": pgettext,
+        "npgettext": npgettext,
         "_fmt": formatter,
         "_rtl": is_rtl(catalog.locale),
     }
+
+
+#: the Jinja options that change what a template's text is; babel.cfg's [jinja2: ...] section
+#: must say the same, or the .pot would hold other strings than the ones looked up at run time
+#: (`launcher i18n extract` and `launcher validate` compare them)
+JINJA_OPTIONS: dict[str, Any] = {
+    "extensions": ["jinja2.ext.i18n"],
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
 
 
 def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(root / "templates")),
         undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
         autoescape=False,
+        **JINJA_OPTIONS,
     )
     # English placeholders so templates also compile and render without a locale
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
@@ -231,9 +256,14 @@ _msgid_cache: dict[tuple[Path, str, float], dict[str, tuple[str, int]]] = {}
 
 
 def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
-    """msgid -> (template, line) for every translatable string in ``name`` and the
-    templates it extends, includes or imports."""
-    from jinja2.ext import babel_extract
+    """Message key (see :func:`~launcher.i18n.message_key`) -> (template, line) for every
+    translatable string in ``name`` and the templates it extends, includes or imports.
+
+    Extracted by Babel with the runtime's Jinja options, exactly as `launcher i18n extract`
+    writes them to the .pot."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract
+
+    from .i18n import message_key
 
     path = root / "templates" / name
     try:
@@ -245,20 +275,14 @@ def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
     if hit is not None:
         return hit
     out: dict[str, tuple[str, int]] = {}
-    options = {
-        "extensions": "jinja2.ext.i18n",
-        "trim_blocks": "true",
-        "lstrip_blocks": "true",
-        "silent": "false",
-    }
     try:
         with path.open("rb") as fh:
-            for lineno, _func, message, _comments in babel_extract(
-                fh, ("_", "gettext", "ngettext"), [], options
+            for lineno, message, _comments, context in extract(
+                "jinja2.ext:babel_extract", fh, DEFAULT_KEYWORDS, (), EXTRACT_OPTIONS
             ):
                 msgid = message[0] if isinstance(message, tuple | list) else message
                 if msgid:
-                    out.setdefault(msgid, (name, lineno))
+                    out.setdefault(message_key(msgid, context), (name, lineno))
     except TemplateSyntaxError as exc:
         raise RenderError(
             Problem(
@@ -273,6 +297,15 @@ def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
             out.setdefault(msgid, where)
     _msgid_cache[key] = out
     return out
+
+
+#: JINJA_OPTIONS as Babel's Jinja extractor takes them (strings), plus silent = false
+EXTRACT_OPTIONS: dict[str, str] = {
+    "extensions": ",".join(JINJA_OPTIONS["extensions"]),
+    "trim_blocks": str(JINJA_OPTIONS["trim_blocks"]).lower(),
+    "lstrip_blocks": str(JINJA_OPTIONS["lstrip_blocks"]).lower(),
+    "silent": "false",
+}
 
 
 _EXTENDS = re.compile(r"{%-?\s*(?:extends|include|import|from)\s+['\"]([^'\"]+)['\"]")

@@ -25,7 +25,7 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 def mini_root(tmp_path: Path) -> Path:
     """A private copy of the small test content root, safe to break."""
     root = tmp_path / "content"
-    shutil.copytree(MINI, root)
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("*.mo"))
     return root
 
 

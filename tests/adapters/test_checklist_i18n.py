@@ -72,7 +72,7 @@ def test_template_has_every_checklist_step():
     with (REPO / "locales" / "messages.pot").open("rb") as fh:
         template = read_po(fh)
     missing = [msgid for msgid in STEPS if template.get(msgid) is None]
-    assert missing == [], "run: pybabel extract -F babel.cfg -o locales/messages.pot ."
+    assert missing == [], "run: launcher i18n extract"
 
 
 @pytest.mark.parametrize("locale", SHIPPED)

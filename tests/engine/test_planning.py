@@ -94,15 +94,28 @@ def test_template_syntax_in_a_fact_is_stopped_by_the_guardrails(mini_root: Path)
     assert "49" not in result.stderr
 
 
-def test_plan_writes_nothing(mini_root: Path, tmp_path: Path, monkeypatch) -> None:
+def _tree(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_plan_writes_nothing_but_compiled_catalogs(
+    mini_root: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Plan changes no file anyone edits and no ledger; it may leave compiled .mo catalogs
+    (build artifacts, like __pycache__), and a second plan reuses them untouched."""
     data = tmp_path / "data"
     monkeypatch.setenv("LAUNCHER_DATA_DIR", str(data))
-    before = sorted(p for p in mini_root.rglob("*"))
-    invoke(
-        "plan", "quake", "-m", "rome", "--set", "region=U", "--set", "magnitude=6", root=mini_root
-    )
-    assert sorted(p for p in mini_root.rglob("*")) == before
+    before = _tree(mini_root)
+    args = ("plan", "quake", "-m", "rome", "--set", "region=U", "--set", "magnitude=6")
+    invoke(*args, root=mini_root)
+    after = _tree(mini_root)
+    added = set(after) - set(before)
+    assert added and all(p.suffix == ".mo" for p in added)
+    assert {p: b for p, b in after.items() if p in before} == before
     assert not data.exists() or not any(data.iterdir())
+    stamps = {p: p.stat().st_mtime_ns for p in added}
+    invoke(*args, root=mini_root)
+    assert {p: p.stat().st_mtime_ns for p in added} == stamps
 
 
 def test_quiet_hours_and_dst_in_mission_time(mini_root: Path) -> None:

@@ -187,7 +187,11 @@ CASES = [
         "missing-catalog",
         remove("locales/it/LC_MESSAGES/messages.po"),
         PLAN,
-        ("locales/it/LC_MESSAGES/messages.po", "no catalog for locale 'it'", "pybabel init"),
+        (
+            "locales/it/LC_MESSAGES/messages.po",
+            "no catalog for locale 'it'",
+            "launcher i18n add it",
+        ),
     ),
     Case(
         "untranslated-entry",
@@ -213,7 +217,7 @@ CASES = [
         (
             "locales/fr/LC_MESSAGES/messages.po",
             'missing translation for "Register"',
-            "pybabel update",
+            "launcher i18n update",
         ),
     ),
     Case(
