@@ -22,6 +22,7 @@ from .paths import content_root
 from .planner import Content, guard, plan_from
 from .playbook import parse_playbook_file
 from .render import RenderError, environment, template_msgids
+from .translations import MAPPING_FILE, load_mapping
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -64,6 +65,8 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         except UnicodeDecodeError:
             problems.append(Problem("not valid UTF-8", file=f"templates/{rel}"))
     report.checked["templates"] = len(templates)
+    if (path / MAPPING_FILE).exists():  # extraction must see the strings the runtime looks up
+        problems.extend(load_mapping(path)[1])
 
     # every catalog must cover every translatable string of every template
     all_msgids: dict[str, tuple[str, int]] = {}

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "launcher.cli.status",
     "launcher.cli.approvals",
     "launcher.cli.lint",
+    "launcher.cli.i18n",
     "launcher.cli.preview",
 )
 
@@ -35,6 +36,9 @@ class LauncherGroup(click.Group):
             return super().invoke(ctx)
         except LauncherError as exc:
             raise CliError(exc) from None
+        except BrokenPipeError:  # `launcher ... | head`: the reader has all it wanted
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
         except OSError as exc:  # the machine, not the content: disk full, permissions
             where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
             raise CliError(OSError(f"{exc.strerror or exc}{where}")) from None
@@ -52,6 +56,15 @@ class LauncherGroup(click.Group):
                     " report it"
                 )
             ) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 class CliError(click.ClickException):
