@@ -441,17 +441,7 @@ def compile_catalogs(root: Path, locales: Iterable[str] | None = None) -> list[C
         if catalog is None:
             results.append(CompileResult(loc, path, 0, 0, problems))
             continue
-        for message, errors in catalog.check():
-            for error in errors:
-                problems.append(
-                    Problem(
-                        f'"{_short(_sid(message))}": {error}',
-                        file=display,
-                        line=message.lineno,
-                        hint="keep every %(name)s placeholder of the source text and fill "
-                        "every plural form",
-                    )
-                )
+        problems.extend(babel_checks(catalog, display))
         mo, _excluded = compile_catalog(catalog, hashlib.sha256(source).hexdigest())
         problems.extend(check_plural_forms(_loaded(catalog, loc, display)))
         write_atomically(path.with_suffix(".mo"), mo)
@@ -459,6 +449,27 @@ def compile_catalogs(root: Path, locales: Iterable[str] | None = None) -> list[C
         total = sum(1 for m in catalog if m.id)
         results.append(CompileResult(loc, path, compiled, total - compiled, problems))
     return results
+
+
+def babel_checks(catalog: Catalog, display: str, skip: Iterable[str] = ()) -> list[Problem]:
+    """Babel's checkers (placeholders, number of plural forms) on every translated entry that
+    is not fuzzy, except the message keys in ``skip``, as located problems."""
+    skipped = set(skip)
+    problems = []
+    for message, errors in catalog.check():
+        if message.fuzzy or message_key(_sid(message), message.context) in skipped:
+            continue
+        for error in errors:
+            problems.append(
+                Problem(
+                    f'"{_short(_sid(message))}": {error}',
+                    file=display,
+                    line=message.lineno,
+                    hint="keep every %(name)s placeholder of the source text and fill "
+                    "every plural form",
+                )
+            )
+    return problems
 
 
 def _short(text: str, width: int = 60) -> str:

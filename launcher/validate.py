@@ -22,7 +22,7 @@ from .paths import content_root
 from .planner import Content, guard, plan_from
 from .playbook import parse_playbook_file
 from .render import RenderError, environment, template_msgids
-from .translations import MAPPING_FILE, load_mapping
+from .translations import MAPPING_FILE, babel_checks, load_mapping
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -84,6 +84,8 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         if cat is not None:
             problems.extend(plural_problems(cat))
             problems.extend(check_entries(cat, all_msgids))
+            # Babel's checks on the rest (the adapters' checklist steps, strings not yet used)
+            problems.extend(babel_checks(cat.catalog, cat.display, skip=all_msgids))
     report.checked["catalogs"] = len(locale_dirs)
 
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))

@@ -432,3 +432,22 @@ def test_commands_without_a_template_say_to_extract_first(mini_root: Path):
         result = invoke(*args, root=mini_root)
         assert result.exit_code == 2
         assert "launcher i18n extract" in result.stderr
+
+
+def test_validate_runs_babels_checks_on_strings_no_template_uses(mini_root: Path):
+    """Placeholders are checked in every translated entry, not only in the ones a playbook
+    renders (e.g. an operator checklist step, or a string a new template will use)."""
+
+    def add_broken(c):
+        c.add("Open %(url)s now", "Ouvrez %(adresse)s maintenant", locations=[("x.py", 1)])
+
+    edit_po(po(mini_root, "fr"), add_broken)
+    result = invoke("validate", root=mini_root)
+    assert result.exit_code == 2
+    line = next(
+        n
+        for n, text in enumerate(po(mini_root, "fr").read_text().splitlines(), 1)
+        if text == 'msgid "Open %(url)s now"'
+    )
+    assert f"locales/fr/LC_MESSAGES/messages.po:{line}" in result.stderr
+    assert "adresse" in result.stderr
