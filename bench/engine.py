@@ -6,7 +6,9 @@ same run, so the ratio is comparable across machines. Run from the repository ro
     python bench/engine.py            # or: python bench/engine.py --repeat 9
 
 Targets on the 2-core reference machine: `launcher --help` < 0.25 s, a full `launcher plan`
-CLI run < 0.8 s, all 3 playbooks x 7 missions planned in-process < 1 s after warm-up.
+CLI run < 0.8 s, all 3 playbooks x 7 missions planned in-process < 1 s after warm-up, a
+`launcher preview` of a three-locale mission (about 290 post cards) < 1.5 s, and
+`launcher i18n status` over every catalog and playbook < 1 s.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +32,16 @@ PLAN_ARGS = [
     "region=Emilia-Romagna",
     "--set",
     "magnitude=6.1",
+]
+PREVIEW_ARGS = [
+    "preview",
+    "earthquake",
+    "--mission",
+    "beirut",
+    "--set",
+    "region=Bekaa",
+    "--set",
+    "magnitude=5.8",
 ]
 FACTS = {
     "earthquake": {"region": "Emilia-Romagna", "magnitude": "6.1", "deaths": "12"},
@@ -79,10 +92,22 @@ def main() -> None:
     py = sys.executable
     bare = wall([py, "-c", "pass"], args.repeat)
     launcher = [py, "-m", "launcher"]
-    rows = [
-        ("launcher --help", wall([*launcher, "--help"], args.repeat), 0.25),
-        ("launcher plan (CLI, full run)", wall([*launcher, *PLAN_ARGS], args.repeat), 0.8),
-    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        preview = [*PREVIEW_ARGS, "-o", str(Path(tmp) / "preview.html")]
+        rows = [
+            ("launcher --help", wall([*launcher, "--help"], args.repeat), 0.25),
+            ("launcher plan (CLI, full run)", wall([*launcher, *PLAN_ARGS], args.repeat), 0.8),
+            (
+                "launcher preview (CLI, beirut: 3 locales)",
+                wall([*launcher, *preview], args.repeat),
+                1.5,
+            ),
+            (
+                "launcher i18n status (CLI, 9 locales x 3 playbooks)",
+                wall([*launcher, "i18n", "status"], args.repeat),
+                1.0,
+            ),
+        ]
     t, posts = in_process(args.repeat)
     rows.append((f"plan 3 playbooks x 7 missions in-process ({posts} posts)", t, 1.0))
     print(f"baseline: bare python start-up {bare * 1000:.0f} ms (median of {args.repeat})")
