@@ -332,7 +332,7 @@ _PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
 #: languages whose nouns do not inflect after numerals: one form is grammatical (tr: "5 kişi")
 _ONE_FORM_OK = frozenset({"tr", "az", "hu", "ka", "kk", "ky", "uz"})
 #: gettext expressions known to agree with CLDR, offered as the fix
-_KNOWN_GOOD = {
+KNOWN_GOOD_PLURAL_FORMS = {
     "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
     "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
 }
@@ -389,7 +389,7 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
 
 
 def _plural_problem(loaded: LoadedCatalog, what: str, tags: list[str]) -> Problem:
-    known = _KNOWN_GOOD.get(loaded.locale.split("_")[0])
+    known = KNOWN_GOOD_PLURAL_FORMS.get(loaded.locale.split("_")[0])
     hint = (
         f'set "Plural-Forms: {known}"'
         if known

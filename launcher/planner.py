@@ -161,7 +161,7 @@ def plan_from(
     plan_locales = _select_locales(mission, locales)
     problems: list[Problem] = []
     catalogs: dict[str, LoadedCatalog] = {}
-    used = _playbook_msgids(root, playbook, problems)
+    used = playbook_msgids(root, playbook, problems)
     for loc in plan_locales:
         cat, cat_problems = load_catalog(root, loc)
         problems.extend(cat_problems)
@@ -269,7 +269,7 @@ def _select_locales(mission: Mission, wanted: Sequence[str] | None) -> tuple[str
     return tuple(out)
 
 
-def _playbook_msgids(
+def playbook_msgids(
     root: Path, playbook: Playbook, problems: list[Problem]
 ) -> dict[str, tuple[str, int]]:
     used: dict[str, tuple[str, int]] = {}

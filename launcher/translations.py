@@ -30,8 +30,8 @@ from jinja2 import TemplateSyntaxError
 
 from .errors import ContentError, InputError, Problem
 from .i18n import (
-    _KNOWN_GOOD,
     DOMAIN,
+    KNOWN_GOOD_PLURAL_FORMS,
     LoadedCatalog,
     catalog_path,
     check_plural_forms,
@@ -392,7 +392,7 @@ def _fix_plural_header(root: Path, catalog: Catalog, locale: str, path: Path) ->
     """Keep Babel's Plural-Forms if it agrees with CLDR, else the first candidate that does."""
     from babel.plural import to_gettext
 
-    candidates: list[str | None] = [None, _KNOWN_GOOD.get(locale.split("_")[0])]
+    candidates: list[str | None] = [None, KNOWN_GOOD_PLURAL_FORMS.get(locale.split("_")[0])]
     with contextlib.suppress(ValueError, KeyError):
         candidates.append(to_gettext(Locale.parse(locale).plural_form).strip())
     first: list[Problem] = []
@@ -572,7 +572,7 @@ def status(root: Path, locales: Iterable[str] | None = None) -> Status:
     """`launcher i18n status`: measured against the templates as they are now (not against a
     .pot that may be out of date), per locale and per playbook."""
     from .missions import load_registry
-    from .planner import _playbook_msgids
+    from .planner import playbook_msgids
     from .playbook import load_playbook, playbook_ids
 
     sources = extract(root)
@@ -582,7 +582,7 @@ def status(root: Path, locales: Iterable[str] | None = None) -> Status:
     per_playbook: dict[str, set[str]] = {}
     for pid in playbook_ids(root):
         problems: list[Problem] = []
-        used = _playbook_msgids(root, load_playbook(root, pid), problems)
+        used = playbook_msgids(root, load_playbook(root, pid), problems)
         if problems:
             raise ContentError(problems)
         per_playbook[pid] = set(used)
