@@ -347,7 +347,15 @@ def plural_problems(loaded: LoadedCatalog) -> list[Problem]:
 
 
 def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
-    """Check the catalog's Plural-Forms header against CLDR's rules for whole numbers.
+    """:func:`check_plural_header` of a loaded catalog."""
+    num_plurals, plural_expr = loaded.plural_header
+    return check_plural_header(loaded.locale, loaded.display, num_plurals, plural_expr)
+
+
+def check_plural_header(
+    locale: str, display: str, num_plurals: int, plural_expr: str
+) -> list[Problem]:
+    """Check a catalog's Plural-Forms header against CLDR's rules for whole numbers.
 
     Headers are easy to get wrong (Babel's own table has a wrong one for Arabic: 11-99 and
     100+ swapped), and a wrong header silently picks the wrong form at run time. Counts of
@@ -357,19 +365,19 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
     import gettext
 
     try:
-        cldr = Locale.parse(loaded.locale).plural_form
-        num_plurals, plural_expr = loaded.plural_header
+        cldr = Locale.parse(locale).plural_form
         picks = gettext.c2py(plural_expr)
     except (ValueError, UnknownLocaleError) as exc:
-        return [Problem(f"unusable Plural-Forms header: {exc}", file=loaded.display)]
+        return [Problem(f"unusable Plural-Forms header: {exc}", file=display)]
     used = {cldr(n) for n in _PLURAL_SAMPLE}
     tags = [t for t in _PLURAL_TAGS if t in used]
-    if num_plurals == 1 and loaded.locale.split("_")[0] in _ONE_FORM_OK:
+    if num_plurals == 1 and locale.split("_")[0] in _ONE_FORM_OK:
         return []
     if num_plurals != len(tags):
         return [
             _plural_problem(
-                loaded,
+                locale,
+                display,
                 f"declares {num_plurals} plural forms, CLDR uses {len(tags)}"
                 f" for whole numbers ({', '.join(tags)})",
                 tags,
@@ -380,7 +388,8 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
         if got != want:
             return [
                 _plural_problem(
-                    loaded,
+                    locale,
+                    display,
                     f"picks form {got} for n={n}, CLDR says form {want} ('{tags[want]}')",
                     tags,
                 )
@@ -388,16 +397,14 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
     return []
 
 
-def _plural_problem(loaded: LoadedCatalog, what: str, tags: list[str]) -> Problem:
-    known = KNOWN_GOOD_PLURAL_FORMS.get(loaded.locale.split("_")[0])
+def _plural_problem(locale: str, display: str, what: str, tags: list[str]) -> Problem:
+    known = KNOWN_GOOD_PLURAL_FORMS.get(locale.split("_")[0])
     hint = (
         f'set "Plural-Forms: {known}"'
         if known
         else (f"set nplurals={len(tags)} with forms in this order: {', '.join(tags)}")
     )
-    return Problem(
-        f"Plural-Forms header {what}", file=loaded.display, field="Plural-Forms", hint=hint
-    )
+    return Problem(f"Plural-Forms header {what}", file=display, field="Plural-Forms", hint=hint)
 
 
 UI_LOCALE_ENV = "LAUNCHER_UI_LOCALE"
