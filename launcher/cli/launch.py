@@ -23,6 +23,20 @@ AS_OPTION = click.option(
     help="Who is acting, for the audit trail. Default: $LAUNCHER_ACTOR, else the OS user.",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+NOW_OPTION = click.option(
+    "--now",
+    "now",
+    metavar="ISO8601",
+    help="A drill: act as if it were this moment (sends what would be due then).",
+)
+
+
+def drill_clock(now: str | None) -> Any:
+    """``--now``: a fixed clock for drills and tests; None: the real one."""
+    if not now:
+        return None
+    fixed = parse_at(now).timestamp()  # type: ignore[union-attr]
+    return lambda: fixed
 
 
 def _open(obj: dict) -> tuple[Any, Any]:
@@ -61,6 +75,7 @@ def _when(value: float | None) -> str:
     "(needs --reason; recorded loudly).",
 )
 @click.option("--reason", metavar="TEXT", help="Why the emergency override is needed.")
+@NOW_OPTION
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -75,6 +90,7 @@ def run_cmd(
     dry_run: bool,
     emergency: bool,
     reason: str | None,
+    now: str | None,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
@@ -91,7 +107,7 @@ def run_cmd(
         playbook,
         mission,
         parse_sets(sets),
-        now=parse_at(at),
+        now=parse_at(at) or parse_at(now),  # a drill's event is confirmed at its --now
         root=obj.get("root"),
         locales=locales or None,
         lenient_bounds=not dry_run,
@@ -124,6 +140,7 @@ def run_cmd(
     from ..launching import start_launch
 
     settings, ledger = _open(obj)
+    clock = drill_clock(now)
     with ledger:
         result = start_launch(
             plan,
@@ -132,6 +149,7 @@ def run_cmd(
             actor=actor,
             hold=decision.reasons,
             emergency_reason=emergency_reason if decision.reasons else None,
+            **({"clock": clock} if clock else {}),
         )
     warnings = [str(w) for w in getattr(plan, "warnings", ())]
     if as_json:
@@ -279,12 +297,7 @@ def _print_failures(posts: Any) -> None:
     show_default=True,
     help="Posts sent concurrently; more helps only when the platform is slow to answer.",
 )
-@click.option(
-    "--now",
-    "now",
-    metavar="ISO8601",
-    help="With --once: deliver as if it were this moment (drills, tests).",
-)
+@NOW_OPTION
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -327,10 +340,7 @@ def daemon_cmd(
     if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0:
         raise click.UsageError("--poll, --lease, --batch and --workers must be positive")
     setup_logging(log_format, log_level)
-    clock = None
-    if now:
-        fixed = parse_at(now).timestamp()  # type: ignore[union-attr]
-        clock = lambda: fixed  # noqa: E731
+    clock = drill_clock(now)
     settings, ledger = _open(obj)
     with ledger:
         kw = {"clock": clock} if clock else {}

@@ -87,12 +87,14 @@ def assert_agree(env, doc):
 
 
 RUN = ["run", "quake", "--mission", "rome", "--set", "region=Lazio", "--set", "magnitude=6.1"]
+#: the moment the scenarios below start: fixed, so quiet hours fall the same way every run
+T0 = datetime(2026, 5, 22, 6, 0, tzinfo=UTC)
 
 
 def test_run_daemon_halt_resume_retract(env):
     """The whole life of a launch through the CLI; ledger and outbox agree throughout."""
-    t0 = datetime.now(UTC).replace(microsecond=0)
-    out = cli(env, *RUN, "--at", _iso(t0), "--yes", "--json", "--as", "alice")
+    t0 = T0
+    out = cli(env, *RUN, "--at", _iso(t0), "--now", _iso(t0), "--yes", "--json", "--as", "alice")
     doc = json.loads(out.stdout)
     launch = doc["launch"]
     assert doc["state"] == "active"
@@ -211,9 +213,8 @@ def test_json_logs_carry_context_and_no_secret(env, tmp_path):
     secret = "s3cr3t-t0ken-value"
     config.write_text("platforms:\n  mastodon:\n    adapter: sandbox\n")
     env = {**env, "LAUNCHER_CONFIG": str(config), "SOME_TOKEN": secret}
-    t0 = datetime.now(UTC)
-    cli(env, *RUN, "--at", _iso(t0), "--yes")
-    later = _iso(t0 + timedelta(hours=4))
+    cli(env, *RUN, "--at", _iso(T0), "--now", _iso(T0), "--yes")
+    later = _iso(T0 + timedelta(hours=4))
     proc = cli(env, "daemon", "--once", "--now", later, "--log-format", "json")
     lines = [json.loads(line) for line in proc.stderr.splitlines() if line.strip()]
     sent = [e for e in lines if e["msg"] == "sent"]
@@ -244,3 +245,36 @@ def test_due_times_across_a_dst_change_are_stored_and_honoured(env, monkeypatch)
     for p in doc["posts"]:
         due = datetime.fromisoformat(p["due_at"].replace("Z", "+00:00"))
         assert (p["state"] == "sent") == (due <= later), p
+
+
+def _invoke(env, *args):
+    from click.testing import CliRunner
+
+    from launcher.cli import cli as group
+
+    result = CliRunner().invoke(group, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_launch_scenario_holds_at_every_hour_of_the_day(env, hour):
+    """The same life of a launch started at each hour of one day (fixed --at/--now, never the
+    wall clock): what run sends at once is exactly what the plan has due by then, the daemon
+    sends the rest once, and ledger and outbox agree. Quiet hours change how many posts a
+    launch has (merged sends), never whether this holds."""
+    t0 = datetime(2026, 5, 22, hour, 0, tzinfo=UTC)
+    args = RUN[1:]
+    plan = json.loads(_invoke(env, "plan", *args, "--at", _iso(t0), "--json"))
+    due_now = [
+        p for p in plan["posts"] if datetime.fromisoformat(p["at"].replace("Z", "+00:00")) <= t0
+    ]
+    doc = json.loads(
+        _invoke(env, "run", *args, "--at", _iso(t0), "--now", _iso(t0), "--yes", "--json")
+    )
+    assert len(doc["posts"]) == len(plan["posts"])
+    assert sum(p["state"] == "sent" for p in doc["posts"]) == len(due_now) > 0
+    _invoke(env, "daemon", "--once", "--now", _iso(t0 + timedelta(days=4)))
+    final = status(env, doc["launch"])
+    assert final["state"] == "complete"
+    assert_agree(env, final)

@@ -485,11 +485,11 @@ def test_cli_run_daemon_status_on_postgresql(pg_url, mini_root, tmp_path):
     cfg = tmp_path / "launcher.yaml"
     plain = pg_url.replace("postgresql+psycopg://", "postgresql://", 1)
     cfg.write_text(f"database_url: {plain}\n")
-    t0 = datetime.now(UTC).replace(microsecond=0)
+    t0 = datetime(2026, 5, 22, 6, 0, tzinfo=UTC)  # fixed: quiet hours fall the same way
     run = invoke(
         "--config", str(cfg), "run", "quake", "--mission", "rome",
         "--set", "region=Lazio", "--set", "magnitude=6.1",
-        "--at", _iso(t0), "--yes", "--json", "--as", "alice",
+        "--at", _iso(t0), "--now", _iso(t0), "--yes", "--json", "--as", "alice",
         root=mini_root,
     )  # fmt: skip
     assert run.exit_code == 0, run.output
