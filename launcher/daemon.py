@@ -1,5 +1,9 @@
 """The posting daemon: APScheduler drives the clock, the ledger is the truth.
 
+Each pass sets up the accounts that are waiting (a launch just approved, a ``run`` that died
+halfway, an account whose platform was down) and sends the posts that are due, including those
+a platform fault delayed (``retrying``), whose next attempt time is in the ledger.
+
 The scheduler holds no posts. One job asks the ledger what is due, at least every ``poll``
 seconds (0.5 by default, so a halt or a newly recorded launch is seen within a second), and a
 one-shot job wakes it exactly at the next due time, so posts are not late by a poll interval.
@@ -70,9 +74,11 @@ class Daemon:
         return result
 
     def _wake_at_next_due(self, *, progress: bool = True) -> None:
-        nxt = self.dispatcher.ledger.next_due()
-        if nxt is None or self._scheduler is None:
+        ledger = self.dispatcher.ledger
+        due = [t for t in (ledger.next_due(), ledger.next_account_due()) if t is not None]
+        if not due or self._scheduler is None:
             return
+        nxt = min(due)
         delay = nxt - self.clock()
         if delay >= self.poll:
             return  # the poll job will get there

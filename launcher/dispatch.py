@@ -1,15 +1,23 @@
-"""Send due posts: ledger → adapter (under the retry policy) → ledger.
+"""Send due work: ledger → adapter → ledger, one attempt per claim, never waiting in place.
 
-One post at a time, per worker::
+Per worker, for each account to set up and each post::
 
-    claim (committed)  →  still ours and the launch still active? (committed)  →  deliver
-    →  sent | failed (committed)  →  pin, when the post asks for it
+    claim (committed)  →  still ours and the launch still active?  →  one platform call
+    →  sent | retrying (next attempt time, the error) | failed | expired  (committed)
+    →  pin, when the post asks for it
 
-A post claimed again after a crash (``Claim.reconcile``) is looked for on the platform before
-it is sent again, so a restart never doubles it; idempotency keys and record keys make the
-resend itself safe where the platform has them. Thread part n+1 is claimable only once part n
-is sent, and replies to it. The clock is injectable (``clock() -> epoch seconds``), so tests
-never wait for real time.
+Accounts come first: a post is claimable only once its account is ready. A platform fault
+never blocks the worker: the post becomes ``retrying`` at a time from :class:`Backoff` (the
+platform's hint, however long, or capped exponential backoff with jitter) and the worker moves
+on; the other posts of that platform (or that account, for a rate limit) claimed meanwhile are
+deferred to the same moment untried, so one platform's outage never delays another's posts. A
+post whose next attempt would come after its ``expires_at`` is ``expired``, never sent stale.
+
+A post whose last attempt may have reached the platform (``Claim.reconcile``: a lost answer,
+or a claim taken over after a crash) is looked for on the platform before it is sent again, so
+nothing is posted twice; an idempotency key within its window or a client-chosen record key
+make the resend itself safe. Thread part n+1 is claimable only once part n is sent. The clock
+is injectable (``clock() -> epoch seconds``), so tests never wait for real time.
 """
 
 from __future__ import annotations
@@ -23,12 +31,22 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from .adapters.base import AccountRef, Adapter, OutgoingPost, Published
-from .errors import AdapterError, LauncherError, TransientError, Unsupported, redact
-from .ledger import Claim, Ledger, PostRecord
-from .retry import RetryPolicy, call_with_retry, deliver
+from .adapters.base import AccountRef, Adapter, OutgoingPost, ProfileUpdate, Published
+from .errors import (
+    AdapterError,
+    DuplicateContent,
+    LauncherError,
+    RateLimited,
+    TransientError,
+    Unsupported,
+    redact,
+)
+from .ledger import Claim, Ledger, PostRecord, iso
+from .ledger.provisioning import AccountClaim
+from .retry import Backoff, RetryPolicy, call_with_retry
 
 log = logging.getLogger("launcher.dispatch")
 
@@ -36,6 +54,9 @@ log = logging.getLogger("launcher.dispatch")
 #: posts are committed in groups, once per batch. Elsewhere each is committed at once, so a
 #: crash leaves as few posts as possible to reconcile (Telegram cannot reconcile at all).
 RESEND_SAFE = ("idempotency-key", "client-record-key")
+
+#: how far before our first attempt a post found on the platform may be dated (clock skew)
+CLOCK_SKEW = 120.0
 
 
 class Targets(Protocol):
@@ -47,7 +68,7 @@ class Targets(Protocol):
 
 
 class Stopping(Exception):
-    """Raised inside a retry wait when the worker was asked to stop."""
+    """Raised inside a wait when the worker was asked to stop."""
 
 
 def new_worker_id(role: str = "daemon") -> str:
@@ -83,23 +104,6 @@ def dead_local_claimants(claimants: list[str]) -> list[str]:
     return out
 
 
-class _Watched:
-    """An adapter seen through: notes whether ``find_published`` found the post (for the
-    audit trail: reconciled, not sent again)."""
-
-    def __init__(self, adapter: Adapter) -> None:
-        self._adapter = adapter
-        self.found = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._adapter, name)
-
-    def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
-        out = self._adapter.find_published(account, post)
-        self.found = self.found or out is not None
-        return out
-
-
 def account_for(
     targets: Targets,
     known: Mapping[tuple[str, str], tuple[str, str | None]],
@@ -123,19 +127,25 @@ class DispatchResult:
     failed: list[int] = field(default_factory=list)
     halted: list[int] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    accounts: list[int] = field(default_factory=list)  # accounts whose setup was attempted
 
     def __iadd__(self, other: DispatchResult) -> DispatchResult:
-        for name in ("sent", "failed", "halted", "released"):
+        for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
         return self
 
     @property
     def total(self) -> int:
-        return len(self.sent) + len(self.failed) + len(self.halted) + len(self.released)
+        return sum(
+            len(getattr(self, n))
+            for n in ("sent", "failed", "halted", "released", "retrying", "expired")
+        )
 
 
 class Dispatcher:
-    """Delivers due posts from one ledger. Thread-safe to stop; one thread runs it."""
+    """Delivers due work from one ledger. Thread-safe to stop; one thread runs it."""
 
     def __init__(
         self,
@@ -145,6 +155,7 @@ class Dispatcher:
         actor: str,
         worker: str | None = None,
         policy: RetryPolicy | None = None,
+        backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
         lease: float = 60.0,
         batch: int = 50,
@@ -153,12 +164,14 @@ class Dispatcher:
         workers: int = 1,
         group_commit: bool | None = None,
         halt_check: float = 0.1,
+        rng: Callable[[], float] | None = None,
     ) -> None:
         self.ledger = ledger
         self.targets = targets
         self.actor = actor
         self.worker = worker or new_worker_id()
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or RetryPolicy()  # small calls around a post: pin, look-up
+        self.backoff = backoff or Backoff()
         self.clock = clock
         self.lease = lease
         self.batch = batch
@@ -168,6 +181,9 @@ class Dispatcher:
         self._executor: ThreadPoolExecutor | None = None
         self.group_commit = group_commit
         self.halt_check = halt_check
+        import random
+
+        self.rng = rng or random.random
         self._lock = threading.Lock()
         self._states: dict[str, tuple[str, float]] = {}
         self._refs: dict[tuple[str, str, str], AccountRef] = {}
@@ -175,56 +191,93 @@ class Dispatcher:
         self._dead: list[str] = []
         self._buffer: list[tuple[dict[str, Any], Claim, Any]] = []
         self._accounts: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {}
+        #: (platform, mission[, locale]) -> epoch until which its posts are deferred
+        self._cooling: dict[tuple[str, ...], float] = {}
 
     # -- the loop --------------------------------------------------------------------------
     def run_due(
-        self, *, launch_id: str | None = None, max_posts: int | None = None
+        self,
+        *,
+        launch_id: str | None = None,
+        max_posts: int | None = None,
+        wait_up_to: float = 0.0,
     ) -> DispatchResult:
-        """Deliver everything due now (by ``clock``), until nothing is due or stopped.
+        """Set up the accounts and deliver the posts due now (by ``clock``), until nothing
+        is due or stopped.
 
-        With ``workers`` > 1, the posts of a claimed batch are sent concurrently (each one
-        still claim → check → deliver → record), so one post's platform round trip overlaps
-        another's ledger writes. Thread parts stay in order: part n+1 is not claimable
-        before part n is sent.
+        ``wait_up_to``: also wait (at most this many seconds from now) for retrying posts and
+        accounts whose next attempt comes that soon, so a short blip during ``run`` is ridden
+        out in the same process; longer faults are left to the daemon. With ``workers`` > 1,
+        the posts of a claimed batch are sent concurrently (each one still claim → check →
+        deliver → record); thread parts stay in order.
         """
         result = DispatchResult()
-        pool = self._pool()
         self._states = {}
+        deadline = self.clock() + wait_up_to
         while not self.stop.is_set():
             if max_posts is not None and result.total >= max_posts:
                 break
-            takeover = self._takeover()
+            progressed = self._provision_batch(launch_id, result)
             claims = self.ledger.claim_due(
                 worker=self.worker,
                 now=self.clock(),
                 lease=self.lease,
                 limit=self.batch,
                 launch_id=launch_id,
-                takeover=takeover,
+                takeover=self._takeover(),
             )
-            if not claims:
+            if claims:
+                self._send_batch(claims, result)
+                continue
+            if progressed:
+                continue
+            if not self._wait_for_retries(launch_id, deadline):
                 break
-            try:
-                if pool is None:
-                    outcomes = [self._process(c) for c in claims]
-                else:
-                    outcomes = list(pool.map(self._process, claims))
-            finally:
-                self._flush()
-            for claim, outcome in zip(claims, outcomes, strict=True):
-                if outcome:
-                    getattr(result, outcome).append(claim.post.id)
-            if result.released:
-                log.info(
-                    "stopping: released %d claimed posts",
-                    len(result.released),
-                    extra={"worker": self.worker},
-                )
         return result
+
+    def _send_batch(self, claims: list[Claim], result: DispatchResult) -> None:
+        pool = self._pool()
+        try:
+            if pool is None:
+                outcomes = [self._process(c) for c in claims]
+            else:
+                outcomes = list(pool.map(self._process, claims))
+        finally:
+            self._flush()
+        for claim, outcome in zip(claims, outcomes, strict=True):
+            if outcome in ("sent", "failed", "halted", "released", "retrying", "expired"):
+                getattr(result, outcome).append(claim.post.id)
+        if result.released:
+            log.info(
+                "stopping: released %d claimed posts",
+                len(result.released),
+                extra={"worker": self.worker},
+            )
+
+    def _wait_for_retries(self, launch_id: str | None, deadline: float) -> bool:
+        """Sleep until the next retry if it comes before ``deadline``; False: stop here."""
+        now = self.clock()
+        if deadline <= now:
+            return False
+        upcoming = [
+            t
+            for t in (
+                self.ledger.next_retry(launch_id=launch_id),
+                self.ledger.next_account_due(),
+            )
+            if t is not None
+        ]
+        if not upcoming or min(upcoming) > deadline:
+            return False
+        try:
+            self._sleep(max(0.0, min(upcoming) - now))
+        except Stopping:
+            return False
+        return self.clock() > now  # a fixed clock (a drill) never reaches the retry
 
     def _takeover(self) -> list[str]:
         """Claims held by dead processes on this host, looked for at most once a second
-        (a restart after ``kill -9`` takes their posts over at once, after a platform check)."""
+        (a restart after ``kill -9`` takes their work over at once, after a platform check)."""
         now = time.monotonic()
         if now - self._takeover_at < 1.0:
             return self._dead
@@ -256,16 +309,96 @@ class Dispatcher:
             return "released"
         return self.send(claim)
 
+    # -- accounts --------------------------------------------------------------------------
+    def _provision_batch(self, launch_id: str | None, result: DispatchResult) -> bool:
+        claims = self.ledger.claim_accounts(
+            worker=self.worker,
+            now=self.clock(),
+            lease=self.lease,
+            limit=self.batch,
+            launch_id=launch_id,
+            takeover=self._takeover(),
+        )
+        for i, claim in enumerate(claims):
+            if self.stop.is_set():
+                rest = [c.account.id for c in claims[i:]]
+                self.ledger.release_accounts(rest, worker=self.worker, now=self.clock())
+                break
+            self.provision(claim)
+            result.accounts.append(claim.account.id)
+        return bool(claims)
+
+    def provision(self, claim: AccountClaim) -> str:
+        """Create or activate one claimed account and set its profile; return its state."""
+        a = claim.account
+        finish = self.ledger.finish_account
+        common = {"worker": self.worker, "actor": self.actor}
+        try:
+            adapter = self.targets.adapter_for(a.platform, claim.mission)
+            ref = self.targets.account_ref(a.platform, claim.mission, a.locale, a.handle)
+            profile = ProfileUpdate(display_name=a.display_name, bio=a.bio, links=a.links)
+            done = adapter.provision(ref, profile)
+        except Unsupported as exc:
+            steps = list(exc.checklist) or [exc.message]
+            finish(a.id, now=self.clock(), state="manual", checklist=steps, **common)
+            return "manual"
+        except TransientError as exc:
+            wait = self.backoff.delay(a.attempts + 1, exc, self.rng)
+            error = redact(str(exc))
+            retry_at = self.clock() + wait
+            finish(
+                a.id, now=self.clock(), state="retrying", error=error, retry_at=retry_at, **common
+            )
+            log.warning(
+                "account %s/%s: platform fault, retrying in %.0fs: %s",
+                a.platform,
+                a.locale,
+                wait,
+                error,
+                extra={"launch": a.launch_id, "platform": a.platform},
+            )
+            return "retrying"
+        except LauncherError as exc:
+            error = redact(str(exc))
+            finish(a.id, now=self.clock(), state="failed", error=error, **common)
+            log.error(
+                "account %s/%s could not be set up: %s",
+                a.platform,
+                a.locale,
+                error,
+                extra={"launch": a.launch_id, "platform": a.platform},
+            )
+            return "failed"
+        except Exception as exc:  # a bug in an adapter: record it, do not loop on it
+            log.exception("adapter error", extra={"launch": a.launch_id, "platform": a.platform})
+            error = redact(f"internal error in the {a.platform} adapter: {type(exc).__name__}")
+            finish(a.id, now=self.clock(), state="failed", error=error, **common)
+            return "failed"
+        finish(
+            a.id,
+            now=self.clock(),
+            state="active",
+            account_id=done.account.account_id,
+            created=done.created,
+            checklist=list(done.checklist),
+            **common,
+        )
+        with self._lock:  # the next post of this launch reads the fresh account id
+            self._accounts.pop(a.launch_id, None)
+            self._refs.pop((a.launch_id, a.platform, a.locale), None)
+        return "active"
+
     # -- one post --------------------------------------------------------------------------
     def _account(self, claim: Claim) -> AccountRef:
         p = claim.post
-        ref = self._refs.get((p.launch_id, p.platform, p.locale))
-        if ref is None:
-            known = self._accounts.get(p.launch_id)
-            if known is None:
-                known = self._accounts[p.launch_id] = self.ledger.account_ids(p.launch_id)
-            ref = account_for(self.targets, known, claim.mission, p)
-            self._refs[(p.launch_id, p.platform, p.locale)] = ref
+        with self._lock:
+            ref = self._refs.get((p.launch_id, p.platform, p.locale))
+            if ref is None:
+                known = self._accounts.get(p.launch_id)
+                if known is None:
+                    known = self._accounts[p.launch_id] = self.ledger.account_ids(p.launch_id)
+                ref = account_for(self.targets, known, claim.mission, p)
+                self._refs[(p.launch_id, p.platform, p.locale)] = ref
         return ref
 
     def _ctx(self, claim: Claim, **more: Any) -> dict[str, Any]:
@@ -288,65 +421,86 @@ class Dispatcher:
         elif self.stop.wait(seconds):
             raise Stopping
 
+    def _outgoing(self, claim: Claim, *, looking: bool) -> OutgoingPost:
+        p = claim.post
+        first = p.first_attempt_at if p.first_attempt_at is not None else self.clock()
+        since = first - CLOCK_SKEW
+        known = (
+            self.ledger.platform_ids_since(p.platform, since, exclude_post=p.id)
+            if looking
+            else frozenset()
+        )
+        return OutgoingPost(
+            key=p.key,
+            text=p.text,
+            locale=p.locale,
+            reply_to=claim.reply_to,
+            launch=p.launch_id,
+            not_before=datetime.fromtimestamp(since, UTC),
+            known_ids=known,
+        )
+
+    def _cool_keys(self, claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        p = claim.post
+        return (p.platform, claim.mission), (p.platform, claim.mission, p.locale)
+
+    def _cooling_until(self, claim: Claim) -> float | None:
+        now = self.clock()
+        with self._lock:
+            until = max((self._cooling.get(k, 0.0) for k in self._cool_keys(claim)), default=0)
+        return until if until > now else None
+
     def send(self, claim: Claim) -> str | None:
-        """Deliver one claimed post; return ``sent``, ``failed``, ``halted``, ``released``
-        or None when another worker took it over."""
+        """Deliver one claimed post; return ``sent``, ``retrying``, ``failed``, ``expired``,
+        ``halted``, ``released``, ``deferred`` or None when another worker took it over."""
         p = claim.post
         launch_state = self._check(claim)
         if launch_state is None:
             log.warning("claim lost before sending", extra=self._ctx(claim))
             return None
-        attempt = p.attempts + 1
         try:
             adapter = self.targets.adapter_for(p.platform, claim.mission)
             account = self._account(claim)
         except LauncherError as exc:
             return self._fail(claim, f"cannot reach {p.platform}: {exc.message}")
-        outgoing = OutgoingPost(key=p.key, text=p.text, locale=p.locale, reply_to=claim.reply_to)
+        caps = adapter.capabilities
 
         if launch_state != "active":
             # halted after the claim: never send; but a post that may already be out is
             # looked for first, so the ledger says what the platform shows
             if claim.reconcile:
-                found = self._find(adapter, account, outgoing, claim)
+                found = self._find(adapter, account, self._outgoing(claim, looking=True), claim)
                 if found is not None:
                     return self._sent(claim, found, reconciled=True)
             self.ledger.mark_halted(p.id, actor=self.actor, now=self.clock())
             log.info("launch %s: post not sent", launch_state, extra=self._ctx(claim))
             return "halted"
 
-        def on_retry(n: int, exc: TransientError, wait: float) -> None:
-            log.warning(
-                "transient failure, retrying in %.2fs: %s",
-                wait,
-                exc.message,
-                extra=self._ctx(claim, attempt=attempt + n - 1, wait=round(wait, 3)),
-            )
-            self.ledger.renew(
-                p.id, worker=self.worker, now=self.clock(), lease=self.lease + wait, attempt=True
-            )
+        until = self._cooling_until(claim)
+        if until is not None:  # its platform (or account) is in trouble: not now
+            self.ledger.defer([p.id], worker=self.worker, now=self.clock(), retry_at=until)
+            return "deferred"
 
-        watched = _Watched(adapter)
+        age = self.clock() - (p.first_attempt_at or self.clock())
+        keyed = caps.idempotency == "idempotency-key" and (
+            caps.idempotency_window is None or age < caps.idempotency_window - CLOCK_SKEW
+        )
+        look_first = claim.reconcile and not keyed
+        outgoing = self._outgoing(claim, looking=claim.reconcile)
         try:
-            published = deliver(
-                watched,  # type: ignore[arg-type]
-                account,
-                outgoing,
-                policy=self.policy,
-                sleep=self._sleep,
-                on_retry=on_retry,
-                reconcile_first=claim.reconcile,
-            )
-        except Stopping:
-            self.ledger.release([p.id], worker=self.worker, now=self.clock(), maybe_sent=True)
-            log.info("stopping: post released for reconciliation", extra=self._ctx(claim))
-            return "released"
-        except TransientError as exc:
-            if exc.maybe_sent:
+            if look_first:
+                found = adapter.find_published(account, outgoing)
+                if found is not None:
+                    return self._sent(claim, found, reconciled=True)
+            published = adapter.publish(account, outgoing)
+        except DuplicateContent as exc:
+            if claim.reconcile:  # our earlier attempt may be the duplicate
                 found = self._find(adapter, account, outgoing, claim)
                 if found is not None:
                     return self._sent(claim, found, reconciled=True)
-            return self._fail(claim, f"gave up after retries: {exc}")
+            return self._fail(claim, str(exc))
+        except TransientError as exc:
+            return self._retry(claim, exc, caps.reconcile_after)
         except AdapterError as exc:
             return self._fail(claim, str(exc))
         except LauncherError as exc:  # e.g. a credential not configured: the user's to fix
@@ -360,8 +514,48 @@ class Dispatcher:
         pin = (adapter, account, published) if p.pin else None
         group = self.group_commit
         if group is None:  # only where a resend after a crash is safe by itself
-            group = adapter.capabilities.idempotency in RESEND_SAFE
-        return self._sent(claim, published, reconciled=watched.found, pin=pin, group=group)
+            group = caps.idempotency in RESEND_SAFE
+        return self._sent(claim, published, reconciled=look_first, pin=pin, group=group)
+
+    def _retry(self, claim: Claim, exc: TransientError, reconcile_after: float) -> str:
+        """A platform fault: try again later, or let the post expire if later is too late."""
+        p = claim.post
+        now = self.clock()
+        wait = self.backoff.delay(p.attempts + 1, exc, self.rng)
+        if exc.maybe_sent:
+            wait = max(wait, reconcile_after)
+        retry_at = now + wait
+        error = redact(str(exc))
+        platform_key, account_key = self._cool_keys(claim)
+        with self._lock:  # the platform's other posts wait with it (a rate limit: the account's)
+            key = account_key if isinstance(exc, RateLimited) else platform_key
+            self._cooling[key] = max(self._cooling.get(key, 0.0), retry_at)
+        if p.expires_at is not None and retry_at > p.expires_at:
+            reason = (
+                f"not sent before it expired at {iso(p.expires_at)}; the platform was still "
+                f"failing: {error}"
+            )
+            self.ledger.mark_expired(
+                p.id, worker=self.worker, actor=self.actor, now=now, reason=reason
+            )
+            log.error("expired: %s", reason, extra=self._ctx(claim, state="expired"))
+            return "expired"
+        self.ledger.mark_retrying(
+            p.id,
+            worker=self.worker,
+            actor=self.actor,
+            now=now,
+            retry_at=retry_at,
+            error=error,
+            maybe_sent=exc.maybe_sent,
+        )
+        log.warning(
+            "platform fault, next attempt at %s: %s",
+            iso(retry_at),
+            error,
+            extra=self._ctx(claim, state="retrying", wait=round(wait, 3)),
+        )
+        return "retrying"
 
     def _find(
         self, adapter: Adapter, account: AccountRef, post: OutgoingPost, claim: Claim
@@ -463,7 +657,7 @@ class Dispatcher:
     ) -> None:
         p = claim.post
         try:
-            call_with_retry(
+            previous = call_with_retry(
                 lambda: adapter.pin(account, published), policy=self.policy, sleep=self._sleep
             )
         except Unsupported as exc:
@@ -483,7 +677,7 @@ class Dispatcher:
                 action="post.pin-failed",
                 launch_id=p.launch_id,
                 post_id=p.id,
-                reason=str(exc),
+                reason=redact(str(exc)),
             )
             log.warning("pin failed: %s", exc, extra=self._ctx(claim))
             return
@@ -493,4 +687,5 @@ class Dispatcher:
             action="post.pinned",
             launch_id=p.launch_id,
             post_id=p.id,
+            previous=previous if isinstance(previous, str) else None,
         )

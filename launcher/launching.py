@@ -1,8 +1,12 @@
-"""The ``run`` use-case: plan → ledger → provision → send what is due now → the rest waits.
+"""The ``run`` use-case: plan → ledger → set up accounts → send what is due now → the rest waits.
 
 Library code: no printing, no prompting. The CLI shows the plan, asks, then calls
-:func:`start_launch`. Posts due now are sent here, by the caller's process, so the first post
-never waits for a daemon; later ones are in the ledger for ``launcher daemon``.
+:func:`start_launch`. A launch is recorded in its final state in one transaction: ``active``
+(a crisis launch freezing its mission's routine launches in the same breath) or, when its
+content is not covered by a valid approval, ``awaiting-approval``: then nothing reaches a
+platform, no account, no profile, no post, until a second person approves it. An active
+launch's accounts and due posts are then worked by this process through the same claims the
+daemon uses, so a ``run`` killed at any point strands nothing: the daemon takes over.
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .adapters.base import ProfileUpdate
-from .dispatch import Dispatcher, DispatchResult, Targets, new_worker_id
-from .errors import AdapterError, LauncherError, Unsupported
+from .dispatch import Dispatcher, DispatchResult, Targets, account_for, new_worker_id
+from .errors import ContentRejected, LauncherError, Unsupported, redact
 from .ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
 from .models import Plan
-from .retry import RetryPolicy, call_with_retry
+from .retry import Backoff, RetryPolicy, call_with_retry
 
 log = logging.getLogger("launcher.launching")
+
+#: how long ``run`` itself rides out a platform blip before leaving the post to the daemon
+RUN_WAIT = 30.0
 
 
 @dataclass
@@ -50,14 +56,27 @@ def new_launch_id(mission: str, playbook: str, at: datetime) -> str:
     return f"{mission}-{playbook}-{stamp}-{secrets.token_hex(2)}"
 
 
+def repeat_key(plan: Plan, given: Mapping[str, Any]) -> str:
+    """Playbook + mission + the facts the operator gave (typed): the same launch run twice
+    has the same key, whatever defaulted to "now"."""
+    facts = {k: plan.event.facts.get(k) for k in sorted(given)}
+    text = json.dumps(
+        [plan.playbook.id, plan.mission.id, facts], sort_keys=True, default=str, ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The ledger rows of a plan: accounts and posts (posts with ``prev_key`` for threads)."""
+    """The ledger rows of a plan: accounts (with the profile to set) and posts (with
+    ``prev_key`` for threads and ``expires_at``)."""
     accounts = [
         {
             "platform": a.platform,
             "locale": a.locale,
             "handle": a.handle,
             "display_name": a.display_name,
+            "bio": a.bio,
+            "links": [list(link) for link in a.links],
         }
         for a in plan.accounts
     ]
@@ -75,6 +94,7 @@ def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 "locale": p.locale,
                 "text": p.text,
                 "due_at": ts(p.at),
+                "expires_at": ts(p.expires_at) if p.expires_at else None,
                 "part": p.part,
                 "parts": p.parts,
                 "pin": p.pin,
@@ -112,8 +132,17 @@ def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any]]:
 
 
 def record_launch(
-    ledger: Ledger, plan: Plan, *, actor: str, now: float, launch_id: str | None = None
+    ledger: Ledger,
+    plan: Plan,
+    *,
+    actor: str,
+    now: float,
+    launch_id: str | None = None,
+    hold: Sequence[str] = (),
+    repeat: str | None = None,
 ) -> str:
+    """Record a plan as a launch: ``active``, or ``awaiting-approval`` with ``hold``'s
+    reasons. A crisis launch that is active at once freezes its mission's routine ones."""
     launch_id = launch_id or new_launch_id(
         plan.mission.id, plan.playbook.id, plan.event.confirmed_at
     )
@@ -131,8 +160,11 @@ def record_launch(
         plan_doc=doc,
         account_rows=accounts,
         post_rows=posts,
-        state="provisioning",
+        state="awaiting-approval" if hold else "active",
         timezone=plan.mission.timezone,
+        kind="crisis" if plan.playbook.crisis else "routine",
+        note=hold,
+        repeat_key=repeat,
     )
     return launch_id
 
@@ -182,70 +214,6 @@ def record_posts(
     return launch_id
 
 
-def provision_accounts(
-    ledger: Ledger,
-    targets: Targets,
-    plan: Plan,
-    launch_id: str,
-    *,
-    actor: str,
-    clock: Callable[[], float] = time.time,
-    policy: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Create or activate each planned account; record the manual checklist where the
-    platform needs one. An account that cannot be set up fails its posts, loudly."""
-    policy = policy or RetryPolicy()
-    for a in plan.accounts:
-        try:
-            adapter = targets.adapter_for(a.platform, plan.mission.id)
-            ref = targets.account_ref(a.platform, plan.mission.id, a.locale, a.handle)
-            profile = ProfileUpdate(display_name=a.display_name, bio=a.bio, links=a.links)
-            done = call_with_retry(
-                lambda ad=adapter, r=ref, pr=profile: ad.provision(r, pr),
-                policy=policy,
-                sleep=sleep,
-            )
-        except Unsupported as exc:
-            steps = list(exc.checklist) or [exc.message]
-            ledger.record_account(
-                launch_id,
-                a.platform,
-                a.locale,
-                state="manual",
-                actor=actor,
-                now=clock(),
-                checklist=steps,
-            )
-            continue
-        except (AdapterError, LauncherError) as exc:
-            reason = f"account {a.handle} on {a.platform} could not be set up: {exc}"
-            ledger.record_account(
-                launch_id,
-                a.platform,
-                a.locale,
-                state="failed",
-                actor=actor,
-                now=clock(),
-                error=str(exc),
-            )
-            ledger.fail_scheduled(
-                launch_id, a.platform, a.locale, actor=actor, now=clock(), reason=reason
-            )
-            continue
-        ledger.record_account(
-            launch_id,
-            a.platform,
-            a.locale,
-            state="active",
-            actor=actor,
-            now=clock(),
-            account_id=done.account.account_id,
-            created=done.created,
-            checklist=list(done.checklist),
-        )
-
-
 def start_launch(
     plan: Plan,
     *,
@@ -254,41 +222,43 @@ def start_launch(
     actor: str,
     clock: Callable[[], float] = time.time,
     policy: RetryPolicy | None = None,
+    backoff: Backoff | None = None,
     sleep: Callable[[float], None] = time.sleep,
     send_now: bool = True,
     launch_id: str | None = None,
     hold: Sequence[str] = (),
     emergency_reason: str | None = None,
+    repeat: str | None = None,
 ) -> LaunchOutcome:
     """Record the launch, set up its accounts, and send what is due now.
 
     ``hold``: reasons the launch must wait for a second person (content not covered by a
-    valid approval). It is then recorded as ``awaiting-approval`` and its accounts set up, but
-    nothing is sent until someone else approves it. ``emergency_reason``: send anyway, as a
-    loudly recorded emergency override (the hold reasons go to the audit trail).
-    A crisis launch freezes the mission's routine launches (``content freeze``).
+    valid approval). It is then recorded as ``awaiting-approval`` and nothing reaches a
+    platform until someone else approves it. ``emergency_reason``: go anyway, as a loudly
+    recorded emergency override (the hold reasons go to the audit trail). ``repeat``: the
+    launch's :func:`repeat_key`.
     """
-    launch_id = record_launch(ledger, plan, actor=actor, now=clock(), launch_id=launch_id)
-    kind = "crisis" if plan.playbook.crisis else "routine"
-    if kind != "crisis":
-        ledger.set_kind(launch_id, kind)
-    else:
-        ledger.freeze_mission(plan.mission.id, except_launch=launch_id, actor=actor, now=clock())
-    provision_accounts(
-        ledger, targets, plan, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
+    held = () if emergency_reason else tuple(hold)
+    launch_id = record_launch(
+        ledger, plan, actor=actor, now=clock(), launch_id=launch_id, hold=held, repeat=repeat
     )
     if emergency_reason:
         ledger.mark_emergency(
             launch_id, actor=actor, now=clock(), reason=emergency_reason, reasons_skipped=hold
         )
-    elif hold:
-        ledger.hold(launch_id, actor=actor, now=clock(), reasons=hold)
+    if held:
         return outcome(ledger, launch_id)
-    ledger.activate(launch_id, actor=actor, now=clock())
     result = DispatchResult()
     if send_now:
         result = send_due(
-            ledger, targets, launch_id, actor=actor, clock=clock, policy=policy, sleep=sleep
+            ledger,
+            targets,
+            launch_id,
+            actor=actor,
+            clock=clock,
+            policy=policy,
+            backoff=backoff,
+            sleep=sleep,
         )
     return outcome(ledger, launch_id, result)
 
@@ -301,19 +271,26 @@ def send_due(
     actor: str,
     clock: Callable[[], float] = time.time,
     policy: RetryPolicy | None = None,
+    backoff: Backoff | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    wait_up_to: float = RUN_WAIT,
 ) -> DispatchResult:
-    """Send a launch's posts that are due now from this process (run, approve launch)."""
+    """Set up a launch's accounts and send its posts that are due now, from this process
+    (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds."""
     dispatcher = Dispatcher(
         ledger,
         targets,
         actor=actor,
         worker=new_worker_id("run"),
         policy=policy,
+        backoff=backoff,
         clock=clock,
         sleep=None if sleep is time.sleep else sleep,
     )
-    return dispatcher.run_due(launch_id=launch_id)
+    try:
+        return dispatcher.run_due(launch_id=launch_id, wait_up_to=wait_up_to)
+    finally:
+        dispatcher.close()
 
 
 def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None) -> LaunchOutcome:
@@ -339,6 +316,7 @@ class RetractOutcome:
     unsupported: list[tuple[int, str]] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
     in_flight: int = 0  # posts a daemon was sending meanwhile: retract again once they land
+    pins: list[tuple[int, str]] = field(default_factory=list)  # pins left for a person to mend
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -348,6 +326,7 @@ class RetractOutcome:
             "unsupported": [{"post": p, "reason": r} for p, r in self.unsupported],
             "failed": [{"post": p, "reason": r} for p, r in self.failed],
             "in_flight": self.in_flight,
+            "pins": [{"post": p, "reason": r} for p, r in self.pins],
         }
 
 
@@ -364,10 +343,12 @@ def retract_launch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> RetractOutcome:
     """Stop what a retraction covers that is still pending, then delete what was posted
-    (the last thread part first). Unfiltered, the launch itself becomes ``retracted``."""
-    from .dispatch import account_for
-    from .errors import ContentRejected, redact
+    (the last thread part first). Unfiltered, the launch itself becomes ``retracted``.
 
+    Only this launch's own posts are touched (each post's platform id is its own, never
+    another launch's). A deleted post that was pinned is unpinned where the platform keeps
+    pointing at it, and the post pinned before it is pinned again where launcher knows it.
+    """
     policy = policy or RetryPolicy()
     launch = ledger.resolve(launch_id)
     out = RetractOutcome(launch.id)
@@ -375,6 +356,7 @@ def retract_launch(
         launch.id, actor=actor, now=clock(), message=message, platform=platform
     )
     accounts = ledger.account_ids(launch.id)
+    pinned = ledger.pinned_before(launch.id)
     for post in ledger.retractable(launch.id, message=message, platform=platform):
         assert post.platform_post_id is not None
         try:
@@ -397,24 +379,25 @@ def retract_launch(
             )
             continue
         except LauncherError as exc:
-            if isinstance(exc, ContentRejected) and exc.status == 404:
-                ledger.mark_retracted(
-                    post.id, actor=actor, now=clock(), detail="already gone from the platform"
+            if not (isinstance(exc, ContentRejected) and exc.status == 404):
+                out.failed.append((post.id, redact(str(exc))))
+                ledger.record_event(
+                    at=clock(),
+                    actor=actor,
+                    action="post.retract-failed",
+                    launch_id=launch.id,
+                    post_id=post.id,
+                    reason=redact(str(exc)),
                 )
-                out.retracted.append(post.id)
                 continue
-            out.failed.append((post.id, redact(str(exc))))
-            ledger.record_event(
-                at=clock(),
-                actor=actor,
-                action="post.retract-failed",
-                launch_id=launch.id,
-                post_id=post.id,
-                reason=redact(str(exc)),
+            ledger.mark_retracted(
+                post.id, actor=actor, now=clock(), detail="already gone from the platform"
             )
-            continue
-        ledger.mark_retracted(post.id, actor=actor, now=clock())
+        else:
+            ledger.mark_retracted(post.id, actor=actor, now=clock())
         out.retracted.append(post.id)
+        if post.id in pinned:
+            _mend_pin(ledger, adapter, account, post, pinned[post.id], out, actor, clock)
     out.in_flight = sum(
         1
         for p in ledger.posts(launch.id)
@@ -423,3 +406,39 @@ def retract_launch(
         and (platform is None or p.platform == platform)
     )
     return out
+
+
+def _mend_pin(
+    ledger: Ledger,
+    adapter: Any,
+    account: Any,
+    post: PostRecord,
+    previous: str | None,
+    out: RetractOutcome,
+    actor: str,
+    clock: Callable[[], float],
+) -> None:
+    """The retracted post was pinned: take it off the profile, put the earlier pin back."""
+    assert post.platform_post_id is not None
+    try:
+        changed = adapter.unpin(account, post.platform_post_id, restore=previous)
+    except LauncherError as exc:
+        why = (
+            f"the profile may still point at the deleted pinned post ({redact(exc.message)}): "
+            f"pin another post on {post.platform} by hand"
+        )
+        out.pins.append((post.id, why))
+        ledger.record_event(
+            at=clock(), actor=actor, action="post.unpin-failed", launch_id=post.launch_id,
+            post_id=post.id, reason=why,
+        )  # fmt: skip
+        return
+    if changed:
+        ledger.record_event(
+            at=clock(),
+            actor=actor,
+            action="post.unpinned",
+            launch_id=post.launch_id,
+            post_id=post.id,
+            restored=previous,
+        )

@@ -98,6 +98,9 @@ class MessageSpec:
     pin: bool = False
     when: str | None = None  # a Jinja expression on the facts; the message is sent if true
     tone: str = "neutral"  # neutral | solemn (condolences: no emoji, no exclamations) | urgent
+    #: how long after its send time a post is still worth sending (an outage delays it);
+    #: None: until the message's next occurrence, or 24 h for a one-off post
+    expires: timedelta | None = None
     line: int | None = None
 
 
@@ -161,6 +164,8 @@ class PlannedPost:
     part: int = 1
     parts: int = 1
     pin: bool = False
+    #: after this instant (UTC) the post is stale: never sent, recorded as ``expired``
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

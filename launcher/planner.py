@@ -8,7 +8,7 @@ collected, so one run reports them all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from .missions import Organisation, Registry, load_registry_or_raise
 from .models import Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
 from .params import resolve_facts
 from .paths import content_root
-from .playbook import load_playbook
+from .playbook import DEFAULT_ONE_OFF_LIFE, load_playbook
 from .render import RenderError, environment, locale_vars, render_template, template_msgids
 from .schedule import send_times
 
@@ -103,16 +103,12 @@ def build_plan(
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
     if out_of_bounds:
-        from dataclasses import replace
-
         plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
 
 
 def guard(content: Content, plan: Plan) -> Plan:
     """Run the guardrails: error findings stop the plan, warnings ride along on it."""
-    from dataclasses import replace
-
     from .guardrails import findings_to_problems, lint_plan
 
     policy = _policy(content.root)
@@ -207,6 +203,7 @@ def plan_from(
             targets = [p for p in (spec.platforms or platforms) if p in platforms]
             per_platform = _depends_on_platform(env, spec.template)
             total = len(times)
+            lives = expiries(spec, times)
             for occ, at in enumerate(times):
                 shared: str | None = None
                 for platform in targets:
@@ -229,7 +226,10 @@ def plan_from(
                         problems.append(_with_context(exc.problem, playbook, spec.id, loc))
                         break
                     posts.extend(
-                        _posts_for(playbook, spec, order, occ, at, platform, loc, text, problems)
+                        replace(p, expires_at=lives[occ])
+                        for p in _posts_for(
+                            playbook, spec, order, occ, at, platform, loc, text, problems
+                        )
                     )
     if problems:
         raise ContentError(dedupe(problems))
@@ -249,6 +249,24 @@ def plan_from(
         posts=tuple(posts),
         skipped_platforms=tuple(skipped),
     )
+
+
+def expiries(spec: Any, times: Sequence[datetime]) -> list[datetime]:
+    """When each occurrence of a message stops being worth sending: ``expires`` after its
+    time if the playbook says so; else when the next occurrence is due (the last one of a
+    series lives as long as the gap before it), or 24 h for a one-off post. A post delayed by
+    an outage past this moment is recorded as expired, never sent stale."""
+    if spec.expires is not None:
+        return [t + spec.expires for t in times]
+    out = []
+    for i, t in enumerate(times):
+        if i + 1 < len(times):
+            out.append(times[i + 1])
+        elif i > 0:
+            out.append(t + (t - times[i - 1]))
+        else:
+            out.append(t + DEFAULT_ONE_OFF_LIFE)
+    return out
 
 
 def _select_locales(mission: Mission, wanted: Sequence[str] | None) -> tuple[str, ...]:

@@ -63,6 +63,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "part": p.part,
                 "parts": p.parts,
                 "pin": p.pin,
+                "expires": iso(p.expires_at) if p.expires_at else None,
             }
             for p in plan.posts
         ],

@@ -44,7 +44,10 @@ MSG_OPTIONAL = (
     "pin",
     "when",
     "tone",
+    "expires",
 )
+#: a one-off post still worth sending this long after its time (an outage delays it)
+DEFAULT_ONE_OFF_LIFE = timedelta(hours=24)
 TONES = ("neutral", "solemn", "urgent")
 
 
@@ -218,6 +221,11 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
                 f"unknown tone '{tone}'{did_you_mean(tone, TONES)}",
                 hint=f"tones: {', '.join(TONES)} (solemn: condolences, no emoji or '!')",
             )
+        expires = None
+        if "expires" in m:
+            expires = _duration(chk, m["expires"], (*path, "expires"))
+            if expires is not None and expires <= timedelta(0):
+                chk.add((*path, "expires"), "must be longer than 0")
         if schedule is None:
             continue
         out.append(
@@ -230,6 +238,7 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
                 pin=bool(m.get("pin", False)),
                 when=when,
                 tone=tone,
+                expires=expires,
                 line=chk.doc.positions.get(path, (None, None))[0],
             )
         )

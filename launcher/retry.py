@@ -15,6 +15,16 @@ to try again, built on tenacity:
   keys.
 
 ``sleep`` is injectable so tests never sleep.
+
+Two ways to try again, for two kinds of caller:
+
+- :func:`call_with_retry` waits in place, bounded: for the small calls around a post (pin,
+  delete, a reconciliation lookup) and for callers that have nowhere to put the work.
+- :class:`Backoff` says *when* to try again, for the dispatcher, which never waits in place: a
+  post that meets a platform fault becomes ``retrying`` with its next attempt time, and the
+  worker moves on to other posts and platforms. Its wait is the platform's hint however long
+  (a ``Retry-After: 900`` is a wait, not a failure), else capped exponential backoff with full
+  jitter, for as long as the post's useful life lasts.
 """
 
 from __future__ import annotations
@@ -41,6 +51,24 @@ class RetryPolicy:
     max_total: float = 120.0  # seconds, bound on total waiting
     base: float = 0.5  # first backoff
     cap: float = 30.0  # max single backoff wait; platform hints are honoured up to max_total
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """When a post (or an account) that met a platform fault is tried again."""
+
+    base: float = 2.0  # seconds before the second attempt (jittered)
+    cap: float = 300.0  # the longest wait of our own; a platform's hint may be longer
+
+    def delay(
+        self, attempt: int, error: TransientError, rng: Callable[[], float] = random.random
+    ) -> float:
+        """Seconds until attempt ``attempt + 1``: the platform's hint when it gave one, else
+        full jitter in [base/2, min(cap, base * 2**(attempt-1))]."""
+        hint = error.retry_after
+        if hint is not None:
+            return max(0.0, float(hint))
+        return _backoff(RetryPolicy(base=self.base, cap=self.cap), attempt, rng)
 
 
 def _backoff(policy: RetryPolicy, attempt: int, rng: Callable[[], float]) -> float:

@@ -1,4 +1,6 @@
-"""Dispatch: ledger → adapter under retry → ledger, with a fake adapter and a fake clock."""
+"""Dispatch: ledger → adapter → ledger, one attempt per claim, with a fake adapter and a fake
+clock: a platform fault makes a post ``retrying`` with its next attempt time (never a wait in
+place), a post whose life ends before it could go out is ``expired``."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from launcher.errors import ContentRejected, RateLimited, TransientError, Unsupp
 from launcher.launching import record_posts
 from launcher.ledger import Ledger
 from launcher.retry import RetryPolicy
+from launcher.testing import FakeClock
 
 T0 = 1_800_000_000.0
 
@@ -78,12 +81,24 @@ class Targets:
         return AccountRef(platform=platform, handle=handle, locale=locale)
 
 
-class Clock:
-    def __init__(self, t=T0):
-        self.t = t
+class Clock(FakeClock):
+    """The shipped fake clock, started at T0; ``sleeps`` lists the waits asked for."""
 
-    def __call__(self):
-        return self.t
+    def __init__(self, t=T0):
+        super().__init__(t)
+        self.sleeps: list[float] = []
+
+    @property
+    def t(self) -> float:
+        return self.now
+
+    @t.setter
+    def t(self, value: float) -> None:
+        self.now = value
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
 
 
 @pytest.fixture
@@ -97,9 +112,9 @@ NO_WAIT = RetryPolicy(max_attempts=4, max_total=100, base=0.01, cap=0.01)
 
 def _dispatcher(ledger, adapter, clock=None, **kw):
     kw.setdefault("policy", NO_WAIT)
-    d = Dispatcher(ledger, Targets(adapter), actor="daemon:test", clock=clock or Clock(), **kw)
-    d._sleep = lambda s: None  # retry waits cost no real time
-    return d
+    clock = clock or Clock()
+    kw.setdefault("sleep", clock.sleep)  # waits move the fake clock, cost no real time
+    return Dispatcher(ledger, Targets(adapter), actor="daemon:test", clock=clock, **kw)
 
 
 def test_sends_only_what_is_due(ledger):
@@ -116,23 +131,91 @@ def test_sends_only_what_is_due(ledger):
     assert [c.key for c in adapter.calls] == ["a", "b"]
 
 
-def test_transient_failures_retry_then_succeed(ledger):
-    """5xx and 429 are retried under the policy; attempts are counted in the ledger."""
+def test_transient_failures_are_tried_again_later_then_succeed(ledger):
+    """A 503 and a 429 do not block the worker: each leaves the post ``retrying`` with its
+    next attempt time and the error (backoff after the 503, exactly the hint after the 429);
+    the third attempt sends it. Attempts are counted in the ledger."""
     record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
-    adapter = FakeAdapter([TransientError("503"), RateLimited("429", retry_after=0.01)])
-    _dispatcher(ledger, adapter).run_due()
+    adapter = FakeAdapter([TransientError("503 busy"), RateLimited("429", retry_after=7)])
+    clock = Clock()
+    d = _dispatcher(ledger, adapter, clock)
+    assert d.run_due().retrying
     (p,) = ledger.posts("L")
-    assert (p.state, p.attempts) == ("sent", 3)
+    assert p.state == "retrying" and "503 busy" in p.error and T0 < p.retry_at <= T0 + 2
+    clock.t = p.retry_at
+    d.run_due()
+    (p,) = ledger.posts("L")
+    assert (p.state, p.retry_at) == ("retrying", clock.t + 7)  # the platform's hint, exactly
+    clock.t = p.retry_at
+    d.run_due()
+    (p,) = ledger.posts("L")
+    assert (p.state, p.attempts, p.error) == ("sent", 3, None)
+    assert clock.sleeps == []  # nothing waited in place
 
 
-def test_transient_failures_beyond_the_bound_fail_with_the_reason(ledger):
-    """Retries are bounded; then the post fails with the platform's last message."""
-    record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
-    adapter = FakeAdapter([TransientError("503 service unavailable")] * 10)
-    _dispatcher(ledger, adapter).run_due()
+def test_a_long_outage_keeps_the_post_until_its_life_ends_then_it_expires(ledger):
+    """The platform fails for longer than the post is worth sending: it keeps retrying with
+    growing, capped waits, then is ``expired`` with the platform's last error, never sent
+    stale; nothing was published."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "expires_at": T0 + 900}])
+    adapter = FakeAdapter([TransientError("503 service unavailable")] * 100)
+    clock = Clock()
+    d = _dispatcher(ledger, adapter, clock)
+    d.run_due(wait_up_to=2000)
     (p,) = ledger.posts("L")
-    assert p.state == "failed" and "503 service unavailable" in p.error
-    assert len(adapter.calls) == NO_WAIT.max_attempts
+    assert p.state == "expired" and "503 service unavailable" in p.error
+    assert "expired at" in p.error
+    assert 5 < len(adapter.calls) < 100 and adapter.published == {}
+    assert clock.t <= T0 + 900
+    waits = [e.detail for e in ledger.events("L") if e.action == "post.retrying"]
+    assert len(waits) == len(adapter.calls) - 1
+
+
+def test_an_outage_longer_than_the_old_budget_still_delivers_once(ledger):
+    """Ten failures in a row (the old inline budget was five over ~4 s), then the platform is
+    back: the post is sent exactly once, well within its life."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "expires_at": T0 + 4 * 3600}])
+    adapter = FakeAdapter([TransientError("connection refused")] * 10)
+    clock = Clock()
+    _dispatcher(ledger, adapter, clock).run_due(wait_up_to=4 * 3600)
+    (p,) = ledger.posts("L")
+    assert (p.state, p.attempts) == ("sent", 11)
+    assert list(adapter.published) == ["a"]
+
+
+def test_a_post_due_after_its_life_ended_is_expired_not_sent(ledger):
+    """Nothing sent it in time (no daemon ran): at the next pass it is expired, with why."""
+    record_posts(ledger, "L", [{"key": "a", "due_at": T0, "expires_at": T0 + 60}])
+    adapter = FakeAdapter()
+    _dispatcher(ledger, adapter, Clock(T0 + 61)).run_due()
+    (p,) = ledger.posts("L")
+    assert p.state == "expired" and "was `launcher daemon` running?" in p.error
+    assert adapter.calls == []
+    assert "post.expired" in [e.action for e in ledger.events("L")]
+
+
+def test_one_platform_in_trouble_does_not_delay_another(ledger):
+    """A 503 on one platform defers that platform's other due posts to its retry time,
+    untried; the other platform's posts go out in the same pass."""
+
+    class TwoPlatforms(Targets):
+        def __init__(self, down, up):
+            self.by = {"mastodon": down, "x": up}
+
+        def adapter_for(self, platform, mission=None):
+            return self.by[platform]
+
+    posts = [{"key": f"m{i}", "due_at": T0, "platform": "mastodon"} for i in range(3)]
+    posts += [{"key": f"x{i}", "due_at": T0, "platform": "x"} for i in range(3)]
+    record_posts(ledger, "L", posts)
+    down, up = FakeAdapter([TransientError("503")] * 10), FakeAdapter()
+    clock = Clock()
+    Dispatcher(ledger, TwoPlatforms(down, up), actor="d", clock=clock, sleep=clock.sleep).run_due()
+    states = {p.key: (p.state, p.attempts) for p in ledger.posts("L")}
+    assert all(states[f"x{i}"] == ("sent", 1) for i in range(3))
+    assert len(down.calls) == 1  # the other two mastodon posts were not tried into the outage
+    assert {states[f"m{i}"][0] for i in range(3)} == {"retrying"}
+    assert sorted(a for _, a in (states[f"m{i}"] for i in range(3))) == [0, 0, 1]
 
 
 def test_permanent_failure_is_not_retried(ledger):
@@ -146,13 +229,20 @@ def test_permanent_failure_is_not_retried(ledger):
 
 
 def test_lost_answer_is_reconciled_not_doubled(ledger):
-    """Accepted-but-the-answer-was-lost is found on the platform, not posted again."""
+    """Accepted-but-the-answer-was-lost: the post is ``retrying`` and marked to reconcile; the
+    next attempt finds it on the platform and records it, never posting again."""
     record_posts(ledger, "L", [{"key": "a", "due_at": T0}])
     adapter = FakeAdapter([TransientError("read timeout", maybe_sent=True)])
-    _dispatcher(ledger, adapter).run_due()
+    clock = Clock()
+    d = _dispatcher(ledger, adapter, clock)
+    d.run_due()
     (p,) = ledger.posts("L")
-    assert p.state == "sent" and p.platform_post_id == "id-1"
+    assert (p.state, p.reconcile) == ("retrying", True)
+    d.run_due(wait_up_to=60)
+    (p,) = ledger.posts("L")
+    assert p.state == "sent" and p.platform_post_id == "id-1" and not p.reconcile
     assert len(adapter.calls) == 1
+    assert "post.reconciled" in [e.action for e in ledger.events("L")]
 
 
 def test_crash_in_sending_is_reconciled_before_resending(ledger):
@@ -295,7 +385,6 @@ def test_mastodon_over_http_retries_with_one_idempotency_key(ledger, monkeypatch
     )
     record_posts(ledger, "L", [{"key": "a", "due_at": T0, "platform": "mastodon"}])
     url = "https://social.example.org/api/v1/statuses"
-    waits: list[float] = []
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         rsps.add(responses.POST, url, status=503, json={"error": "busy"})
         rsps.add(
@@ -303,13 +392,14 @@ def test_mastodon_over_http_retries_with_one_idempotency_key(ledger, monkeypatch
         )
         rsps.add(responses.POST, url, body=requests.exceptions.ReadTimeout("lost"))
         rsps.add(responses.POST, url, status=200, json={"id": "109", "url": "https://s/109"})
-        d = Dispatcher(ledger, settings, actor="d", clock=Clock(), sleep=waits.append)
-        d.run_due()
+        clock = Clock()
+        d = Dispatcher(ledger, settings, actor="d", clock=clock, sleep=clock.sleep)
+        d.run_due(wait_up_to=120)
         keys = {c.request.headers["Idempotency-Key"] for c in rsps.calls}
     (p,) = ledger.posts("L")
     assert (p.state, p.platform_post_id, p.attempts) == ("sent", "109", 4)
-    assert len(keys) == 1
-    assert 7.0 in waits
+    assert len(keys) == 1  # within the key's hour a resend is safe: no timeline read
+    assert 7.0 in clock.sleeps
     assert "tok-not-logged-1234" not in json.dumps([e.as_dict() for e in ledger.events()])
 
 
@@ -365,8 +455,9 @@ def _x_settings(monkeypatch):
 
 
 def test_x_lost_answer_is_found_on_the_timeline_not_reposted(ledger, monkeypatch):
-    """X has no idempotency key: after a read timeout on POST /2/tweets the dispatcher looks
-    at the account's timeline, finds the tweet and records it; a second POST never happens."""
+    """X has no idempotency key: after a read timeout on POST /2/tweets the dispatcher waits
+    (a request X queued may still be processed), then reads the account's posts since the
+    first attempt, finds the tweet and records it; a second POST never happens."""
     import requests
     import responses
 
@@ -383,11 +474,17 @@ def test_x_lost_answer_is_found_on_the_timeline_not_reposted(ledger, monkeypatch
             "https://api.x.com/2/users/42/tweets",
             json={"data": [{"id": "777", "text": "Hello"}]},
         )
-        Dispatcher(ledger, settings, actor="d", clock=Clock(), sleep=lambda s: None).run_due()
+        clock = Clock()
+        d = Dispatcher(ledger, settings, actor="d", clock=clock, sleep=clock.sleep)
+        d.run_due(wait_up_to=300)
         posts_made = [c for c in rsps.calls if c.request.method == "POST"]
+        (read,) = [c for c in rsps.calls if c.request.method == "GET"]
     (p,) = ledger.posts("L")
     assert (p.state, p.platform_post_id) == ("sent", "777")
     assert len(posts_made) == 1
+    assert clock.sleeps and clock.sleeps[0] >= 90  # X's reconcile_after
+    # back to the first attempt, less two minutes of clock skew
+    assert "start_time=2027-01-15T07%3A58%3A00Z" in read.request.url
 
 
 def test_x_crash_leftover_is_checked_then_sent_once(ledger, monkeypatch):

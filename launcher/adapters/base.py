@@ -45,6 +45,12 @@ class Capabilities:
     images: bool = True
     language_tag: bool = False
     threads: bool = True
+    #: seconds the platform remembers an idempotency key (Mastodon: 1 h); after that a resend
+    #: is reconciled first. None: forever (a client-chosen record key is the post's name)
+    idempotency_window: float | None = None
+    #: seconds to wait after a lost answer before looking for the post: a request queued on
+    #: the platform past the client's timeout may still be processed (X has no key)
+    reconcile_after: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,15 @@ class ProfileUpdate:
 
 @dataclass(frozen=True)
 class OutgoingPost:
-    """A post ready to send. ``key`` is stable across retries and restarts of the same post;
-    adapters derive idempotency keys and record keys from it."""
+    """A post ready to send.
+
+    ``key`` names the post within its launch (``message#n/platform/locale``) and ``launch``
+    the launch: adapters derive idempotency keys, record keys and reconciliation matches from
+    :attr:`identity`, both together, so two launches on the same accounts never collide.
+    ``not_before`` is when the first attempt began: a post found on the platform is only this
+    one if it was created after that; ``known_ids`` are platform posts the ledger already
+    holds for other posts, which are never adopted by reconciliation.
+    """
 
     key: str
     text: str
@@ -85,6 +98,14 @@ class OutgoingPost:
     reply_to: str | None = None  # platform post id of the previous part of a thread
     image: Path | None = None
     image_alt: str = ""
+    launch: str = ""
+    not_before: datetime | None = None
+    known_ids: frozenset[str] = frozenset()
+
+    @property
+    def identity(self) -> str:
+        """The post's platform-side identity: launch id + post key."""
+        return f"{self.launch}/{self.key}" if self.launch else self.key
 
 
 @dataclass(frozen=True)
@@ -141,5 +162,16 @@ class Adapter(ABC):
     def retract(self, account: AccountRef, platform_post_id: str) -> None:
         raise Unsupported("deleting posts is not supported", platform=self.name)
 
-    def pin(self, account: AccountRef, published: Published) -> None:
+    def pin(self, account: AccountRef, published: Published) -> str | None:
+        """Pin a post to the profile. Returns the id of the post pinned before, where the
+        platform keeps one pinned post and says which (so a retraction can restore it)."""
         raise Unsupported("pinning posts is not supported", platform=self.name)
+
+    def unpin(
+        self, account: AccountRef, platform_post_id: str, *, restore: str | None = None
+    ) -> bool:
+        """After ``platform_post_id`` was deleted: make sure the profile no longer points at
+        it, pinning ``restore`` (the post pinned before it) instead where that is possible.
+        Returns True when something was changed. The default: deleting a post unpins it on
+        the platform itself (Mastodon, Telegram, Facebook), nothing to mend."""
+        return False

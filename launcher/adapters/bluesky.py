@@ -5,14 +5,18 @@
   refresh JWT and the call repeated once; only if refreshing fails is a new session created.
   Tokens never appear in logs, errors or reprs.
 - **Never double-post**: each post is written with ``putRecord`` under a record key derived
-  from ``post.key`` (:func:`tid_for_key`) and ``swapRecord: null`` ("create only if absent").
+  from the post's identity, launch id + post key (:func:`tid_for_key`), and
+  ``swapRecord: null`` ("create only if absent"). Two launches on the same account never
+  share a record key, so neither adopts nor deletes the other's posts.
   The reference PDS answers a repeat with identical content as a no-op and a repeat with
   other content (a new ``createdAt``) with ``400 InvalidSwap``; both mean the post is there,
   and the adapter then returns the stored record instead of writing again.
 - **Facets**: links, mentions (resolved to DIDs) and hashtags with UTF-8 byte offsets
   (:mod:`launcher.adapters.facets`); ``langs`` is the post's locale as a BCP-47 tag.
 - **Profile** is the ``app.bsky.actor.profile`` record ``self``: read, merged, written back
-  with ``swapRecord`` set to the cid read; pinning sets its ``pinnedPost`` strong reference.
+  with ``swapRecord`` set to the cid read; pinning sets its ``pinnedPost`` strong reference
+  (and reports the one it replaced); after a pinned post is deleted, ``unpin`` points the
+  profile back at the post pinned before it, or removes ``pinnedPost``.
 - **Post ids** are ``at://`` URIs (``Published.extra`` adds ``cid`` and the thread root);
   where a post id is expected, a bare record key stands for a post of the account's repo.
 """
@@ -329,16 +333,55 @@ class BlueskyAdapter(HttpAdapter):
 
         self._edit_profile(account, change, operation="update_profile")
 
-    def pin(self, account: AccountRef, published: Published) -> None:
+    def pin(self, account: AccountRef, published: Published) -> str | None:
         uri = self._post_uri(account, published.extra.get("uri") or published.platform_post_id)
         cid = published.extra.get("cid") or self._get(account, uri)["cid"]
+        before: list[str | None] = [None]
 
         def change(record: dict[str, Any]) -> None:
+            old = (record.get("pinnedPost") or {}).get("uri")
+            before[0] = old if old != uri else before[0]
             record["pinnedPost"] = {"uri": uri, "cid": cid}
 
         self._edit_profile(account, change, operation="pin")
+        return before[0]
 
-    def _edit_profile(self, account: AccountRef, change: Any, *, operation: str) -> None:
+    def unpin(
+        self, account: AccountRef, platform_post_id: str, *, restore: str | None = None
+    ) -> bool:
+        uri = self._post_uri(account, platform_post_id)
+        previous = None
+        if restore:
+            try:
+                got = self._get_record(
+                    account, *parse_at_uri(self._post_uri(account, restore)), operation="unpin"
+                )
+            except ContentRejected:
+                got = None
+            if got is not None:
+                previous = {"uri": got["uri"], "cid": got["cid"]}
+        changed = [False]
+
+        def change(record: dict[str, Any]) -> None:
+            if (record.get("pinnedPost") or {}).get("uri") != uri:
+                return  # pinned another post meanwhile: leave it
+            changed[0] = True
+            if previous:
+                record["pinnedPost"] = previous
+            else:
+                record.pop("pinnedPost", None)
+
+        self._edit_profile(account, change, operation="unpin", only_if_changed=changed)
+        return changed[0]
+
+    def _edit_profile(
+        self,
+        account: AccountRef,
+        change: Any,
+        *,
+        operation: str,
+        only_if_changed: list[bool] | None = None,
+    ) -> None:
         session = self._session(account)
         for attempt in range(2):
             current = self._get_record(account, session.did, PROFILE, "self", operation=operation)
@@ -346,6 +389,8 @@ class BlueskyAdapter(HttpAdapter):
             record["$type"] = PROFILE
             record.setdefault("createdAt", self._now())
             change(record)
+            if only_if_changed is not None and not only_if_changed[0]:
+                return
             try:
                 self._xrpc(
                     account,
@@ -380,7 +425,7 @@ class BlueskyAdapter(HttpAdapter):
     # -- posts -------------------------------------------------------------------------------
     def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
         session = self._session(account)
-        rkey = tid_for_key(post.key)
+        rkey = tid_for_key(post.identity)
         record: dict[str, Any] = {
             "$type": POST,
             "text": post.text,
@@ -426,7 +471,7 @@ class BlueskyAdapter(HttpAdapter):
     def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
         session = self._session(account)
         got = self._get_record(
-            account, session.did, POST, tid_for_key(post.key), operation="find_published"
+            account, session.did, POST, tid_for_key(post.identity), operation="find_published"
         )
         if got is None:
             return None

@@ -10,7 +10,10 @@
 - Errors are dispatched on ``error.code``: 1/2 transient; 4/17/32/341/613/80001 throttling
   (hint from ``X-Business-Use-Case-Usage`` ``estimated_time_to_regain_access``, minutes);
   190 and 10/200-299 auth; 368 blocked; 506 duplicate post.
-- No idempotency key: a lost answer is reconciled from ``GET /{page-id}/posts``.
+- No idempotency key: a lost answer is reconciled from ``GET /{page-id}/posts`` (or the
+  comments of the thread's previous part) since the first attempt, every page (``since`` and
+  the ``after`` cursor); a post is adopted only if its text is the post's and the ledger holds
+  it for no other post.
 - Pages cannot be created through the API: provisioning a standby Page sets its profile and
   returns the steps left by hand (Page name, picture).
 """
@@ -47,6 +50,8 @@ from .base import (
 from .http import N_, HttpAdapter, json_body, normalize_text, retry_after_header, text_rule
 
 THROTTLING = {4, 17, 32, 341, 613, 80001}
+#: reconciliation reads at most this many pages of 100 posts back to the first attempt
+MAX_RECONCILE_PAGES = 20
 TRANSIENT = {1, 2}
 DEFAULT_THROTTLE_WAIT = 60.0
 
@@ -232,24 +237,38 @@ class FacebookAdapter(HttpAdapter):
 
     def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
         edge = f"/{post.reply_to}/comments" if post.reply_to else f"/{self._page(account)}/posts"
-        resp = self.request(
-            "GET",
-            edge,
-            operation="find_published",
-            params={**self._params(account), "fields": "id,message,created_time", "limit": 25},
-        )
         want = normalize_text(post.text)
-        for item in (json_body(resp) or {}).get("data") or []:
-            if normalize_text(item.get("message") or "") == want:
-                return self._published(str(item.get("id")), item.get("created_time"))
-        return None
+        params: dict[str, Any] = {"fields": "id,message,created_time", "limit": 100}
+        if post.not_before is not None:
+            params["since"] = int(post.not_before.timestamp())
+        found: dict[str, Any] | None = None
+        for _ in range(MAX_RECONCILE_PAGES):
+            resp = self.request(
+                "GET",
+                edge,
+                operation="find_published",
+                params={**self._params(account), **params},
+            )
+            body = json_body(resp) or {}
+            for item in body.get("data") or []:
+                if str(item.get("id")) in post.known_ids:
+                    continue
+                if normalize_text(item.get("message") or "") == want:
+                    found = item  # newest first: the last match is the earliest
+            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
+            if not after or not (body.get("paging") or {}).get("next") or not post.not_before:
+                break
+            params = {**params, "after": after}
+        if found is None:
+            return None
+        return self._published(str(found.get("id")), found.get("created_time"))
 
     def retract(self, account: AccountRef, platform_post_id: str) -> None:
         self.request(
             "DELETE", f"/{platform_post_id}", operation="retract", params=self._params(account)
         )
 
-    def pin(self, account: AccountRef, published: Published) -> None:
+    def pin(self, account: AccountRef, published: Published) -> str | None:
         self.request(
             "POST",
             f"/{published.platform_post_id}",
@@ -257,3 +276,4 @@ class FacebookAdapter(HttpAdapter):
             params=self._params(account),
             data={"is_pinned": "true"},
         )
+        return None

@@ -8,8 +8,13 @@
 - Profile: ``PATCH /api/v1/accounts/update_credentials`` with ``display_name``, ``note``,
   ``fields_attributes[N][name|value]`` and ``avatar`` (multipart).
 - Publish: ``POST /api/v1/statuses`` (JSON: ``status``, ``visibility``, ``language``,
-  ``in_reply_to_id``, ``media_ids``) with ``Idempotency-Key`` derived from the post key, so a
-  repeat within the hour returns the original status instead of posting twice.
+  ``in_reply_to_id``, ``media_ids``) with ``Idempotency-Key`` derived from the post's identity
+  (launch id + post key), so a repeat within the hour returns the original status instead of
+  posting twice, and two launches never share a key.
+- Reconciliation (a lost answer more than an hour ago, when the key is forgotten): the
+  account's statuses are read page by page back to the first attempt; a status is adopted only
+  if it was created after that attempt began, has the post's exact text (and reply parent) and
+  is not a post the ledger already holds for another post.
 - Rate limits: 429 with ``X-RateLimit-Reset`` as ISO 8601.
 """
 
@@ -67,6 +72,10 @@ CHECKLIST_PROFILE_LATER = (
 )
 
 
+#: reconciliation reads at most this many pages of 40 statuses back to the first attempt
+MAX_RECONCILE_PAGES = 50
+
+
 def language_code(locale: str) -> str:
     """ISO 639-1 from a locale tag: ``pt-BR`` → ``pt``."""
     return locale.replace("_", "-").split("-")[0].lower()
@@ -92,6 +101,7 @@ class MastodonAdapter(HttpAdapter):
         images=True,
         language_tag=True,
         threads=True,
+        idempotency_window=3600.0,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "instance URL, e.g. https://social.example.org", required=True),
@@ -281,7 +291,7 @@ class MastodonAdapter(HttpAdapter):
     # -- posts ---------------------------------------------------------------------------
     @staticmethod
     def idempotency_key(post: OutgoingPost) -> str:
-        return "launcher-" + hashlib.sha256(post.key.encode("utf-8")).hexdigest()[:40]
+        return "launcher-" + hashlib.sha256(post.identity.encode("utf-8")).hexdigest()[:40]
 
     def _upload(self, account: AccountRef, post: OutgoingPost) -> str:
         assert post.image is not None
@@ -346,20 +356,36 @@ class MastodonAdapter(HttpAdapter):
 
     def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
         account_id = account.account_id or self._me(account)
-        resp = self.request(
-            "GET",
-            f"/api/v1/accounts/{account_id}/statuses",
-            operation="find_published",
-            params={"limit": 40, "exclude_reblogs": "true"},
-            headers=self._auth(account),
-        )
         want = normalize_text(post.text)
-        for status in json_body(resp) or []:
-            if post.reply_to and str(status.get("in_reply_to_id")) != str(post.reply_to):
-                continue
-            if normalize_text(status.get("content") or "", html_content=True) == want:
-                return self._published(status)
-        return None
+        params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
+        found: Mapping[str, Any] | None = None
+        for _ in range(MAX_RECONCILE_PAGES):
+            resp = self.request(
+                "GET",
+                f"/api/v1/accounts/{account_id}/statuses",
+                operation="find_published",
+                params=params,
+                headers=self._auth(account),
+            )
+            page = json_body(resp) or []
+            if not isinstance(page, list) or not page:
+                break
+            for status in page:
+                if not isinstance(status, dict):
+                    continue
+                created = self._published(status).published_at
+                if post.not_before and created and created < post.not_before:
+                    return self._published(found) if found else None  # older than our attempt
+                if str(status.get("id")) in post.known_ids:
+                    continue  # another post's, as the ledger knows
+                if post.reply_to and str(status.get("in_reply_to_id")) != str(post.reply_to):
+                    continue
+                if normalize_text(status.get("content") or "", html_content=True) == want:
+                    found = status  # keep looking back: the oldest match is our first attempt
+            if post.not_before is None:  # no bound to page back to: the newest page only
+                break
+            params = {**params, "max_id": str(page[-1].get("id"))}
+        return self._published(found) if found else None
 
     def retract(self, account: AccountRef, platform_post_id: str) -> None:
         self.request(
@@ -370,7 +396,7 @@ class MastodonAdapter(HttpAdapter):
             ok=(404,),  # already gone: the goal is reached
         )
 
-    def pin(self, account: AccountRef, published: Published) -> None:
+    def pin(self, account: AccountRef, published: Published) -> str | None:
         resp = self.request(
             "POST",
             f"/api/v1/statuses/{published.platform_post_id}/pin",
@@ -382,6 +408,7 @@ class MastodonAdapter(HttpAdapter):
             message = self.error_message(resp)
             if "duplicate" not in message.lower():  # "Duplicate record": already pinned
                 raise self.error_for(resp, operation="pin", create=False)
+        return None  # Mastodon keeps several pins: deleting one leaves the others
 
 
 def os_open(path: Path) -> int:

@@ -22,7 +22,7 @@ in the outbox and then its answer is "lost" (``TransientError(maybe_sent=True)``
 How many failures were consumed is kept in ``<outbox dir>/failures.json`` so separate
 processes (CLI, daemon) see them used up. Like X, Facebook and Telegram it has no idempotency
 key: a repeated publish posts twice, so callers reconcile (``find_published`` scans the
-outbox for the post's key).
+outbox for the post's identity: its launch and key, which every record carries).
 """
 
 from __future__ import annotations
@@ -251,6 +251,7 @@ class SandboxAdapter(Adapter):
                 {
                     "op": "publish",
                     "id": None,
+                    **({"launch": post.launch} if post.launch else {}),
                     "key": post.key,
                     "handle": account.handle,
                     "locale": post.locale,
@@ -283,6 +284,7 @@ class SandboxAdapter(Adapter):
             elif (
                 rec.get("op") == "publish"
                 and rec.get("key") == post.key
+                and (rec.get("launch") or "") == post.launch
                 and rec.get("platform") == self.stands_for
                 and rec.get("handle") == account.handle
             ):
@@ -307,7 +309,8 @@ class SandboxAdapter(Adapter):
             )
         self._record(op="retract", handle=account.handle, target=platform_post_id)
 
-    def pin(self, account: AccountRef, published: Published) -> None:
+    def pin(self, account: AccountRef, published: Published) -> str | None:
+        """Like Bluesky, one pinned post per account: returns the one pinned before."""
         if self._known(published.platform_post_id) is None:
             raise ContentRejected(
                 f"no post {published.platform_post_id} in the sandbox outbox",
@@ -315,4 +318,28 @@ class SandboxAdapter(Adapter):
                 operation="pin",
                 status=404,
             )
+        previous = self.pinned(account.handle)
         self._record(op="pin", handle=account.handle, target=published.platform_post_id)
+        return previous
+
+    def pinned(self, handle: str) -> str | None:
+        """The post currently pinned on an account (the last pin or unpin says)."""
+        current = None
+        for rec in self.records():
+            if rec.get("platform") == self.stands_for and rec.get("handle") == handle:
+                if rec.get("op") == "pin":
+                    current = rec.get("target")
+                elif rec.get("op") == "unpin" and current == rec.get("target"):
+                    current = rec.get("restore")
+        return current
+
+    def unpin(
+        self, account: AccountRef, platform_post_id: str, *, restore: str | None = None
+    ) -> bool:
+        if self.pinned(account.handle) != platform_post_id:
+            return False  # pinned another post meanwhile: leave the profile alone
+        gone = {r.get("target") for r in self.records() if r.get("op") == "retract"}
+        if restore is not None and (self._known(restore) is None or restore in gone):
+            restore = None
+        self._record(op="unpin", handle=account.handle, target=platform_post_id, restore=restore)
+        return True

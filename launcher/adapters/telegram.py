@@ -287,7 +287,7 @@ class TelegramAdapter(HttpAdapter):
             message_id=int(platform_post_id),
         )
 
-    def pin(self, account: AccountRef, published: Published) -> None:
+    def pin(self, account: AccountRef, published: Published) -> str | None:
         self.call(
             account,
             "pinChatMessage",
@@ -296,6 +296,7 @@ class TelegramAdapter(HttpAdapter):
             message_id=int(published.platform_post_id),
             disable_notification=True,
         )
+        return None  # a channel keeps several pins: deleting one shows the one before
 
 
 def _json(value: Any) -> str:

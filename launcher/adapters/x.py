@@ -6,9 +6,13 @@
 - Delete: ``DELETE /2/tweets/{id}``. No pinning in v2; no account creation; profile fields
   only through the v1.1 OAuth 1.0a endpoints, which this adapter does not use: provisioning
   a standby account returns a checklist of the profile fields to set by hand.
-- No idempotency key: a lost answer is reconciled by reading the account's recent posts
-  (``GET /2/users/{id}/tweets``) and comparing the text (links are t.co-wrapped there).
-  403 "duplicate content" is recognised as :class:`DuplicateContent`.
+- No idempotency key: a lost answer is reconciled by reading the account's posts since the
+  first attempt (``GET /2/users/{id}/tweets`` with ``start_time``, every page) and adopting one
+  only if its text (links are t.co-wrapped there) and reply parent are the post's and the
+  ledger holds it for no other post. X may still process a request queued past our timeout
+  *after* such a check, so the check waits ``reconcile_after`` (90 s) after a lost answer; a
+  request held longer than that by X could still appear twice — X offers no way to rule it
+  out. 403 "duplicate content" is recognised as :class:`DuplicateContent`.
 - Rate limits: ``x-rate-limit-reset`` (epoch seconds); the 24-hour user limit
   (``x-user-limit-24hour-*``) when that is the one exhausted.
 """
@@ -16,7 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
@@ -62,6 +66,9 @@ CHECKLIST_PROFILE = (
 )
 
 
+#: reconciliation reads at most this many pages of 100 posts back to the first attempt
+MAX_RECONCILE_PAGES = 20
+
 _LIMIT, _COUNTING = text_rule("x", 280, "twitter-text v3 weighted: links 23, emoji and CJK 2")
 
 
@@ -81,6 +88,7 @@ class XAdapter(HttpAdapter):
         images=True,
         language_tag=False,
         threads=True,
+        reconcile_after=90.0,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "API base URL", default="https://api.x.com"),
@@ -228,25 +236,40 @@ class XAdapter(HttpAdapter):
 
     def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
         user_id = account.account_id or self._me(account)
-        resp = self.request(
-            "GET",
-            f"/2/users/{user_id}/tweets",
-            operation="find_published",
-            params={"max_results": 20, "tweet.fields": "created_at,referenced_tweets"},
-            headers=self._auth(account),
-        )
         want = normalize_text(post.text)
-        for tweet in (json_body(resp) or {}).get("data") or []:
-            if normalize_text(tweet.get("text") or "") != want:
-                continue
-            if post.reply_to:
-                refs = tweet.get("referenced_tweets") or []
-                if not any(
-                    r.get("type") == "replied_to" and r.get("id") == post.reply_to for r in refs
-                ):
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet.fields": "created_at,referenced_tweets",
+        }
+        if post.not_before is not None:
+            params["start_time"] = post.not_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        found: Mapping[str, Any] | None = None
+        for _ in range(MAX_RECONCILE_PAGES):
+            resp = self.request(
+                "GET",
+                f"/2/users/{user_id}/tweets",
+                operation="find_published",
+                params=params,
+                headers=self._auth(account),
+            )
+            body = json_body(resp) or {}
+            for tweet in body.get("data") or []:
+                if str(tweet.get("id")) in post.known_ids:
                     continue
-            return self._published(account, tweet)
-        return None
+                if normalize_text(tweet.get("text") or "") != want:
+                    continue
+                if post.reply_to:
+                    refs = tweet.get("referenced_tweets") or []
+                    if not any(
+                        r.get("type") == "replied_to" and r.get("id") == post.reply_to for r in refs
+                    ):
+                        continue
+                found = tweet  # newest first: the last match is the earliest
+            token = (body.get("meta") or {}).get("next_token")
+            if not token or post.not_before is None:
+                break
+            params = {**params, "pagination_token": token}
+        return self._published(account, found) if found else None
 
     def retract(self, account: AccountRef, platform_post_id: str) -> None:
         self.request(

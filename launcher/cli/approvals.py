@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from .launch import NOW_OPTION
 
 
 def parse_duration(text: str | None) -> timedelta | None:
@@ -156,21 +157,26 @@ def approvals_cmd(obj: dict, as_json: bool) -> None:
 @approve_group.command("launch")
 @click.argument("launch")
 @click.option("--as", "who", metavar="NAME", help="Who approves (must not be who ran it).")
+@NOW_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def approve_launch_cmd(obj: dict, launch: str, who: str | None, as_json: bool) -> None:
-    """Release a launch awaiting approval (four eyes); its due posts go out at once."""
+def approve_launch_cmd(
+    obj: dict, launch: str, who: str | None, now: str | None, as_json: bool
+) -> None:
+    """Release a launch awaiting approval (four eyes): its accounts are set up and its due
+    posts go out at once."""
     import time
 
     from ..launching import outcome, send_due
-    from .launch import _open
+    from .launch import _open, drill_clock
 
     actor = _actor(who)
     settings, ledger = _open(obj)
+    clock = drill_clock(now) or time.time
     with ledger:
         rec = ledger.resolve(launch)
-        ledger.approve_launch(rec.id, actor=actor, now=time.time())
-        result = send_due(ledger, settings, rec.id, actor=actor)
+        ledger.approve_launch(rec.id, actor=actor, now=clock())
+        result = send_due(ledger, settings, rec.id, actor=actor, clock=clock)
         final = outcome(ledger, rec.id, result)
     if as_json:
         click.echo(json.dumps(final.as_dict(), ensure_ascii=False, indent=2))

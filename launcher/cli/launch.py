@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Any
 
 import click
 
 from ..errors import InputError
 from .content import parse_at, parse_sets, plan_options
+
+#: a run of the same playbook, mission and facts within this many hours needs --again
+REPEAT_HOURS = 72
 
 AS_OPTION = click.option(
     "--as",
@@ -75,6 +79,12 @@ def _when(value: float | None) -> str:
     "(needs --reason; recorded loudly).",
 )
 @click.option("--reason", metavar="TEXT", help="Why the emergency override is needed.")
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Run it although the same playbook, mission and facts were launched in the last "
+    f"{REPEAT_HOURS} hours.",
+)
 @NOW_OPTION
 @AS_OPTION
 @JSON_OPTION
@@ -90,23 +100,27 @@ def run_cmd(
     dry_run: bool,
     emergency: bool,
     reason: str | None,
+    again: bool,
     now: str | None,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
     """Launch: record the plan, set up the accounts, send what is due now, schedule the rest.
 
-    Shows the plan and asks first (unless --yes). Posts due later are sent by
-    `launcher daemon`. Prints the launch id. Exit 1 if any post failed.
+    Shows the plan and asks first (unless --yes). Content that is not approved waits for a
+    second person and nothing of it reaches a platform meanwhile. Posts due later, and posts
+    a platform fault delayed, are sent by `launcher daemon`. Prints the launch id. Exit 1 if
+    any post failed.
     """
     from ..actor import resolve_actor
     from ..planner import build_plan
     from ..planview import plan_to_json, render_plan_text
 
+    given = parse_sets(sets)
     plan = build_plan(
         playbook,
         mission,
-        parse_sets(sets),
+        given,
         now=parse_at(at) or parse_at(now),  # a drill's event is confirmed at its --now
         root=obj.get("root"),
         locales=locales or None,
@@ -115,33 +129,38 @@ def run_cmd(
     if dry_run:
         click.echo(plan_to_json(plan) if as_json else render_plan_text(plan), nl=False)
         return
+    from ..launching import repeat_key, start_launch
+
     actor = resolve_actor(actor_name)
     emergency_reason = _emergency_reason(plan, emergency, reason)
     decision = _decide(obj, plan)
-    if not yes:
-        click.echo(render_plan_text(plan, footer=False), nl=False, err=as_json)
-        if decision.approved:
-            what = "approved content: what is due goes out at once"
-        elif emergency_reason:
-            what = "NOT approved: EMERGENCY OVERRIDE, sent at once and recorded"
-        else:
-            what = (
-                "NOT approved: it will wait for a second person ("
-                + "; ".join(decision.reasons[:3])
-                + ("; ..." if len(decision.reasons) > 3 else "")
-                + ")"
-            )
-        click.secho(what, err=as_json, bold=not decision.approved)
-        click.confirm(
-            f"Launch {len(plan.posts)} posts on {len(plan.accounts)} accounts as {actor}?",
-            abort=True,
-            err=as_json,
-        )
-    from ..launching import start_launch
-
     settings, ledger = _open(obj)
-    clock = drill_clock(now)
+    clock = drill_clock(now) or time.time
     with ledger:
+        repeat = repeat_key(plan, given)
+        earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)
+        if earlier is not None and not again:
+            raise InputError(
+                f"{plan.playbook.id} for {plan.mission.id} with these facts was launched "
+                f"already: {earlier.id} ({earlier.state}, by {earlier.created_by} at "
+                f"{_when(earlier.created_at)})",
+                field="run",
+                hint=f"see it with `launcher status {earlier.id}`; if this really is a new "
+                "event, give its facts with --set, or add --again to launch it once more",
+            )
+        warnings = [str(w) for w in plan.warnings] + [
+            str(p) for p in _repeats_across_launches(obj, ledger, plan)
+        ]
+        if not yes:
+            click.echo(render_plan_text(plan, footer=False), nl=False, err=as_json)
+            for w in warnings[len(plan.warnings) :]:
+                click.secho(f"warning: {w}", fg="yellow", err=as_json)
+            click.secho(_what_happens(decision, emergency_reason), err=as_json, bold=True)
+            click.confirm(
+                f"Launch {len(plan.posts)} posts on {len(plan.accounts)} accounts as {actor}?",
+                abort=True,
+                err=as_json,
+            )
         result = start_launch(
             plan,
             ledger=ledger,
@@ -149,9 +168,9 @@ def run_cmd(
             actor=actor,
             hold=decision.reasons,
             emergency_reason=emergency_reason if decision.reasons else None,
-            **({"clock": clock} if clock else {}),
+            repeat=repeat,
+            clock=clock,
         )
-    warnings = [str(w) for w in getattr(plan, "warnings", ())]
     if as_json:
         _echo_json(
             {
@@ -174,6 +193,37 @@ def run_cmd(
                 click.echo(f"  {w}", err=True)
     if any(p.state == "failed" for p in result.posts):
         sys.exit(1)
+
+
+def _what_happens(decision: Any, emergency_reason: str | None) -> str:
+    """Before asking: whether the launch goes out at once or waits, in one line."""
+    if decision.approved:
+        return "approved content: what is due goes out at once"
+    if emergency_reason:
+        return "NOT approved: EMERGENCY OVERRIDE, sent at once and recorded"
+    return (
+        "NOT approved: nothing reaches any platform (no account, profile or post) until a "
+        "second person approves it ("
+        + "; ".join(decision.reasons[:3])
+        + ("; ..." if len(decision.reasons) > 3 else "")
+        + ")"
+    )
+
+
+def _repeats_across_launches(obj: dict, ledger: Any, plan: Any) -> list[Any]:
+    """Warnings for texts an earlier launch already sends to the same accounts nearby."""
+    from ..guardrails import load_policy
+    from ..guardrails.crossposts import repeated_across_launches
+    from ..paths import content_root
+
+    if not plan.posts:
+        return []
+    policy, _ = load_policy(content_root(obj.get("root")))
+    window = policy.repeat_window.total_seconds()
+    first = min(p.at for p in plan.posts).timestamp()
+    last = max(p.at for p in plan.posts).timestamp()
+    earlier = ledger.mission_posts(plan.mission.id, since=first - window, until=last + window)
+    return repeated_across_launches(plan, earlier, policy.repeat_window)
 
 
 def _emergency_reason(plan: Any, emergency: bool, reason: str | None) -> str | None:
@@ -219,7 +269,9 @@ def _print_decision(result: Any, decision: Any, emergency_reason: str | None) ->
         )
     else:
         click.secho(
-            "AWAITING APPROVAL: nothing is sent until a second person approves it",
+            "AWAITING APPROVAL: nothing has reached any platform: no account set up, no "
+            "profile changed, no post sent, no other launch frozen, until a second person "
+            "approves it",
             fg="yellow",
             bold=True,
         )
@@ -231,20 +283,32 @@ def _print_decision(result: Any, decision: Any, emergency_reason: str | None) ->
         )
 
 
-def _print_run(result: Any) -> None:
+def _count(items: Any) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for p in result.posts:
-        counts[p.state] = counts.get(p.state, 0) + 1
+    for item in items:
+        counts[item.state] = counts.get(item.state, 0) + 1
+    return counts
+
+
+def _print_run(result: Any) -> None:
+    counts = _count(result.posts)
     click.echo(f"launch {result.launch_id}  state: {result.state}")
-    ready = sum(1 for a in result.accounts if a.state == "active")
+    if result.state == "awaiting-approval":
+        click.echo(f"accounts: {len(result.accounts)} waiting; posts: {len(result.posts)} waiting")
+        click.echo(result.launch_id)
+        return
+    ready = sum(1 for a in result.accounts if a.state in ("active", "manual"))
     click.echo(f"accounts: {ready} of {len(result.accounts)} ready")
     _print_checklists(result.accounts)
     click.echo(
         f"posts: {counts.get('sent', 0)} sent now, {counts.get('scheduled', 0)} scheduled"
+        + (f", {counts['retrying']} RETRYING" if counts.get("retrying") else "")
         + (f", {counts['failed']} FAILED" if counts.get("failed") else "")
+        + (f", {counts['expired']} EXPIRED" if counts.get("expired") else "")
     )
     _print_failures(result.posts)
-    if counts.get("scheduled"):
+    _print_waiting(result.posts, result.accounts)
+    if counts.get("scheduled") or counts.get("retrying"):
         click.echo("later posts are sent by `launcher daemon` (keep it running)")
     click.echo(result.launch_id)
 
@@ -264,12 +328,37 @@ def _print_checklists(accounts: Any) -> None:
 
 
 def _print_failures(posts: Any) -> None:
-    failed = [p for p in posts if p.state == "failed"]
-    if not failed:
+    for state, what in (("failed", "FAILED"), ("expired", "EXPIRED (never sent)")):
+        bad = [p for p in posts if p.state == state]
+        if not bad:
+            continue
+        click.secho(f"{len(bad)} post(s) {what}:", fg="red", bold=True)
+        for p in bad:
+            click.secho(f"  #{p.id} {p.platform}/{p.locale} {p.message}: {p.error}", fg="red")
+    if any(p.state in ("failed", "expired") for p in posts):
+        click.echo("  after fixing the cause: launcher retry LAUNCH [--post KEY] [--platform P]")
+
+
+def _print_waiting(posts: Any, accounts: Any = ()) -> None:
+    """Posts and accounts a platform fault delayed: when the next attempt is, and why."""
+    for a in accounts:
+        if a.state == "retrying":
+            click.secho(
+                f"  account {a.platform}/{a.locale} RETRYING at {_when(a.retry_at)}: {a.error}",
+                fg="yellow",
+            )
+    waiting = [p for p in posts if p.state == "retrying"]
+    if not waiting:
         return
-    click.secho(f"{len(failed)} post(s) FAILED:", fg="red", bold=True)
-    for p in failed:
-        click.secho(f"  #{p.id} {p.platform}/{p.locale} {p.message}: {p.error}", fg="red")
+    click.secho(f"{len(waiting)} post(s) RETRYING (a platform fault; nothing lost):", fg="yellow")
+    for p in waiting[:20]:
+        click.secho(
+            f"  #{p.id} {p.platform}/{p.locale} {p.message}: next attempt {_when(p.retry_at)}"
+            f" (try {p.attempts}); last error: {p.error}",
+            fg="yellow",
+        )
+    if len(waiting) > 20:
+        click.echo(f"  ... and {len(waiting) - 20} more (launcher status --json)")
 
 
 # -- daemon ------------------------------------------------------------------------------
@@ -373,8 +462,6 @@ def halt_cmd(
     obj: dict, launch: str | None, all_: bool, actor_name: str | None, as_json: bool
 ) -> None:
     """Stop every pending post of a launch now (running daemons included)."""
-    import time
-
     from ..actor import resolve_actor
 
     if bool(launch) == all_:
@@ -394,19 +481,69 @@ def halt_cmd(
 
 @click.command("resume")
 @click.argument("launch")
+@NOW_OPTION
 @AS_OPTION
 @click.pass_obj
-def resume_cmd(obj: dict, launch: str, actor_name: str | None) -> None:
-    """Resume a halted launch: its halted posts are scheduled again (overdue ones go now)."""
-    import time
-
+def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) -> None:
+    """Resume a halted launch: its halted posts are scheduled again (overdue ones go now,
+    those whose useful life ended meanwhile are recorded as expired, never sent stale)."""
     from ..actor import resolve_actor
 
+    clock = drill_clock(now) or time.time
     _, ledger = _open(obj)
     with ledger:
         lid = ledger.resolve(launch).id
-        n = ledger.resume(lid, actor=resolve_actor(actor_name), now=time.time())
+        n, expired = ledger.resume_launch(lid, actor=resolve_actor(actor_name), now=clock())
     click.echo(f"resumed {lid}: {n} post(s) scheduled again")
+    if expired:
+        click.secho(
+            f"  {expired} post(s) EXPIRED while halted (not sent: their time had passed); "
+            f"to send them anyway: launcher retry {lid}",
+            fg="yellow",
+        )
+
+
+@click.command("retry")
+@click.argument("launch")
+@click.option("--post", "post_key", metavar="KEY", help="Only this post (its key, see status).")
+@click.option("--platform", help="Only this platform's posts and accounts.")
+@NOW_OPTION
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def retry_cmd(
+    obj: dict,
+    launch: str,
+    post_key: str | None,
+    platform: str | None,
+    now: str | None,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Try failed or expired posts (and failed accounts) of a launch again, after the cause
+    was fixed (a credential, a setting, the content). Nothing is posted twice: a post whose
+    last attempt may have reached the platform is looked for there first. Exit 1 if any post
+    of the launch is still failed."""
+    from ..actor import resolve_actor
+    from ..launching import outcome, send_due
+
+    settings, ledger = _open(obj)
+    clock = drill_clock(now) or time.time
+    actor = resolve_actor(actor_name)
+    with ledger:
+        lid = ledger.resolve(launch).id
+        posts, accounts = ledger.requeue(
+            lid, actor=actor, now=clock(), post_key=post_key, platform=platform
+        )
+        result = send_due(ledger, settings, lid, actor=actor, clock=clock)
+        final = outcome(ledger, lid, result)
+    if as_json:
+        _echo_json({**final.as_dict(), "requeued": {"posts": posts, "accounts": accounts}})
+    else:
+        click.echo(f"{lid}: {posts} post(s) and {accounts} account(s) tried again")
+        _print_run(final)
+    if any(p.state == "failed" for p in final.posts):
+        sys.exit(1)
 
 
 @click.command("retract")
@@ -453,6 +590,8 @@ def retract_cmd(
             click.echo(f"  #{pid}: cannot be deleted through the API ({why}); delete by hand")
         for pid, why in out.failed:
             click.secho(f"  #{pid}: FAILED to delete: {why}", fg="red", bold=True)
+        for pid, why in out.pins:
+            click.secho(f"  #{pid}: {why}", fg="yellow", bold=True)
         if out.in_flight:
             click.secho(
                 f"  {out.in_flight} post(s) were being sent meanwhile: "
@@ -464,7 +603,7 @@ def retract_cmd(
         sys.exit(1)
 
 
-COMMANDS = (run_cmd, daemon_cmd, halt_cmd, resume_cmd, retract_cmd)
+COMMANDS = (run_cmd, daemon_cmd, halt_cmd, resume_cmd, retry_cmd, retract_cmd)
 
 
 def register(group: click.Group) -> None:

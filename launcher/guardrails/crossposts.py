@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 
+from ..errors import Problem
 from ..models import Plan
 from . import text
 from .findings import Ctx, EnglishKey, Finding, Item, edit_hint, is_english
@@ -39,6 +41,38 @@ def repeated(ctx: Ctx, items: list[Item]) -> Iterable[Finding]:
                     text.short(item.text),
                 )
             last[key] = item
+
+
+def repeated_across_launches(
+    plan: Plan, earlier: Iterable[Mapping[str, object]], window: timedelta
+) -> list[Problem]:
+    """Posts of this plan whose text an earlier launch already sends to the same account
+    (same mission, platform, locale) within ``window`` of it: warnings, since a launch run
+    again on purpose (``run --again``) repeats its texts by design, but a reader sees the
+    same words twice and platforms such as X refuse the duplicate."""
+    seen: dict[tuple[str, str, str], list[Mapping[str, object]]] = defaultdict(list)
+    for row in earlier:
+        key = (str(row["platform"]), str(row["locale"]), " ".join(str(row["text"]).split()))
+        seen[key].append(row)
+    out: list[Problem] = []
+    for post in plan.posts:
+        rows = seen.get((post.platform, post.locale, " ".join(post.text.split())), ())
+        at = post.at.timestamp()
+        near = [r for r in rows if abs(float(r["at"]) - at) < window.total_seconds()]  # type: ignore[arg-type]
+        if not near:
+            continue
+        first = near[0]
+        out.append(
+            Problem(
+                f"repeated-text: the same text already goes to this account in launch "
+                f"{first['launch']} ({first['key']}, {first['state']}): "
+                f'"{text.short(post.text)}"',
+                field=f"{post.key}",
+                hint="a reader sees it twice and X refuses duplicates; if this is a new "
+                "event, give its facts (--set), else halt or retract the earlier launch",
+            )
+        )
+    return out
 
 
 def _dur(td) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from ..errors import LedgerError
 from .records import PostRecord
-from .schema import events, launches, posts
+from .schema import accounts, events, launches, posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,7 +40,7 @@ class ControlMixin:
             if not ids:
                 return {}
             out = {lid: 0 for lid in ids}
-            pending = and_(posts.c.state == "scheduled", posts.c.launch_id.in_(ids))
+            pending = and_(posts.c.state.in_(("scheduled", "retrying")), posts.c.launch_id.in_(ids))
             for lid, n in conn.execute(
                 select(posts.c.launch_id, func.count()).where(pending).group_by(posts.c.launch_id)
             ):
@@ -68,6 +68,13 @@ class ControlMixin:
         return out
 
     def resume(self, launch_id: str, *, actor: str, now: float) -> int:
+        """Resume a halted launch; returns how many posts are scheduled again."""
+        return self.resume_launch(launch_id, actor=actor, now=now)[0]
+
+    def resume_launch(self, launch_id: str, *, actor: str, now: float) -> tuple[int, int]:
+        """Resume a halted launch: its halted posts are scheduled again, except those whose
+        life ended while it was halted, which become ``expired`` (never sent stale).
+        Returns (scheduled again, expired)."""
         with self.writer.begin() as conn:
             state = conn.execute(  # FOR UPDATE: a concurrent retract is seen, not undone
                 select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
@@ -79,15 +86,123 @@ class ControlMixin:
                 .where(launches.c.id == launch_id)
                 .values(state="active", note=None, updated_at=now)
             )
+            halted = and_(posts.c.launch_id == launch_id, posts.c.state == "halted")
+            stale = and_(halted, posts.c.expires_at.is_not(None), posts.c.expires_at < now)
+            why = "its life ended while the launch was halted: not sent"
+            stale_ids = list(conn.execute(select(posts.c.id).where(stale)).scalars())
+            expired = len(stale_ids)
+            if stale_ids:
+                conn.execute(
+                    update(posts)
+                    .where(posts.c.id.in_(stale_ids))
+                    .values(state="expired", error=why, retry_at=None, updated_at=now)
+                )
+                conn.execute(
+                    events.insert(),
+                    [
+                        {"at": now, "actor": actor, "launch_id": launch_id, "post_id": pid,
+                         "action": "post.expired", "detail": json.dumps({"reason": why})}
+                        for pid in stale_ids
+                    ],
+                )  # fmt: skip
             n = conn.execute(
-                update(posts)
-                .where(posts.c.launch_id == launch_id, posts.c.state == "halted")
-                .values(state="scheduled", error=None, updated_at=now)
+                update(posts).where(halted).values(state="scheduled", error=None, updated_at=now)
             ).rowcount
             self._event(
-                conn, at=now, actor=actor, action="launch.resumed", launch_id=launch_id, posts=n
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.resumed",
+                launch_id=launch_id,
+                posts=n,
+                expired=expired,
             )
-        return n
+        return n, expired
+
+    def requeue(
+        self,
+        launch_id: str,
+        *,
+        actor: str,
+        now: float,
+        post_key: str | None = None,
+        platform: str | None = None,
+        default_life: float = 24 * 3600.0,
+    ) -> tuple[int, int]:
+        """After a person fixed the cause: failed and expired posts (and failed accounts) of
+        a launch are tried again now, through the same double-post protection (a post whose
+        last attempt may have reached the platform is still looked for first). Each post gets
+        a new life as long as its original one (``default_life`` where none was recorded).
+        Returns (posts, accounts) queued again."""
+        conds = [posts.c.launch_id == launch_id, posts.c.state.in_(("failed", "expired"))]
+        aconds = [accounts.c.launch_id == launch_id, accounts.c.state == "failed"]
+        if post_key:
+            conds.append(posts.c.key == post_key)
+        if platform:
+            conds.append(posts.c.platform == platform)
+            aconds.append(accounts.c.platform == platform)
+        with self.writer.begin() as conn:
+            state = conn.execute(
+                select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
+            ).scalar()
+            if state not in ("active", "halted"):
+                raise LedgerError(
+                    f"launch {launch_id} is {state}: only an active or halted launch's posts "
+                    "can be tried again"
+                )
+            rows = conn.execute(
+                select(posts.c.id, posts.c.due_at, posts.c.expires_at).where(*conds)
+            ).all()
+            if post_key and not rows:
+                raise LedgerError(
+                    f"launch {launch_id} has no failed or expired post {post_key!r}",
+                    hint=f"`launcher status {launch_id}` lists its posts and their states",
+                )
+            for pid, due_at, expires_at in rows:
+                life = (expires_at - due_at) if expires_at is not None else default_life
+                conn.execute(
+                    update(posts)
+                    .where(posts.c.id == pid)
+                    .values(
+                        state="retrying",
+                        retry_at=now,
+                        expires_at=now + max(life, 3600.0),
+                        updated_at=now,
+                    )
+                )
+            targets = None
+            if post_key:  # only the account of that post, if it failed
+                targets = {
+                    (p, loc)
+                    for p, loc in conn.execute(
+                        select(posts.c.platform, posts.c.locale).where(*conds[:1], *conds[2:])
+                    )
+                }
+            acc_ids = [
+                aid
+                for aid, p, loc in conn.execute(
+                    select(accounts.c.id, accounts.c.platform, accounts.c.locale).where(*aconds)
+                )
+                if targets is None or (p, loc) in targets
+            ]
+            if acc_ids:
+                conn.execute(
+                    update(accounts)
+                    .where(accounts.c.id.in_(acc_ids))
+                    .values(state="pending", error=None, retry_at=None, updated_at=now)
+                )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.retry",
+                launch_id=launch_id,
+                post=post_key,
+                platform=platform,
+                posts=len(rows),
+                accounts=len(acc_ids),
+            )
+        return len(rows), len(acc_ids)
 
     def activate(self, launch_id: str, *, actor: str, now: float) -> bool:
         """Accounts are set up: daemons may now send the launch's posts. False if the
@@ -115,7 +230,7 @@ class ControlMixin:
         platform: str | None = None,
     ) -> int:
         """Halt the scheduled posts a retraction covers (the whole launch when unfiltered)."""
-        conds = [posts.c.launch_id == launch_id, posts.c.state == "scheduled"]
+        conds = [posts.c.launch_id == launch_id, posts.c.state.in_(("scheduled", "retrying"))]
         if message:
             conds.append(posts.c.message == message)
         if platform:
@@ -153,6 +268,20 @@ class ControlMixin:
         with self.engine.connect() as conn:
             rows = [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id.desc()))]
         return rows  # the last thread part first: replies go before what they answer
+
+    def pinned_before(self, launch_id: str) -> dict[int, str | None]:
+        """post id -> the platform post pinned before it, for the launch's posts that were
+        pinned (from the audit trail: ``post.pinned`` events)."""
+        q = select(events.c.post_id, events.c.detail).where(
+            events.c.launch_id == launch_id, events.c.action == "post.pinned"
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(events.c.id)).all()
+        out: dict[int, str | None] = {}
+        for post_id, detail in rows:
+            if post_id is not None:
+                out[int(post_id)] = json.loads(detail or "{}").get("previous")
+        return out
 
     def mark_retracted(self, post_id: int, *, actor: str, now: float, detail: str = "") -> None:
         with self.writer.begin() as conn:

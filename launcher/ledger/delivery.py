@@ -6,9 +6,17 @@ The protocol, for one post::
     begin_send     still ours? launch still active? renew the lease  committed before the call
     (adapter call)
     mark_sent      sending → sent (platform id)                      committed after the call
+    mark_retrying  sending → retrying (retry_at, the error; reconcile when it may have
+                   reached the platform)                             committed after the call
     mark_failed    sending → failed (the platform's reason)          committed after the call
+    mark_expired   sending → expired (its life would end before the next attempt)
     release        sending → scheduled (never sent) or an expired lease (maybe sent: the next
                    claimer checks the platform first)
+
+A post is claimable when it is ``scheduled`` and due, or ``retrying`` and its next attempt is
+due, its launch is active, the previous thread part is sent and its account is ready (active
+or manual). A due post whose ``expires_at`` has passed is never claimed: the claim marks it
+``expired`` with the reason, in the same transaction.
 
 A claim is taken inside ``BEGIN IMMEDIATE`` on SQLite (``FOR UPDATE SKIP LOCKED`` elsewhere),
 so two daemons never hold the same post. A ``sending`` post whose lease expired, or whose
@@ -23,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
 
-from .records import Claim, PostRecord
-from .schema import events, launches, posts
+from .records import Claim, PostRecord, iso
+from .schema import READY_ACCOUNT_STATES, accounts, events, launches, posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -53,8 +61,21 @@ _UPD_SENT = (
         error=None,
         claimed_by=None,
         claim_until=None,
+        retry_at=None,
+        reconcile=False,
         updated_at=bindparam("now"),
     )
+)
+#: the post's account is not ready (being provisioned, retrying, failed): its posts wait
+_ACCOUNT_NOT_READY = (
+    exists()
+    .where(
+        accounts.c.launch_id == posts.c.launch_id,
+        accounts.c.platform == posts.c.platform,
+        accounts.c.locale == posts.c.locale,
+        accounts.c.state.not_in(READY_ACCOUNT_STATES),
+    )
+    .correlate(posts)
 )
 _INS_EVENT = events.insert()
 
@@ -96,8 +117,9 @@ class DeliveryMixin:
         takeover: Iterable[str] = (),
     ) -> list[Claim]:
         """Claim up to ``limit`` posts that are due, oldest first: first any ``sending``
-        post whose claim expired (or whose holder is in ``takeover``), then scheduled posts
-        of active launches whose previous thread part is sent."""
+        post whose claim expired (or whose holder is in ``takeover``), then scheduled and
+        retrying posts of active launches whose previous thread part is sent and whose
+        account is ready. Due posts past their ``expires_at`` are marked expired instead."""
         takeover = list(takeover)
         scope = [posts.c.launch_id == launch_id] if launch_id else []
         stale = and_(
@@ -110,12 +132,13 @@ class DeliveryMixin:
             posts.c.reply_to_post_id.is_(None),
             exists().where(_prev.c.id == posts.c.reply_to_post_id, _prev.c.state == "sent"),
         )
-        fresh = and_(
-            posts.c.state == "scheduled",
-            posts.c.due_at <= now,
-            launches.c.state == "active",
-            ready,
+        due = or_(
+            and_(posts.c.state == "scheduled", posts.c.due_at <= now),
+            and_(posts.c.state == "retrying", posts.c.retry_at <= now),
         )
+        alive = or_(posts.c.expires_at.is_(None), posts.c.expires_at >= now)
+        fresh = and_(due, alive, launches.c.state == "active", ready, ~_ACCOUNT_NOT_READY)
+        stale_due = and_(due, posts.c.expires_at < now, launches.c.state == "active")
         claims: list[Claim] = []
         with self.engine.connect() as conn:  # nothing due: no write lock taken at all
             probe = [
@@ -123,11 +146,14 @@ class DeliveryMixin:
                 .join(launches, launches.c.id == posts.c.launch_id)
                 .where(cond, *scope)
                 .limit(1)
-                for cond in (stale, fresh)
+                for cond in (stale, fresh, stale_due)
             ]
-            if not any(conn.execute(q).first() for q in probe):
+            found = [conn.execute(q).first() is not None for q in probe]
+            if not any(found):
                 return claims
         with self.writer.begin() as conn:
+            if found[2]:
+                self._expire_due(conn, stale_due, scope, now=now, actor=worker)
             for cond, reconcile in ((stale, True), (fresh, False)):
                 room = limit - len(claims)
                 if room <= 0:
@@ -144,22 +170,53 @@ class DeliveryMixin:
                         claimed_by=worker,
                         claim_until=now + lease,
                         attempts=posts.c.attempts + 1,
+                        first_attempt_at=func.coalesce(posts.c.first_attempt_at, now),
                         updated_at=now,
                     )
                 )
                 for r in rows:
                     m = r._mapping
+                    record = PostRecord.from_row(r)
+                    if record.first_attempt_at is None:
+                        record = record._replace(first_attempt_at=now)
                     claims.append(
                         Claim(
-                            post=PostRecord.from_row(r),
+                            post=record,
                             mission=m["mission"],
                             launch_state=m["launch_state"],
                             reply_to=m["reply_to"],
-                            reconcile=reconcile,
+                            reconcile=reconcile or bool(m["reconcile"]),
                             lease_until=now + lease,
                         )
                     )
         return claims
+
+    def _expire_due(
+        self, conn: Connection, cond: Any, scope: list[Any], *, now: float, actor: str
+    ) -> int:
+        """Mark due posts whose life ended ``expired``, each with its reason."""
+        rows = conn.execute(
+            select(posts.c.id, posts.c.launch_id, posts.c.expires_at, posts.c.error)
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .where(cond, *scope)
+        ).all()
+        for pid, lid, expires_at, error in rows:
+            reason = expiry_reason(expires_at, error)
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == pid)
+                .values(state="expired", error=reason, retry_at=None, updated_at=now)
+            )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="post.expired",
+                launch_id=lid,
+                post_id=pid,
+                reason=reason,
+            )
+        return len(rows)
 
     def begin_send(self, post_id: int, *, worker: str, now: float, lease: float) -> str | None:
         """Right before the platform call: is the post still ours, and its launch active?
@@ -309,7 +366,12 @@ class DeliveryMixin:
                 update(posts)
                 .where(posts.c.id == post_id, posts.c.state == "sending")
                 .values(
-                    state="failed", error=reason, claimed_by=None, claim_until=None, updated_at=now
+                    state="failed",
+                    error=reason,
+                    claimed_by=None,
+                    claim_until=None,
+                    retry_at=None,
+                    updated_at=now,
                 )
             ).rowcount
             if not n:
@@ -329,7 +391,7 @@ class DeliveryMixin:
                 child = conn.execute(
                     select(posts.c.id).where(
                         posts.c.reply_to_post_id == parent,
-                        posts.c.state.in_(("scheduled", "halted")),
+                        posts.c.state.in_(("scheduled", "retrying", "halted")),
                     )
                 ).scalar()
                 if child is None:
@@ -352,6 +414,110 @@ class DeliveryMixin:
                 failed.append(child)
                 parent = child
         return failed
+
+    def mark_retrying(
+        self,
+        post_id: int,
+        *,
+        worker: str,
+        actor: str,
+        now: float,
+        retry_at: float,
+        error: str,
+        maybe_sent: bool,
+    ) -> bool:
+        """A platform fault: the post stays ours to send, at ``retry_at``. ``maybe_sent``: the
+        attempt may have reached the platform, so the next one looks there first."""
+        with self.writer.begin() as conn:
+            row = conn.execute(
+                select(posts.c.launch_id, posts.c.attempts).where(
+                    posts.c.id == post_id,
+                    posts.c.state == "sending",
+                    posts.c.claimed_by == worker,
+                )
+            ).first()
+            if row is None:
+                return False
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(
+                    state="retrying",
+                    retry_at=retry_at,
+                    error=error,
+                    reconcile=or_(posts.c.reconcile, maybe_sent),
+                    claimed_by=None,
+                    claim_until=None,
+                    updated_at=now,
+                )
+            )
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="post.retrying",
+                launch_id=row[0],
+                post_id=post_id,
+                attempt=row[1],
+                retry_at=iso(retry_at),
+                reason=error,
+            )
+        return True
+
+    def defer(self, post_ids: Sequence[int], *, worker: str, now: float, retry_at: float) -> int:
+        """Give claimed posts back untried, to be claimed again at ``retry_at`` (their
+        platform is cooling down after a fault: no attempt is counted)."""
+        if not post_ids:
+            return 0
+        with self.writer.begin() as conn:
+            return conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id.in_(list(post_ids)),
+                    posts.c.claimed_by == worker,
+                    posts.c.state == "sending",
+                )
+                .values(
+                    state="retrying",
+                    retry_at=retry_at,
+                    claimed_by=None,
+                    claim_until=None,
+                    attempts=posts.c.attempts - 1,
+                    updated_at=now,
+                )
+            ).rowcount
+
+    def mark_expired(
+        self, post_id: int, *, worker: str, actor: str, now: float, reason: str
+    ) -> bool:
+        """The next attempt would come after the post's life ends: it is never sent."""
+        with self.writer.begin() as conn:
+            lid = conn.execute(
+                select(posts.c.launch_id).where(
+                    posts.c.id == post_id,
+                    posts.c.state == "sending",
+                    posts.c.claimed_by == worker,
+                )
+            ).scalar()
+            if lid is None:
+                return False
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(
+                    state="expired",
+                    error=reason,
+                    retry_at=None,
+                    claimed_by=None,
+                    claim_until=None,
+                    updated_at=now,
+                )
+            )
+            self._event(
+                conn, at=now, actor=actor, action="post.expired", launch_id=lid, post_id=post_id,
+                reason=reason,
+            )  # fmt: skip
+        return True
 
     def mark_halted(self, post_id: int, *, actor: str, now: float, attempted: bool = False) -> None:
         """A claimed post whose launch was halted before it was sent."""
@@ -410,26 +576,63 @@ class DeliveryMixin:
             ).rowcount
 
     def next_due(self, *, launch_id: str | None = None) -> float | None:
-        """The earliest due time among scheduled posts of active launches, or a lease expiry."""
+        """The earliest moment something may become claimable: a scheduled post's due time,
+        a retrying post's next attempt (of active launches), or a lease expiry."""
         q = (
             select(func.min(posts.c.due_at))
             .join(launches, launches.c.id == posts.c.launch_id)
             .where(posts.c.state == "scheduled", launches.c.state == "active")
         )
+        rq = (
+            select(func.min(posts.c.retry_at))
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .where(posts.c.state == "retrying", launches.c.state == "active")
+        )
         lq = select(func.min(posts.c.claim_until)).where(posts.c.state == "sending")
         if launch_id:
             q = q.where(posts.c.launch_id == launch_id)
+            rq = rq.where(posts.c.launch_id == launch_id)
             lq = lq.where(posts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
-            values = [conn.execute(q).scalar(), conn.execute(lq).scalar()]
+            values = [conn.execute(x).scalar() for x in (q, rq, lq)]
         found = [v for v in values if v is not None]
         return min(found) if found else None
 
-    def claimants(self) -> list[str]:
-        """Who holds ``sending`` posts right now (for dead-process takeover)."""
-        q = select(posts.c.claimed_by).where(posts.c.state == "sending").distinct()
+    def next_retry(self, *, launch_id: str | None = None) -> float | None:
+        """When the next retrying post of an active launch is due."""
+        q = (
+            select(func.min(posts.c.retry_at))
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .where(posts.c.state == "retrying", launches.c.state == "active")
+        )
+        if launch_id:
+            q = q.where(posts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
-            return [c for c in conn.execute(q).scalars() if c]
+            return conn.execute(q).scalar()
+
+    def platform_ids_since(
+        self, platform: str, since: float, *, exclude_post: int | None = None
+    ) -> frozenset[str]:
+        """Platform post ids the ledger holds for posts on ``platform`` sent since ``since``
+        (any launch): a reconciliation never adopts one of them for another post."""
+        q = select(posts.c.platform_post_id).where(
+            posts.c.platform == platform,
+            posts.c.platform_post_id.is_not(None),
+            posts.c.sent_at >= since,
+        )
+        if exclude_post is not None:
+            q = q.where(posts.c.id != exclude_post)
+        with self.engine.connect() as conn:
+            return frozenset(str(x) for x in conn.execute(q).scalars())
+
+    def claimants(self) -> list[str]:
+        """Who holds ``sending`` posts or ``provisioning`` accounts right now (for
+        dead-process takeover)."""
+        q = select(posts.c.claimed_by).where(posts.c.state == "sending").distinct()
+        aq = select(accounts.c.claimed_by).where(accounts.c.state == "provisioning").distinct()
+        with self.engine.connect() as conn:
+            found = set(conn.execute(q).scalars()) | set(conn.execute(aq).scalars())
+        return sorted(c for c in found if c)
 
     def due_count(self, *, now: float, launch_id: str | None = None) -> int:
         q = (
@@ -455,7 +658,7 @@ class DeliveryMixin:
                         posts.c.launch_id == launch_id,
                         posts.c.platform == platform,
                         posts.c.locale == locale,
-                        posts.c.state.in_(("scheduled", "halted")),
+                        posts.c.state.in_(("scheduled", "retrying", "halted")),
                     )
                 ).scalars()
             )
@@ -463,7 +666,7 @@ class DeliveryMixin:
                 conn.execute(
                     update(posts)
                     .where(posts.c.id.in_(ids))
-                    .values(state="failed", error=reason, updated_at=now)
+                    .values(state="failed", error=reason, retry_at=None, updated_at=now)
                 )
                 self._event(
                     conn,
@@ -477,3 +680,14 @@ class DeliveryMixin:
                     reason=reason,
                 )
         return len(ids)
+
+
+def expiry_reason(expires_at: float | None, error: str | None) -> str:
+    """Why a post was never sent: its life ended, and what was in the way."""
+    when = iso(expires_at) or "its time"
+    if error:
+        return f"not sent before it expired at {when}; last error: {error}"
+    return (
+        f"not sent before it expired at {when}: nothing sent it in time "
+        "(was `launcher daemon` running?)"
+    )

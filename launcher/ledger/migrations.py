@@ -81,10 +81,44 @@ def _v3_approvals(conn: Connection) -> None:
     )
 
 
+def _v4_whole_crisis(conn: Connection) -> None:
+    """Outages, stale posts, account claims, repeated launches: posts.retry_at, expires_at,
+    reconcile, first_attempt_at; accounts.bio, links, attempts, claimed_by, claim_until,
+    retry_at; launches.repeat_key. Older posts never expire (their life was not recorded)."""
+    false = "false" if conn.dialect.name == "postgresql" else "0"
+    wanted = {
+        "posts": (
+            ("retry_at", "FLOAT"),
+            ("expires_at", "FLOAT"),
+            ("reconcile", f"BOOLEAN NOT NULL DEFAULT {false}"),
+            ("first_attempt_at", "FLOAT"),
+        ),
+        "accounts": (
+            ("bio", "TEXT"),
+            ("links", "TEXT"),
+            ("attempts", "INTEGER NOT NULL DEFAULT 0"),
+            ("claimed_by", "VARCHAR(200)"),
+            ("claim_until", "FLOAT"),
+            ("retry_at", "FLOAT"),
+        ),
+        "launches": (("repeat_key", "VARCHAR(64)"),),
+    }
+    inspector = inspect(conn)
+    for table, columns in wanted.items():
+        have = {c["name"] for c in inspector.get_columns(table)}
+        for name, ddl in columns:
+            if name not in have:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+    indexes = {ix["name"] for ix in inspector.get_indexes("posts")}
+    if "ix_posts_state_retry" not in indexes:
+        conn.execute(text("CREATE INDEX ix_posts_state_retry ON posts (state, retry_at)"))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
+    Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
 ]
 
 

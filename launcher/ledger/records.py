@@ -48,12 +48,17 @@ class PostRecord(NamedTuple):
     part: int
     parts: int
     pin: bool
+    updated_at: float
+    retry_at: float | None  # retrying: when the next attempt is due
+    expires_at: float | None  # never sent after this
+    reconcile: bool  # the last attempt may have reached the platform: look first
+    first_attempt_at: float | None
 
     @classmethod
     def from_row(cls, row: Any) -> PostRecord:
         """From a row whose first columns are the ``posts`` table's, in table order (checked
         against the field order when this module is imported)."""
-        return cls._make(row[:21])
+        return cls._make(row[:_POST_COLUMNS])
 
     @property
     def extra(self) -> dict[str, str]:
@@ -76,6 +81,8 @@ class PostRecord(NamedTuple):
             "error": self.error,
             "part": self.part,
             "parts": self.parts,
+            "retry_at": iso(self.retry_at),
+            "expires_at": iso(self.expires_at),
         }
 
 
@@ -94,6 +101,7 @@ class LaunchRecord:
     kind: str = "crisis"
     note: tuple[str, ...] = ()  # why it waits or was halted
     override_reason: str | None = None  # set when sent as an emergency override
+    repeat_key: str | None = None  # playbook + mission + given facts
 
     @classmethod
     def from_row(cls, row: Any) -> LaunchRecord:
@@ -112,6 +120,7 @@ class LaunchRecord:
             kind=m.get("kind") or "crisis",
             note=tuple(json.loads(m["note"])) if m.get("note") else (),
             override_reason=m.get("override_reason"),
+            repeat_key=m.get("repeat_key"),
         )
 
 
@@ -128,6 +137,10 @@ class AccountRecord:
     created: bool
     checklist: tuple[str, ...]
     error: str | None
+    bio: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    attempts: int = 0
+    retry_at: float | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> AccountRecord:
@@ -144,6 +157,10 @@ class AccountRecord:
             created=bool(m["created"]),
             checklist=tuple(json.loads(m["checklist"] or "[]")),
             error=m["error"],
+            bio=m.get("bio") or "",
+            links=tuple(tuple(x) for x in json.loads(m.get("links") or "[]")),  # type: ignore[misc]
+            attempts=int(m.get("attempts") or 0),
+            retry_at=m.get("retry_at"),
         )
 
     def as_status(self) -> dict[str, Any]:
@@ -156,6 +173,8 @@ class AccountRecord:
             "created": self.created,
             "checklist": list(self.checklist),
             "error": self.error,
+            "attempts": self.attempts,
+            "retry_at": iso(self.retry_at),
         }
 
 
@@ -221,20 +240,27 @@ class LaunchSummary:
 
 
 def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
-    """One word for a launch. Never ``complete`` while any post failed."""
+    """One word for a launch. Never ``complete`` while any post failed or expired: a post
+    that a person must look at (``failed``) wins, then work still going (``active``), then
+    posts whose life ended unsent (``expired``)."""
     if launch_state in ("halted", "retracted", "provisioning", "awaiting-approval", "rejected"):
         return launch_state
     if counts.get("failed"):
         return "failed"
-    if counts.get("scheduled") or counts.get("sending"):
+    if counts.get("scheduled") or counts.get("sending") or counts.get("retrying"):
         return "active"
+    if counts.get("expired"):
+        return "expired"
     return "complete"
+
+
+_POST_COLUMNS = len(PostRecord._fields)
 
 
 def _check_post_columns() -> None:
     from .schema import posts
 
-    names = [c.name for c in posts.columns][:21]
+    names = [c.name for c in posts.columns][:_POST_COLUMNS]
     names[15] = "extra_json"
     assert names == list(PostRecord._fields), "PostRecord and posts disagree"
 

@@ -35,8 +35,9 @@ class ReviewMixin:
         raise NotImplementedError
 
     def hold(self, launch_id: str, *, actor: str, now: float, reasons: Sequence[str]) -> bool:
-        """Keep a recorded launch from sending until a second person approves it. False if
-        the launch is no longer provisioning (halted meanwhile)."""
+        """Keep a launch recorded as ``provisioning`` (ledgers before v4) from sending until a
+        second person approves it. New launches are recorded ``awaiting-approval`` at once
+        (``create_launch(state=...)``). False if the launch is no longer provisioning."""
         with self.writer.begin() as conn:
             n = conn.execute(
                 update(launches)
@@ -59,7 +60,13 @@ class ReviewMixin:
         The person who ran the launch cannot approve it (four eyes)."""
         with self.writer.begin() as conn:
             row = conn.execute(  # FOR UPDATE: an approve and a reject never both succeed
-                select(launches.c.state, launches.c.created_by, launches.c.note)
+                select(
+                    launches.c.state,
+                    launches.c.created_by,
+                    launches.c.note,
+                    launches.c.kind,
+                    launches.c.mission,
+                )
                 .where(launches.c.id == launch_id)
                 .with_for_update()
             ).first()
@@ -94,6 +101,8 @@ class ReviewMixin:
                 ran_by=row[1],
                 posts=n,
             )
+            if row[3] == "crisis":  # released: now it freezes the mission's routine launches
+                self._freeze(conn, row[4], except_launch=launch_id, actor=actor, now=now)
         return int(n or 0)
 
     def reject_launch(self, launch_id: str, *, actor: str, now: float, reason: str) -> int:
@@ -155,38 +164,43 @@ class ReviewMixin:
     ) -> dict[str, int]:
         """Halt the routine launches of ``mission`` (content freeze). Returns launch -> posts."""
         with self.writer.begin() as conn:
-            ids = list(
-                conn.execute(
-                    select(launches.c.id).where(
-                        launches.c.mission == mission,
-                        launches.c.kind == "routine",
-                        launches.c.state.in_(("active", "provisioning")),
-                        launches.c.id != except_launch,
-                    )
-                ).scalars()
+            return self._freeze(conn, mission, except_launch=except_launch, actor=actor, now=now)
+
+    def _freeze(
+        self, conn: Connection, mission: str, *, except_launch: str, actor: str, now: float
+    ) -> dict[str, int]:
+        ids = list(
+            conn.execute(
+                select(launches.c.id).where(
+                    launches.c.mission == mission,
+                    launches.c.kind == "routine",
+                    launches.c.state.in_(("active", "provisioning")),
+                    launches.c.id != except_launch,
+                )
+            ).scalars()
+        )
+        out: dict[str, int] = {}
+        for lid in ids:
+            conn.execute(
+                update(launches)
+                .where(launches.c.id == lid)
+                .values(state="halted", note=json.dumps([FREEZE_NOTE]), updated_at=now)
             )
-            out: dict[str, int] = {}
-            for lid in ids:
-                conn.execute(
-                    update(launches)
-                    .where(launches.c.id == lid)
-                    .values(state="halted", note=json.dumps([FREEZE_NOTE]), updated_at=now)
-                )
-                out[lid] = conn.execute(
-                    update(posts)
-                    .where(posts.c.launch_id == lid, posts.c.state == "scheduled")
-                    .values(state="halted", error=FREEZE_NOTE, updated_at=now)
-                ).rowcount
-                self._event(
-                    conn,
-                    at=now,
-                    actor=actor,
-                    action="launch.halted",
-                    launch_id=lid,
-                    reason=FREEZE_NOTE,
-                    crisis_launch=except_launch,
-                    posts=out[lid],
-                )
+            out[lid] = conn.execute(
+                update(posts)
+                .where(posts.c.launch_id == lid, posts.c.state.in_(("scheduled", "retrying")))
+                .values(state="halted", error=FREEZE_NOTE, updated_at=now)
+            ).rowcount
+            self._event(
+                conn,
+                at=now,
+                actor=actor,
+                action="launch.halted",
+                launch_id=lid,
+                reason=FREEZE_NOTE,
+                crisis_launch=except_launch,
+                posts=out[lid],
+            )
         return out
 
     def awaiting(self) -> list[LaunchRecord]:

@@ -4,17 +4,31 @@ Times are stored as UTC epoch seconds (floats): the same on SQLite and PostgreSQ
 and free of time-zone conversions. The planner computes UTC due times (DST handled there);
 the ledger stores and honours them.
 
-Launch states: ``provisioning`` (accounts being set up: no daemon sends yet) → ``active`` ⇄
-``halted``; → ``retracted``. ``provisioning`` → ``awaiting-approval`` (content not covered by
-a valid approval: waits for a second person) → ``active`` | ``rejected``. ``note`` says why a
-launch waits or was halted (approval reasons, ``content freeze``); ``override_reason`` is set
-when it was sent as an emergency override; ``kind`` is ``crisis`` or ``routine`` (a crisis
-launch freezes the routine launches of its mission).
+Launch states: ``active`` ⇄ ``halted``; → ``retracted``. A launch whose content is not
+covered by a valid approval is recorded ``awaiting-approval`` (nothing of it reaches a
+platform: no account, no profile, no post) → ``active`` | ``rejected``. ``provisioning`` is
+the state of launches recorded before schema v4 while their accounts were set up. ``note``
+says why a launch waits or was halted (approval reasons, ``content freeze``);
+``override_reason`` is set when it was sent as an emergency override; ``kind`` is ``crisis``
+or ``routine`` (a crisis launch freezes the routine launches of its mission); ``repeat_key``
+identifies playbook + mission + given facts, so the same launch run twice is noticed.
 
-Post states: ``scheduled`` → ``sending`` → ``sent`` | ``failed``; ``scheduled`` ⇄ ``halted``;
-``sent`` → ``retracted``. A ``sending`` post holds a claim (``claimed_by``, ``claim_until``):
-the lease a daemon renews while it works, and that another daemon may take over, after checking
-the platform, once it has expired.
+Post states::
+
+    scheduled → sending → sent
+                        → retrying (retry_at, error) → sending …   a platform fault: try later
+                        → failed                                   a person must act (retry)
+    scheduled | retrying → expired       its useful life (expires_at) ended before it went out
+    scheduled | retrying ⇄ halted;  sent → retracted
+
+A ``sending`` post holds a claim (``claimed_by``, ``claim_until``): the lease a daemon renews
+while it works, and that another daemon may take over, after checking the platform, once it
+has expired. ``reconcile`` marks a post whose last attempt may have reached the platform: it is
+looked for there before it is sent again. ``first_attempt_at`` bounds that search.
+
+Account states: ``pending`` → ``provisioning`` (claimed, like a post) → ``active`` |
+``manual`` (a checklist for a person) | ``retrying`` (a platform fault) | ``failed``. A post is
+sent only once its account is ``active`` or ``manual``.
 """
 
 from __future__ import annotations
@@ -33,7 +47,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-POST_STATES = ("scheduled", "sending", "sent", "failed", "halted", "retracted")
+POST_STATES = (
+    "scheduled",
+    "sending",
+    "sent",
+    "retrying",
+    "failed",
+    "expired",
+    "halted",
+    "retracted",
+)
 LAUNCH_STATES = (
     "provisioning",
     "awaiting-approval",
@@ -43,7 +66,9 @@ LAUNCH_STATES = (
     "retracted",
 )
 LAUNCH_KINDS = ("crisis", "routine")
-ACCOUNT_STATES = ("pending", "active", "manual", "failed")
+ACCOUNT_STATES = ("pending", "provisioning", "active", "manual", "retrying", "failed")
+#: accounts whose posts may go out
+READY_ACCOUNT_STATES = ("active", "manual")
 
 metadata = MetaData()
 
@@ -73,6 +98,7 @@ launches = Table(
     Column("kind", String(16), nullable=False, default="crisis"),  # schema v3
     Column("note", Text, nullable=True),  # JSON list: why it waits or was halted (v3)
     Column("override_reason", Text, nullable=True),  # emergency override (v3)
+    Column("repeat_key", String(64), nullable=True),  # playbook+mission+given facts (v4)
 )
 
 accounts = Table(
@@ -90,6 +116,13 @@ accounts = Table(
     Column("checklist", Text, nullable=False, default="[]"),  # JSON list of manual steps
     Column("error", Text, nullable=True),
     Column("updated_at", Float, nullable=False),
+    # schema v4: the profile to set (so any process can provision), and claims like posts'
+    Column("bio", Text, nullable=True),
+    Column("links", Text, nullable=True),  # JSON list of [label, url]
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claim_until", Float, nullable=True),
+    Column("retry_at", Float, nullable=True),
     UniqueConstraint("launch_id", "platform", "locale", name="uq_accounts_launch_target"),
 )
 
@@ -118,8 +151,14 @@ posts = Table(
     Column("parts", Integer, nullable=False, default=1),
     Column("pin", Boolean, nullable=False, default=False),
     Column("updated_at", Float, nullable=False),
+    # schema v4: outages and stale posts
+    Column("retry_at", Float, nullable=True),  # retrying: the next attempt
+    Column("expires_at", Float, nullable=True),  # never sent after this
+    Column("reconcile", Boolean, nullable=False, default=False),  # look before sending again
+    Column("first_attempt_at", Float, nullable=True),  # reconciliation looks back to here
     UniqueConstraint("launch_id", "key", name="uq_posts_launch_key"),
     Index("ix_posts_state_due", "state", "due_at"),
+    Index("ix_posts_state_retry", "state", "retry_at"),
     Index("ix_posts_launch", "launch_id", "due_at"),
     Index("ix_posts_reply_to", "reply_to_post_id"),
 )

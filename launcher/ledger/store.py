@@ -18,12 +18,13 @@ from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, make_engines
 from .migrations import migrate
+from .provisioning import ProvisioningMixin
 from .records import AccountRecord, EventRecord, LaunchRecord, LaunchSummary, PostRecord
 from .review import ReviewMixin
 from .schema import accounts, events, launches, posts
 
 
-class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
+class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
     """The ledger over one database URL (default: SQLite under the data dir)."""
 
     def __init__(self, url: str | None = None) -> None:
@@ -98,11 +99,17 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
         post_rows: Sequence[Mapping[str, Any]],
         state: str = "active",
         timezone: str | None = None,
+        kind: str = "crisis",
+        note: Sequence[str] = (),
+        repeat_key: str | None = None,
     ) -> None:
         """Record a launch with its accounts and posts in one transaction.
 
         ``post_rows`` carry ``prev_key`` (the previous thread part's key, or None); the link
-        is stored as ``reply_to_post_id`` so part n+1 waits for part n.
+        is stored as ``reply_to_post_id`` so part n+1 waits for part n. ``state`` is
+        ``active`` or ``awaiting-approval`` (with the reasons in ``note``); an active crisis
+        launch freezes its mission's routine launches in the same transaction, so no crash
+        can leave one half done.
         """
         with self.writer.begin() as conn:
             if conn.execute(select(launches.c.id).where(launches.c.id == launch_id)).first():
@@ -121,6 +128,9 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
                     plan=json.dumps(plan_doc, sort_keys=True, default=str) if plan_doc else None,
                     updated_at=now,
                     timezone=timezone,
+                    kind=kind,
+                    note=json.dumps(list(note)) if note else None,
+                    repeat_key=repeat_key,
                 )
             )
             if account_rows:
@@ -133,7 +143,9 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
                             "created": False,
                             "checklist": "[]",
                             "updated_at": now,
-                            **a,
+                            "attempts": 0,
+                            **{k: v for k, v in a.items() if k != "links"},
+                            "links": json.dumps([list(x) for x in a.get("links") or ()]),
                         }
                         for a in account_rows
                     ],
@@ -171,6 +183,17 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
                 accounts=len(account_rows),
                 plan_hash=plan_hash,
             )
+            if state == "awaiting-approval":
+                self._event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="launch.awaiting-approval",
+                    launch_id=launch_id,
+                    reasons=list(note),
+                )
+            elif state == "active" and kind == "crisis":
+                self._freeze(conn, mission, except_launch=launch_id, actor=actor, now=now)
 
     def resolve(self, ref: str) -> LaunchRecord:
         """A launch by id or by a unique id prefix."""
@@ -219,6 +242,47 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin):
         q = select(posts).where(posts.c.launch_id == launch_id).order_by(posts.c.due_at, posts.c.id)
         with self.engine.connect() as conn:
             return [PostRecord.from_row(r) for r in conn.execute(q)]
+
+    def find_repeat(self, repeat_key: str, *, since: float) -> LaunchRecord | None:
+        """The latest launch with this repeat key created since ``since`` that was not
+        rejected or retracted: the same playbook, mission and facts run again."""
+        q = (
+            select(launches)
+            .where(
+                launches.c.repeat_key == repeat_key,
+                launches.c.created_at >= since,
+                launches.c.state.not_in(("rejected", "retracted")),
+            )
+            .order_by(launches.c.created_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return LaunchRecord.from_row(row) if row else None
+
+    def mission_posts(self, mission: str, *, since: float, until: float) -> list[dict[str, Any]]:
+        """Posts of a mission's launches that went or will go out between ``since`` and
+        ``until`` (sent, due or retrying): what an account's readers see around a new launch."""
+        when = func.coalesce(posts.c.sent_at, posts.c.due_at)
+        q = (
+            select(
+                posts.c.launch_id, posts.c.key, posts.c.platform, posts.c.locale, posts.c.text,
+                posts.c.state, when.label("at"),
+            )
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .where(
+                launches.c.mission == mission,
+                posts.c.state.in_(("scheduled", "sending", "sent", "retrying")),
+                when >= since,
+                when <= until,
+            )
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            return [
+                {"launch": r[0], "key": r[1], "platform": r[2], "locale": r[3], "text": r[4],
+                 "state": r[5], "at": r[6]}
+                for r in conn.execute(q)
+            ]  # fmt: skip
 
     def post(self, post_id: int) -> PostRecord:
         with self.engine.connect() as conn:

@@ -81,7 +81,7 @@ def lost_answer(ctx: Ctx, post: OutgoingPost) -> str:
         },
         match=[
             matchers.query_param_matcher(
-                {"access_token": TOKEN, "fields": "id,message,created_time", "limit": "25"}
+                {"access_token": TOKEN, "fields": "id,message,created_time", "limit": "100"}
             )
         ],
     )

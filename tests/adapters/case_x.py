@@ -86,7 +86,7 @@ def lost_answer(ctx: Ctx, post: OutgoingPost) -> str:
         match=[
             matchers.header_matcher(AUTH),
             matchers.query_param_matcher(
-                {"max_results": "20", "tweet.fields": "created_at,referenced_tweets"}
+                {"max_results": "100", "tweet.fields": "created_at,referenced_tweets"}
             ),
         ],
     )

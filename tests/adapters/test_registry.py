@@ -152,6 +152,8 @@ def test_a_playbook_launch_uses_the_third_party_adapter(
         "magnitude=6.1",
         "--at",
         "2026-07-01T08:00:00Z",
+        "--now",
+        "2026-07-01T08:00:00Z",
         "--yes",
         root=mini_root,
     )

@@ -24,6 +24,8 @@ RUN = (
     "magnitude=5",
     "--at",
     AT,
+    "--now",
+    AT,
     "--yes",
     "--json",
 )
@@ -85,7 +87,7 @@ def test_four_eyes_same_person_refused_second_person_releases(signed_root: Path)
     same = invoke("approve", "launch", launch, "--as", "officer", root=signed_root)
     assert same.exit_code == 2 and "four eyes" in same.stderr
     assert published() == []
-    other = invoke("approve", "launch", launch, "--as", "deputy", root=signed_root)
+    other = invoke("approve", "launch", launch, "--as", "deputy", "--now", AT, root=signed_root)
     assert other.exit_code == 0, other.output
     assert "approved by deputy (ran by officer)" in other.stdout
     assert len(published()) > 0  # what was due went out at once
@@ -175,7 +177,7 @@ def test_a_crisis_launch_freezes_routine_posts_until_resumed(routine_root: Path)
 def test_a_fact_outside_its_bounds_waits_for_a_second_person(signed_root: Path) -> None:
     invoke("approve", "content", "quake", "--as", "press", root=signed_root)
     args = ("run", "quake", "--mission", "rome", "--set", "region=Umbria", "--set",
-            "magnitude=10.5", "--at", AT, "--yes", "--json")  # fmt: skip
+            "magnitude=10.5", "--at", AT, "--now", AT, "--yes", "--json")  # fmt: skip
     doc = run_json(signed_root, *args, "--as", "officer")
     assert doc["state"] == "awaiting-approval"
     assert any("fact magnitude: 10.5 is out of bounds" in r for r in doc["approval"]["reasons"])
@@ -203,7 +205,8 @@ def test_the_prompt_says_before_launching_whether_it_waits(signed_root: Path) ->
     args = ["--root", str(signed_root), "run", "quake", "--mission", "rome", "--set",
             "region=Umbria", "--set", "magnitude=5", "--at", AT]  # fmt: skip
     result = CliRunner().invoke(cli, args, input="n\n")
-    assert "NOT approved: it will wait for a second person" in result.output
+    assert "NOT approved: nothing reaches any platform" in result.output
+    assert "until a second person approves it" in result.output
     assert "playbook quake has no approval" in result.output
     assert "Nothing was sent. To launch" not in result.output
     assert result.exit_code == 1 and published() == []  # declined: nothing recorded or sent

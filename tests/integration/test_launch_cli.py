@@ -27,6 +27,10 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 @pytest.fixture
 def env(tmp_path):
     out = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHER_")}
@@ -110,22 +114,33 @@ def test_run_daemon_halt_resume_retract(env):
     assert_agree(env, doc)
 
     cli(env, "halt", launch, "--as", "bob")
-    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=30)))
+    later = t0 + timedelta(hours=30)
+    cli(env, "daemon", "--once", "--now", _iso(later))
     doc = status(env, launch)
     assert doc["state"] == "halted"
     assert [p["state"] for p in doc["posts"]].count("halted") == 27
     assert_agree(env, doc)
 
-    cli(env, "resume", launch, "--as", "carol")
-    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=30)))
+    # resumed 26 h later: updates whose time has passed are expired, never sent stale
+    cli(env, "resume", launch, "--as", "carol", "--now", _iso(later))
+    cli(env, "daemon", "--once", "--now", _iso(later))
     doc = status(env, launch)
-    assert doc["state"] == "complete"
-    assert {p["state"] for p in doc["posts"]} == {"sent"}
+    stale = [p for p in doc["posts"] if p["state"] == "expired"]
+    assert stale and all(_at(p["expires_at"]) < later for p in stale)
+    assert all("while the launch was halted" in p["error"] for p in stale)
+    for p in doc["posts"]:
+        if p["state"] == "sent" and p["expires_at"]:
+            assert _at(p["sent_at"]) <= _at(p["expires_at"]), p
+    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=80)))
+    doc = status(env, launch)
+    assert doc["state"] == "expired"  # done, some never sent: not "complete"
+    assert {p["state"] for p in doc["posts"]} == {"sent", "expired"}
     assert_agree(env, doc)
 
+    sent_on_x = sum(p["platform"] == "x" and p["state"] == "sent" for p in doc["posts"])
     cli(env, "retract", launch, "--platform", "x", "--yes", "--as", "dave")
     doc = status(env, launch)
-    assert sum(p["state"] == "retracted" for p in doc["posts"]) == 15
+    assert sum(p["state"] == "retracted" for p in doc["posts"]) == sent_on_x > 0
     assert all(p["platform"] == "x" for p in doc["posts"] if p["state"] == "retracted")
     assert_agree(env, doc)
 
@@ -134,6 +149,7 @@ def test_run_daemon_halt_resume_retract(env):
     assert actors["launch.created"] == "alice"
     assert actors["launch.halted"] == "bob"
     assert actors["launch.resumed"] == "carol"
+    assert actors["post.expired"] == "carol"
     assert actors["post.retracted"] == "dave"
     assert actors["post.sent"].startswith("daemon:")
     text = cli(env, "status", launch).stdout
@@ -173,7 +189,7 @@ def test_permanent_failure_is_loud(env):
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
-    b = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
+    b = json.loads(cli(env, *RUN, "--again", "--yes", "--json").stdout)["launch"]
     out = json.loads(cli(env, "halt", "--all", "--json").stdout)
     assert set(out["halted"]) == {a, b}
     cli(env, "halt", ok=(2,))
@@ -261,8 +277,8 @@ def _invoke(env, *args):
 def test_the_launch_scenario_holds_at_every_hour_of_the_day(env, hour):
     """The same life of a launch started at each hour of one day (fixed --at/--now, never the
     wall clock): what run sends at once is exactly what the plan has due by then, the daemon
-    sends the rest once, and ledger and outbox agree. Quiet hours change how many posts a
-    launch has (merged sends), never whether this holds."""
+    (woken at each due time) sends the rest once, and ledger and outbox agree. Quiet hours
+    change how many posts a launch has (merged sends), never whether this holds."""
     t0 = datetime(2026, 5, 22, hour, 0, tzinfo=UTC)
     args = RUN[1:]
     plan = json.loads(_invoke(env, "plan", *args, "--at", _iso(t0), "--json"))
@@ -274,7 +290,8 @@ def test_the_launch_scenario_holds_at_every_hour_of_the_day(env, hour):
     )
     assert len(doc["posts"]) == len(plan["posts"])
     assert sum(p["state"] == "sent" for p in doc["posts"]) == len(due_now) > 0
-    _invoke(env, "daemon", "--once", "--now", _iso(t0 + timedelta(days=4)))
+    for due in sorted({p["at"] for p in plan["posts"]}):  # a daemon running all along
+        _invoke(env, "daemon", "--once", "--now", due)
     final = status(env, doc["launch"])
     assert final["state"] == "complete"
     assert_agree(env, final)

@@ -93,6 +93,41 @@ def test_a_v2_held_launch_becomes_awaiting_approval(tmp_path):
     con.commit()
     con.close()
     with Ledger(url) as led:
-        assert led.version == 3
+        assert led.version == migrations.latest_version()
         assert led.resolve("h").state == "awaiting-approval"
         assert [r.id for r in led.awaiting()] == ["h"]
+
+
+def test_a_v3_ledger_gains_retrying_expiry_and_account_claims(tmp_path):
+    """Schema v4 adds the columns of outages and stale posts to a v3 ledger: its posts keep
+    their state and never expire (their life was not recorded), its accounts keep theirs."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger(url) as led:
+        led.create_launch(
+            launch_id="old", playbook="p", mission="rome", facts={}, actor="a", now=1.0,
+            confirmed_at=1.0, plan_hash="-", plan_doc=None,
+            account_rows=[{"platform": "sandbox", "locale": "en", "handle": "h"}],
+            post_rows=[{"key": "k", "message": "m", "platform": "sandbox", "locale": "en",
+                        "text": "t", "due_at": 5.0, "part": 1, "parts": 1, "pin": False,
+                        "prev_key": None}],
+        )  # fmt: skip
+    con = sqlite3.connect(tmp_path / "l.db")
+    con.execute("drop index ix_posts_state_retry")
+    for table, columns in (
+        ("posts", ("retry_at", "expires_at", "reconcile", "first_attempt_at")),
+        ("accounts", ("bio", "links", "attempts", "claimed_by", "claim_until", "retry_at")),
+        ("launches", ("repeat_key",)),
+    ):
+        for column in columns:
+            con.execute(f"alter table {table} drop column {column}")
+    con.execute("delete from schema_version where version >= 4")
+    con.commit()
+    con.close()
+    with Ledger(url) as led:
+        assert led.version == migrations.latest_version()
+        (post,) = led.posts("old")
+        assert (post.state, post.expires_at, post.reconcile, post.retry_at) == (
+            "scheduled", None, False, None,
+        )  # fmt: skip
+        (account,) = led.accounts("old")
+        assert (account.state, account.attempts) == ("pending", 0)
