@@ -386,6 +386,15 @@ def _print_waiting(posts: Any, accounts: Any = ()) -> None:
     show_default=True,
     help="Posts sent concurrently; more helps only when the platform is slow to answer.",
 )
+@click.option(
+    "--retry-cap",
+    type=float,
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="The longest wait of our own between attempts at a failing platform "
+    "(its own Retry-After hint is honoured however long).",
+)
 @NOW_OPTION
 @click.option(
     "--log-format",
@@ -409,6 +418,7 @@ def daemon_cmd(
     lease: float,
     batch: int,
     workers: int,
+    retry_cap: float,
     now: str | None,
     log_format: str,
     log_level: str,
@@ -423,11 +433,14 @@ def daemon_cmd(
     from ..daemon import Daemon
     from ..dispatch import Dispatcher
     from ..logging_setup import setup_logging
+    from ..retry import Backoff
 
     if now and not once:
         raise click.UsageError("--now only goes with --once")
-    if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0:
-        raise click.UsageError("--poll, --lease, --batch and --workers must be positive")
+    if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0 or retry_cap <= 0:
+        raise click.UsageError(
+            "--poll, --lease, --batch, --workers and --retry-cap must be positive"
+        )
     setup_logging(log_format, log_level)
     clock = drill_clock(now)
     settings, ledger = _open(obj)
@@ -440,6 +453,7 @@ def daemon_cmd(
             lease=lease,
             batch=batch,
             workers=workers,
+            backoff=Backoff(cap=retry_cap),
             **kw,
         )
         daemon = Daemon(dispatcher, poll=poll)

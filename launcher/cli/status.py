@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from .launch import JSON_OPTION, _echo_json, _open, _print_checklists, _print_failures, _when
+from .launch import (
+    JSON_OPTION,
+    _echo_json,
+    _open,
+    _print_checklists,
+    _print_failures,
+    _print_waiting,
+    _when,
+)
 
 
 # -- status ------------------------------------------------------------------------------
@@ -70,7 +78,8 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         )
         return
     click.echo(f"launch {rec.id}  ({rec.playbook} at {rec.mission})")
-    click.secho(f"state: {state}", fg="red" if state == "failed" else None, bold=True)
+    bad = state in ("failed", "expired")
+    click.secho(f"state: {state}", fg="red" if bad else None, bold=True)
     if rec.override_reason:
         click.secho(
             f"!! EMERGENCY OVERRIDE (sent without approval): {rec.override_reason}",
@@ -101,7 +110,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
             (
                 f"{p.id:>6} {p.state:<10}{local(p.due_at):<26}{local(p.sent_at):<26}"
                 f"{p.platform:<10}{p.locale:<7}{p.attempts:>3}  {what} {tail}",
-                p.state == "failed",
+                p.state in ("failed", "expired"),
             )
         )
     if sys.stdout.isatty() or len(lines) < 5000:
@@ -110,6 +119,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     else:
         click.echo("\n".join(text for text, _ in lines))
     _print_failures(posts)
+    _print_waiting(posts, accounts)
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:

@@ -72,6 +72,7 @@ class PostRecord(NamedTuple):
             "message": self.message,
             "platform": self.platform,
             "locale": self.locale,
+            "text": self.text,
             "state": self.state,
             "due_at": iso(self.due_at),
             "sent_at": iso(self.sent_at),
