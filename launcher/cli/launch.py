@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
 
 from ..errors import InputError
-from .content import parse_at, parse_sets, plan_options
+from .content import mission_content, parse_at, parse_sets, plan_options
 
 AS_OPTION = click.option(
     "--as",
@@ -31,11 +32,11 @@ NOW_OPTION = click.option(
 )
 
 
-def drill_clock(now: str | None) -> Any:
+def drill_clock(now: datetime | None) -> Any:
     """``--now``: a fixed clock for drills and tests; None: the real one."""
-    if not now:
+    if now is None:
         return None
-    fixed = parse_at(now).timestamp()  # type: ignore[union-attr]
+    fixed = now.timestamp()
     return lambda: fixed
 
 
@@ -98,17 +99,21 @@ def run_cmd(
 
     Shows the plan and asks first (unless --yes). Posts due later are sent by
     `launcher daemon`. Prints the launch id. Exit 1 if any post failed.
+    --at and --now without an offset are the mission's local time.
     """
     from ..actor import resolve_actor
     from ..planner import build_plan
     from ..planview import plan_to_json, render_plan_text
 
+    content, zone = mission_content(obj, mission)
+    drill = parse_at(now, zone, field="--now")
     plan = build_plan(
         playbook,
         mission,
         parse_sets(sets),
-        now=parse_at(at) or parse_at(now),  # a drill's event is confirmed at its --now
-        root=obj.get("root"),
+        # a drill's event is confirmed at its --now; a bare --at HH:MM is on the drill's day
+        now=parse_at(at, zone, today=drill) or drill,
+        content=content,
         locales=locales or None,
         lenient_bounds=not dry_run,
     )
@@ -140,7 +145,7 @@ def run_cmd(
     from ..launching import start_launch
 
     settings, ledger = _open(obj)
-    clock = drill_clock(now)
+    clock = drill_clock(drill)
     with ledger:
         result = start_launch(
             plan,
@@ -328,7 +333,8 @@ def daemon_cmd(
     """The scheduled posting daemon (foreground; logs to stderr).
 
     Several daemons may share one ledger: claims with leases keep every post single.
-    SIGTERM/SIGINT finish or release the post in flight and exit 0.
+    SIGTERM/SIGINT finish or release the post in flight and exit 0. --now needs a UTC
+    offset (the daemon serves every mission: no local zone applies).
     """
     from ..actor import daemon_actor
     from ..daemon import Daemon
@@ -339,8 +345,9 @@ def daemon_cmd(
         raise click.UsageError("--now only goes with --once")
     if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0:
         raise click.UsageError("--poll, --lease, --batch and --workers must be positive")
+    drill = parse_at(now, None, field="--now")
     setup_logging(log_format, log_level)
-    clock = drill_clock(now)
+    clock = drill_clock(drill)
     settings, ledger = _open(obj)
     with ledger:
         kw = {"clock": clock} if clock else {}
