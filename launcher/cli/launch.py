@@ -28,7 +28,13 @@ NOW_OPTION = click.option(
     "--now",
     "now",
     metavar="ISO8601",
-    help="A drill: act as if it were this moment (sends what would be due then).",
+    help="A drill: act as if it were this moment (sends what would be due then). Refused if"
+    " a real platform could be reached, unless --really.",
+)
+REALLY_OPTION = click.option(
+    "--really",
+    is_flag=True,
+    help="With --now: drill against real platforms anyway (recorded in the audit trail).",
 )
 
 
@@ -38,6 +44,37 @@ def drill_clock(now: datetime | None) -> Any:
         return None
     fixed = now.timestamp()
     return lambda: fixed
+
+
+def _drill_check(targets: list[str], now: datetime | None, really: bool, *, command: str) -> None:
+    """Before anything is sent: a drill (``--now``) that could reach a real platform is
+    refused (exit 2) unless ``--really``; ``--really`` alone is a usage error."""
+    from ..drills import refuse_real_drill
+
+    if now is None:
+        if really:
+            raise click.UsageError("--really goes with --now")
+        return
+    if not really:
+        refuse_real_drill(targets, now=now, command=command)
+
+
+def _drill_really(
+    ledger: Any, targets: list[str], now: datetime | None, *, command: str, actor: str
+) -> None:
+    """``--now --really`` with real platforms: said loudly, written to the audit trail."""
+    from ..drills import record_really
+
+    if now is None or not targets:
+        return
+    click.secho(
+        f"DRILL ON REAL PLATFORMS (--really): {', '.join(targets)} get what is due at"
+        f" {now:%Y-%m-%dT%H:%M:%SZ}, now; recorded in the audit trail",
+        fg="red",
+        bold=True,
+        err=True,
+    )
+    record_really(ledger, actor=actor, now=now, command=command, targets=targets)
 
 
 def _open(obj: dict) -> tuple[Any, Any]:
@@ -77,6 +114,7 @@ def _when(value: float | None) -> str:
 )
 @click.option("--reason", metavar="TEXT", help="Why the emergency override is needed.")
 @NOW_OPTION
+@REALLY_OPTION
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -92,6 +130,7 @@ def run_cmd(
     emergency: bool,
     reason: str | None,
     now: str | None,
+    really: bool,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
@@ -120,6 +159,14 @@ def run_cmd(
     if dry_run:
         click.echo(plan_to_json(plan) if as_json else render_plan_text(plan), nl=False)
         return
+    from ..drills import real_targets
+    from ..settings import load_settings
+
+    targets = real_targets(
+        load_settings(obj.get("config"), root=obj.get("root")),
+        sorted({(a.platform, plan.mission.id) for a in plan.accounts}),
+    )
+    _drill_check(targets, drill, really, command="run")
     actor = resolve_actor(actor_name)
     emergency_reason = _emergency_reason(plan, emergency, reason)
     decision = _decide(obj, plan)
@@ -147,6 +194,7 @@ def run_cmd(
     settings, ledger = _open(obj)
     clock = drill_clock(drill)
     with ledger:
+        _drill_really(ledger, targets, drill, command="run", actor=actor)
         result = start_launch(
             plan,
             ledger=ledger,
@@ -303,6 +351,7 @@ def _print_failures(posts: Any) -> None:
     help="Posts sent concurrently; more helps only when the platform is slow to answer.",
 )
 @NOW_OPTION
+@REALLY_OPTION
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -326,6 +375,7 @@ def daemon_cmd(
     batch: int,
     workers: int,
     now: str | None,
+    really: bool,
     log_format: str,
     log_level: str,
     actor_name: str | None,
@@ -345,11 +395,16 @@ def daemon_cmd(
         raise click.UsageError("--now only goes with --once")
     if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0:
         raise click.UsageError("--poll, --lease, --batch and --workers must be positive")
+    from ..drills import daemon_targets, real_targets
+
     drill = parse_at(now, None, field="--now")
     setup_logging(log_format, log_level)
     clock = drill_clock(drill)
     settings, ledger = _open(obj)
+    targets = real_targets(settings, daemon_targets(settings)) if drill else []
+    _drill_check(targets, drill, really, command="the daemon")
     with ledger:
+        _drill_really(ledger, targets, drill, command="daemon", actor=daemon_actor(actor_name))
         kw = {"clock": clock} if clock else {}
         dispatcher = Dispatcher(
             ledger,
