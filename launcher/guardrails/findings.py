@@ -107,6 +107,22 @@ class Ctx:
             self.occurrences[post.message] = max(self.occurrences[post.message], post.occurrence)
         self._numbers: dict[str, set[str]] = {}
         self.data = data_pattern(plan)
+        #: text facts by name: data the duty officer typed (``--set``), published as typed
+        self.facts = {
+            name: value
+            for name, value in plan.event.facts.items()
+            if isinstance(value, str) and value.strip()
+        }
+
+    def fact_at(self, text: str, start: int, end: int) -> str | None:
+        """The fact whose value, as it appears in ``text``, covers ``text[start:end]``."""
+        for name, value in self.facts.items():
+            at = text.find(value)
+            while at != -1:
+                if at <= start and end <= at + len(value):
+                    return name
+                at = text.find(value, at + 1)
+        return None
 
     def number_keys(self, locale: str) -> set[str]:
         hit = self._numbers.get(locale)
