@@ -101,7 +101,7 @@ class BlueskyAdapter(HttpAdapter):
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=300,
         counting="graphemes (Unicode extended grapheme clusters), at most 3000 UTF-8 bytes",
-        profile_fields=frozenset({"display_name", "bio", "links", "avatar", "pinned_intro"}),
+        profile_fields=frozenset({"display_name", "bio", "links", "avatar"}),
         create_accounts=True,
         pin=True,
         delete=True,

@@ -162,6 +162,14 @@ def show_cmd(obj: dict, playbook: str) -> None:
         rule = "still posts there" if pb.post_on_banned_platform else "never posts there"
         click.echo(f"  the platform named by '{pb.banned_platform_param}' is blocked: {rule}")
     click.echo("\nMESSAGES")
+    from ..intro import pinned_on
+
+    pins = pinned_on(pb)
+    click.echo(
+        f"  {'intro':<20} at +0m, each account's first post"
+        + (f" [pinned on {', '.join(pins)}]" if pins else "")
+        + f"\n  {'':<20} templates/{pb.profile_template} (block pinned_intro)"
+    )
     for m in pb.messages:
         click.echo(
             f"  {m.id:<20} {describe_schedule(m.schedule)}"

@@ -1,7 +1,7 @@
-"""Bluesky accounts through the real CLI on a real PDS (``@atproto/pds`` on 127.0.0.1): the
-PDS's own handle domain, and the error a wrong password gives for an account launcher
-created earlier. The mini content is copied with a fresh mission slug, so the handles are new
-on the PDS, which lives for the whole test session."""
+"""Bluesky through the real CLI on a real PDS (``@atproto/pds`` on 127.0.0.1): the PDS's own
+handle domain, the error a wrong password gives for an account launcher created earlier, and
+the account's intro post and which post the profile pins. The mini content is copied with a
+fresh mission slug, so the handles are new on the PDS, which lives for the whole session."""
 
 from __future__ import annotations
 
@@ -107,3 +107,49 @@ def test_a_wrong_password_for_our_own_account_is_not_handle_taken(
         assert "login was refused" in a["error"] and "password reference" in a["error"]
         assert "Handle already taken" not in a["error"]
     assert "not-the-password-" not in second.output
+
+
+def _record(pds: Any, uri: str) -> dict[str, Any]:
+    did, collection, rkey = uri[len("at://") :].split("/")
+    resp = requests.get(
+        f"{pds.url}/xrpc/com.atproto.repo.getRecord",
+        params={"repo": did, "collection": collection, "rkey": rkey},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _profile(pds: Any, did: str) -> dict[str, Any]:
+    return _record(pds, f"at://{did}/app.bsky.actor.profile/self")["value"]
+
+
+@pytest.mark.parametrize("playbook_pins", [True, False], ids=["message-pinned", "no-pin"])
+def test_the_intro_is_published_and_pinned_only_where_the_pin_stays(
+    pds, pds_password_ref, mini_root, slug, tmp_path, playbook_pins
+):
+    """Bluesky keeps one pinned post. With the condolences pinned by the playbook, the intro
+    is the account's first post and the profile pins the condolences; without a pinned
+    message the profile pins the intro."""
+    extra: tuple[str, ...] = ()
+    if not playbook_pins:  # an edited playbook is no longer approved: send it as an emergency
+        book = mini_root / "playbooks" / "quake.yaml"
+        book.write_text(book.read_text(encoding="utf-8").replace("    pin: true\n", ""), "utf-8")
+        extra = ("--emergency", "--reason", "test: the playbook pins nothing")
+    cfg = _settings(tmp_path, pds, pds_password_ref)
+    result = _run(mini_root, cfg, "--set", "magnitude=6.1", *extra)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    dids = {a["locale"]: a["account_id"] for a in doc["accounts"] if a["platform"] == "bluesky"}
+    posts = {p["key"]: p for p in doc["posts"] if p["platform"] == "bluesky"}
+    for locale, did in dids.items():
+        intro = posts[f"intro#1/bluesky/{locale}"]
+        condolences = posts[f"condolences#1/bluesky/{locale}"]
+        assert intro["state"] == condolences["state"] == "sent"
+        text = _record(pds, intro["platform_post_id"])["value"]["text"]
+        assert "+44 20 7946 0101" in text  # the mini profile's pinned_intro: the emergency line
+        if locale == "en":
+            assert text == "Emergency line: +44 20 7946 0101"
+        pinned = _profile(pds, did).get("pinnedPost", {}).get("uri")
+        want = condolences if playbook_pins else intro
+        assert pinned == want["platform_post_id"], (locale, pinned)
