@@ -82,7 +82,9 @@ def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     ]
     previous: dict[tuple[str, int, str, str], str] = {}
     posts = []
-    for p in sorted(plan.posts, key=lambda p: (p.at, p.message, p.platform, p.locale, p.part)):
+    # the plan's own order (time, then the playbook's message order, the intro first): the
+    # ledger's ids follow it, and posts due together are sent in that order
+    for p in sorted(plan.posts, key=lambda p: p.at):
         group = (p.message, p.occurrence, p.platform, p.locale)
         prev = previous.get(group) if p.part > 1 else None
         previous[group] = p.key

@@ -17,6 +17,10 @@ PLATFORMS: tuple[str, ...] = ("mastodon", "bluesky", "x", "facebook", "telegram"
 #: The organisation's own working languages: every plan carries them after the local ones.
 ORG_LOCALES: tuple[str, ...] = ("en", "fr")
 
+#: The message id of each account's introduction (the profile's ``pinned_intro`` block),
+#: published as the first post of the account (:mod:`launcher.intro`); reserved in playbooks.
+INTRO_MESSAGE = "intro"
+
 
 @dataclass(frozen=True)
 class ParamSpec:
@@ -145,7 +149,6 @@ class PlannedAccount:
     display_name: str
     bio: str
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
-    pinned_intro: str = ""
 
 
 @dataclass(frozen=True)

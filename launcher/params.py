@@ -7,11 +7,9 @@ values later; nothing in a fact is ever evaluated as a template.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .errors import InputError, Problem
 from .models import PLATFORMS, ParamSpec
@@ -135,32 +133,13 @@ def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = No
     raise AssertionError(spec.type)  # parse_param admits only TYPES
 
 
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
 def parse_datetime(text: str, tz: str, field: str, now: datetime | None = None) -> datetime:
-    """ISO 8601; a time without offset is the mission's local time; a bare "22:00" is that
-    time on the day of ``now`` (the confirmation) in the mission's time zone."""
-    clock = _CLOCK.match(text.strip())
-    if clock and now is not None:
-        zone = ZoneInfo(tz)
-        day = now.astimezone(zone).date()
-        local = datetime(
-            day.year, day.month, day.day, int(clock.group(1)), int(clock.group(2)), tzinfo=zone
-        )
-        return local.astimezone(UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise InputError(
-            f"'{text}' is not an ISO 8601 date and time",
-            field=field,
-            hint="e.g. 2026-05-22T08:30:00Z, 2026-05-22T10:30 (mission local time),"
-            " or 22:00 (today, mission local time)",
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(UTC)
+    """A datetime fact: ISO 8601; without an offset, the mission's local time; a bare "22:00"
+    is that time on the day of ``now`` (the confirmation) in the mission's time zone. Local
+    times that do not exist or exist twice (DST) are refused (:mod:`launcher.moments`)."""
+    from .moments import parse_moment
+
+    return parse_moment(text, tz, field, today=now)
 
 
 def _bounds(spec: ParamSpec, value: float, field: str) -> None:
@@ -220,7 +199,7 @@ def resolve_facts(
             elif spec.default == "now" and spec.type == "datetime":
                 facts[spec.name] = now
             elif spec.default is not None:
-                facts[spec.name] = coerce(spec, spec.default, tz)
+                facts[spec.name] = coerce(spec, spec.default, tz, now)
             else:
                 facts[spec.name] = None
         except OutOfBounds as exc:

@@ -27,8 +27,9 @@ from .i18n import (
     plural_problems,
     regional_locale,
 )
+from .intro import intro_posts
 from .missions import Organisation, Registry, load_registry_or_raise
-from .models import Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
+from .models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
 from .params import resolve_facts
 from .paths import content_root
 from .playbook import DEFAULT_ONE_OFF_LIFE, load_playbook
@@ -176,6 +177,7 @@ def plan_from(
 
     accounts: list[PlannedAccount] = []
     posts: list[PlannedPost] = []
+    intros: list[tuple[str, str, str]] = []  # (platform, locale, pinned_intro text)
     base_vars = {
         "event": dict(facts),
         "event_kind": playbook.kind,
@@ -193,9 +195,10 @@ def plan_from(
             **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),
         }
         for platform in platforms:
-            account = _account(env, playbook, mission, org, platform, loc, loc_vars, problems)
-            if account is not None:
-                accounts.append(account)
+            made = _account(env, playbook, mission, org, platform, loc, loc_vars, problems)
+            if made is not None:
+                accounts.append(made[0])
+                intros.append((platform, loc, made[1]))
         for order, spec in enumerate(playbook.messages):
             times = schedules.get(spec.id)
             if not times:
@@ -231,11 +234,12 @@ def plan_from(
                             playbook, spec, order, occ, at, platform, loc, text, problems
                         )
                     )
+    posts.extend(intro_posts(playbook, intros, posts, now, problems))
     if problems:
         raise ContentError(dedupe(problems))
     loc_rank = {loc: i for i, loc in enumerate(plan_locales)}
     plat_rank = {p: i for i, p in enumerate(platforms)}
-    msg_rank = {m.id: i for i, m in enumerate(playbook.messages)}
+    msg_rank = {INTRO_MESSAGE: -1, **{m.id: i for i, m in enumerate(playbook.messages)}}
     posts.sort(
         key=lambda p: (p.at, msg_rank[p.message], plat_rank[p.platform], loc_rank[p.locale], p.part)
     )
@@ -395,7 +399,8 @@ def _account(
     loc: str,
     loc_vars: dict[str, Any],
     problems: list[Problem],
-) -> PlannedAccount | None:
+) -> tuple[PlannedAccount, str] | None:
+    """The account and its introduction's text (the ``pinned_intro`` block)."""
     variables = {
         **loc_vars,
         "platform": platform,
@@ -454,15 +459,15 @@ def _account(
                     field=f"links (locale {loc})",
                 )
             )
-    return PlannedAccount(
+    account = PlannedAccount(
         platform=platform,
         locale=loc,
         handle=handle,
         display_name=fields["display_name"],
         bio=fields["bio"],
         links=tuple(links),
-        pinned_intro=fields["pinned_intro"],
     )
+    return account, fields["pinned_intro"]
 
 
 def _posts_for(

@@ -46,7 +46,6 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "display_name": a.display_name,
                 "bio": a.bio,
                 "links": [{"label": label, "url": url} for label, url in a.links],
-                "pinned_intro": a.pinned_intro,
             }
             for a in plan.accounts
         ],
@@ -114,7 +113,13 @@ def render_plan_text(plan: Plan, *, full: bool = False, footer: bool = True) -> 
         for (message, occ, locale, part), posts in blocks.items():
             first = posts[0]
             part_s = f" part {part}/{first.parts}" if first.parts > 1 else ""
-            pin = " [pin]" if first.pin else ""
+            pinned = [p.platform for p in posts if p.pin]
+            if not pinned:
+                pin = ""
+            elif len(pinned) == len(posts):
+                pin = " [pin]"
+            else:  # e.g. the intro: pinned only where the pin can stay
+                pin = f" [pin: {', '.join(pinned)}]"
             by_text: dict[str, list] = {}
             for p in posts:
                 by_text.setdefault(p.text, []).append(p)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ContentError, InputError, Problem
-from .models import PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
+from .models import INTRO_MESSAGE, PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
 from .params import parse_param
 from .schema import Checker, did_you_mean, known_list
 from .yamlsrc import load_yaml
@@ -195,6 +195,13 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
             chk.add((*path, "id"), f"message id '{mid}' must be lower-case letters, digits, '-'")
         if mid in seen:
             chk.add((*path, "id"), f"message id '{mid}' is used twice")
+        if mid == INTRO_MESSAGE:
+            chk.add(
+                (*path, "id"),
+                f"message id '{mid}' is reserved: it is each account's introduction, the"
+                " profile template's pinned_intro block, published as the first post",
+                hint="give this message another id",
+            )
         seen.add(mid)
         schedule = _schedule(chk, m, path)
         subset = None

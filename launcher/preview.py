@@ -164,7 +164,6 @@ class ProfileCard:
     who: Who
     lang: Lang
     bio: list[Segment]
-    pinned_intro: list[Segment]
     links: list[tuple[str, str, str]]  # (label, url, href or "")
     lengths: list[str]
     notes: list[str]
@@ -357,7 +356,6 @@ def _profiles(
                     who=_who(a.platform, a, plan),
                     lang=langs.get(a.locale) or _lang(a.locale),
                     bio=segments(a.bio),
-                    pinned_intro=segments(a.pinned_intro),
                     links=[(label, url, _http(url)) for label, url in a.links],
                     lengths=lengths,
                     notes=notes,

@@ -6,9 +6,10 @@ with no network and no data directory of the user's touched::
 
     from launcher.testing import FakeClock, RecordingTargets, plan_for, launch_for
 
-    def test_condolences_go_out_first(tmp_path):
+    def test_condolences_go_out_at_once(tmp_path):
         plan = plan_for("earthquake", "rome", region="Umbria", magnitude="6.1")
-        assert plan.posts[0].message == "condolences"
+        first = [p.message for p in plan.posts if p.at == plan.event.confirmed_at]
+        assert first[0] == "intro" and "condolences" in first
         targets = RecordingTargets()
         launch_for(plan, targets, ledger_path=tmp_path / "ledger.sqlite3")
         assert targets.adapter.texts("condolences")

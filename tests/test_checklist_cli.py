@@ -17,7 +17,7 @@ def test_checklist_is_localized_and_missing_credentials_fail_clearly(
     monkeypatch.setenv("LAUNCHER_UI_LOCALE", "fr")
     result = invoke("--config", str(cfg), "run", "earthquake", "-m", "rome", "--set",
                     "region=Umbria", "--set", "magnitude=5", "--at", "2026-03-28T20:00:00Z",
-                    "--now", "2026-03-28T20:00:00Z", "--locale", "it", "--yes",
+                    "--now", "2026-03-28T20:00:00Z", "--really", "--locale", "it", "--yes",
                     root=shipped_root)  # fmt: skip
     assert result.exit_code == 1  # posts on X failed: no credentials configured
     assert "Traceback" not in result.output

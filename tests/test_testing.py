@@ -12,7 +12,7 @@ from tests.conftest import REPO
 def test_a_playbook_author_can_plan_launch_and_inspect(tmp_path: Path) -> None:
     plan = plan_for("earthquake", "rome", root=REPO, region="Umbria", magnitude="6.1",
                     locales=["it"])  # fmt: skip
-    assert plan.posts[0].message == "condolences"
+    assert plan.posts[0].message == "intro"  # each account's introduction comes first
     targets = RecordingTargets()
     outcome = launch_for(plan, targets, ledger_path=tmp_path / "ledger.sqlite3")
     due_now = [p for p in plan.posts if p.at <= plan.event.confirmed_at]

@@ -105,7 +105,7 @@ class BlueskyAdapter(HttpAdapter):
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=300,
         counting="graphemes (Unicode extended grapheme clusters), at most 3000 UTF-8 bytes",
-        profile_fields=frozenset({"display_name", "bio", "links", "avatar", "pinned_intro"}),
+        profile_fields=frozenset({"display_name", "bio", "links", "avatar"}),
         create_accounts=True,
         pin=True,
         delete=True,
@@ -116,8 +116,9 @@ class BlueskyAdapter(HttpAdapter):
         Option("base_url", "URL of the PDS that hosts the accounts", default="https://bsky.social"),
         Option(
             "handle_domain",
-            "suffix appended to account labels to make handles, e.g. '.example.org'",
-            default=".bsky.social",
+            "domain the PDS serves handles under, e.g. 'social.example.org'; accounts launcher"
+            " creates get <name>.<this domain> instead of the organisation's handle_domain"
+            " (missions.yaml). Default: the organisation's handle_domain",
         ),
         Option("password", "account password or app password", required=True, credential=True),
         Option("email_domain", "domain of the e-mail address new accounts are created with"),
@@ -134,11 +135,24 @@ class BlueskyAdapter(HttpAdapter):
 
     # -- naming ----------------------------------------------------------------------------
     def full_handle(self, account: AccountRef) -> str:
+        """The account's handle on this PDS.
+
+        A PDS only creates handles under the domains it serves, so the ``handle_domain``
+        option, when set, wins over the organisation's ``handle_domain`` (missions.yaml) for
+        the accounts launcher creates: the planned handle keeps its name (the first label,
+        built from prefix, slug and locale) and takes the PDS's domain. Without the option the
+        planned handle is used as it is. A standby account's handle (settings ``accounts``) is
+        the organisation's own choice and is never rewritten; a bare name gets the option's
+        domain, else ``.bsky.social``.
+        """
         handle = account.handle.lstrip("@").lower()
-        domain = str(self.settings.get("handle_domain") or ".bsky.social").lower()
-        if not domain.startswith("."):
-            domain = "." + domain
-        return handle if handle.endswith(domain) or "." in handle else handle + domain
+        option = str(self.settings.get("handle_domain") or "").strip().lower().strip(".")
+        domain = f".{option}" if option else ""
+        if "." not in handle:
+            return handle + (domain or ".bsky.social")
+        if domain and not account.standby and not handle.endswith(domain):
+            return handle.split(".", 1)[0] + domain
+        return handle
 
     # -- errors ----------------------------------------------------------------------------
     def error_message(self, resp: requests.Response) -> str:
@@ -315,12 +329,71 @@ class BlueskyAdapter(HttpAdapter):
             # An earlier attempt may have created it and lost the answer: ours if we can log in.
             try:
                 session = self._login(replace(account, account_id=None))
-            except AuthFailed:
-                raise exc from None
+            except AuthFailed as refused:
+                raise self._taken_error(handle, exc, refused) from None
             created = False
         done = replace(account, handle=session.handle, account_id=session.did)
         self.update_profile(done, profile)
         return Provisioned(account=done, created=created)
+
+    def _taken_error(
+        self, handle: str, taken: ContentRejected, refused: AuthFailed
+    ) -> PermanentError:
+        """The handle is taken and our password does not open it: say which of the two
+        causes it is, as far as the PDS can tell. An account hosted on this PDS under that
+        handle is most likely one launcher created earlier, with another password; a
+        handle taken by an account hosted elsewhere is someone else's."""
+        where = self._hosted_did(handle)
+        if where:
+            return AuthFailed(
+                f"the account {handle} already exists on this PDS ({where}) and its login was"
+                f" refused: {refused.message}",
+                platform=self.name,
+                operation="provision",
+                status=refused.status,
+                hint="if launcher created it in an earlier launch, the password reference is"
+                " not the password it was created with: fix platforms.bluesky.options.password"
+                " (or the account's credentials.password) in the settings; if the account is"
+                " not the organisation's, ask the PDS administrator",
+            )
+        if where is None:
+            return AuthFailed(
+                f"the handle {handle} is already taken and logging in to it was refused"
+                f" ({refused.message}); the PDS could not say whose account it is",
+                platform=self.name,
+                operation="provision",
+                status=refused.status,
+                hint="check the password reference in the settings; if it is right, the handle"
+                " belongs to someone else: change the organisation's handle_prefix or the"
+                " mission's slug in missions.yaml",
+            )
+        return ContentRejected(
+            f"the handle {handle} is taken by someone else: no account with it is hosted on"
+            f" this PDS ({taken.message})",
+            platform=self.name,
+            operation="provision",
+            status=taken.status,
+            hint="choose another handle: change the organisation's handle_prefix or the"
+            " mission's slug in missions.yaml, or register the account in advance and list it"
+            " under platforms.bluesky.accounts",
+        )
+
+    def _hosted_did(self, handle: str) -> str | bool | None:
+        """The DID of the account this PDS hosts under ``handle``; False if it hosts none;
+        None if it cannot tell. ``describeRepo`` answers from the PDS's own accounts."""
+        try:
+            body = self._call(
+                "GET",
+                "com.atproto.repo.describeRepo",
+                operation="provision",
+                params={"repo": handle},
+            )
+        except ContentRejected:
+            return False  # RepoNotFound / "Could not find repo"
+        except (PermanentError, _TokenExpired):
+            return None
+        did = body.get("did")
+        return str(did) if isinstance(did, str) and did else None
 
     def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
         def change(record: dict[str, Any]) -> None:

@@ -96,7 +96,7 @@ class SandboxAdapter(Adapter):
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=_limit("sandbox", 1000),
         counting="the rules of the platform it stands in for",
-        profile_fields=frozenset({"display_name", "bio", "links", "avatar", "pinned_intro"}),
+        profile_fields=frozenset({"display_name", "bio", "links", "avatar"}),
         create_accounts=True,
         pin=True,
         delete=True,

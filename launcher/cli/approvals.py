@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .launch import NOW_OPTION
+from .launch import NOW_OPTION, REALLY_OPTION
 
 
 def parse_duration(text: str | None) -> timedelta | None:
@@ -158,23 +158,24 @@ def approvals_cmd(obj: dict, as_json: bool) -> None:
 @click.argument("launch")
 @click.option("--as", "who", metavar="NAME", help="Who approves (must not be who ran it).")
 @NOW_OPTION
+@REALLY_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def approve_launch_cmd(
-    obj: dict, launch: str, who: str | None, now: str | None, as_json: bool
+    obj: dict, launch: str, who: str | None, now: str | None, really: bool, as_json: bool
 ) -> None:
     """Release a launch awaiting approval (four eyes): its accounts are set up and its due
     posts go out at once."""
-    import time
-
     from ..launching import outcome, send_due
-    from .launch import _open, drill_clock
+    from .launch import _open, launch_clock
 
     actor = _actor(who)
     settings, ledger = _open(obj)
-    clock = drill_clock(now) or time.time
     with ledger:
         rec = ledger.resolve(launch)
+        clock = launch_clock(
+            settings, ledger, rec, now, really, command="approve launch", actor=actor
+        )
         ledger.approve_launch(rec.id, actor=actor, now=clock())
         result = send_due(ledger, settings, rec.id, actor=actor, clock=clock)
         final = outcome(ledger, rec.id, result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -27,12 +28,39 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def parse_at(value: str | None) -> datetime | None:
+def parse_at(
+    value: str | None,
+    zone: str | None,
+    *,
+    field: str = "--at",
+    today: datetime | None = None,
+) -> datetime | None:
+    """A moment typed on the command line, read by the one parser (:mod:`launcher.moments`):
+    without an offset it is the mission's local time (``zone``; None: an offset is required),
+    and a bare HH:MM is that time today in the mission's zone (``today``, default: now)."""
     if value is None:
         return None
-    from ..params import parse_datetime
+    from datetime import UTC
 
-    return parse_datetime(value, "UTC", "--at")
+    from ..moments import parse_moment
+
+    return parse_moment(value, zone, field, today=today or datetime.now(UTC))
+
+
+def mission_content(obj: dict, mission: str) -> tuple[Any, str]:
+    """The content (loaded once, for ``build_plan(content=...)``) and the mission's zone,
+    which ``--at`` and ``--now`` are read in."""
+    from ..planner import load_content
+
+    content = load_content(obj.get("root"))
+    return content, content.registry.get(mission).timezone
+
+
+AT_HELP = (
+    "The moment the event is confirmed (default: now): 2026-05-22T10:30 is mission local"
+    " time, 22:00 is today in the mission's time zone, 2026-05-22T08:30:00Z or +09:00 an"
+    " exact instant. A local time skipped or repeated by a DST change is refused."
+)
 
 
 def plan_options(f):
@@ -47,7 +75,7 @@ def plan_options(f):
         "--at",
         "at",
         metavar="ISO8601",
-        help="The moment the event is confirmed (default: now), e.g. 2026-05-22T08:30:00Z.",
+        help=AT_HELP,
     )(f)
     f = click.option(
         "--set",
@@ -134,6 +162,14 @@ def show_cmd(obj: dict, playbook: str) -> None:
         rule = "still posts there" if pb.post_on_banned_platform else "never posts there"
         click.echo(f"  the platform named by '{pb.banned_platform_param}' is blocked: {rule}")
     click.echo("\nMESSAGES")
+    from ..intro import pinned_on
+
+    pins = pinned_on(pb)
+    click.echo(
+        f"  {'intro':<20} at +0m, each account's first post"
+        + (f" [pinned on {', '.join(pins)}]" if pins else "")
+        + f"\n  {'':<20} templates/{pb.profile_template} (block pinned_intro)"
+    )
     for m in pb.messages:
         click.echo(
             f"  {m.id:<20} {describe_schedule(m.schedule)}"
@@ -234,12 +270,13 @@ def plan_cmd(
     from ..planner import build_plan
     from ..planview import plan_to_json, render_plan_text
 
+    content, zone = mission_content(obj, mission)
     plan = build_plan(
         playbook,
         mission,
         parse_sets(sets),
-        now=parse_at(at),
-        root=obj.get("root"),
+        now=parse_at(at, zone),
+        content=content,
         locales=locales or None,
     )
     click.echo(plan_to_json(plan) if as_json else render_plan_text(plan, full=full), nl=False)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime
 from typing import Any
 
 import click
 
 from ..errors import InputError
-from .content import parse_at, parse_sets, plan_options
+from .content import mission_content, parse_at, parse_sets, plan_options
 
 #: a run of the same playbook, mission and facts within this many hours needs --again
 REPEAT_HOURS = 72
@@ -31,16 +32,82 @@ NOW_OPTION = click.option(
     "--now",
     "now",
     metavar="ISO8601",
-    help="A drill: act as if it were this moment (sends what would be due then).",
+    help="A drill: act as if it were this moment (sends what would be due then). Refused if"
+    " a real platform could be reached, unless --really.",
+)
+REALLY_OPTION = click.option(
+    "--really",
+    is_flag=True,
+    help="With --now: drill against real platforms anyway (recorded in the audit trail).",
 )
 
 
-def drill_clock(now: str | None) -> Any:
+def drill_clock(now: datetime | None) -> Any:
     """``--now``: a fixed clock for drills and tests; None: the real one."""
-    if not now:
+    if now is None:
         return None
-    fixed = parse_at(now).timestamp()  # type: ignore[union-attr]
+    fixed = now.timestamp()
     return lambda: fixed
+
+
+def _drill_check(targets: list[str], now: datetime | None, really: bool, *, command: str) -> None:
+    """Before anything is sent: a drill (``--now``) that could reach a real platform is
+    refused (exit 2) unless ``--really``; ``--really`` alone is a usage error."""
+    from ..drills import refuse_real_drill
+
+    if now is None:
+        if really:
+            raise click.UsageError("--really goes with --now")
+        return
+    if not really:
+        refuse_real_drill(targets, now=now, command=command)
+
+
+def launch_clock(
+    settings: Any,
+    ledger: Any,
+    launch: Any,
+    now: str | None,
+    really: bool,
+    *,
+    command: str,
+    actor: str,
+    sends: bool = True,
+) -> Any:
+    """The clock of a command acting on one recorded launch (retry, approve, resume): the
+    real one, or a drill's ``--now`` read in the launch's own zone and, when the command
+    sends, refused where a real platform could be reached unless ``--really``."""
+    from ..drills import real_targets
+
+    drill = parse_at(now, launch.timezone, field="--now")
+    if drill is None:
+        if really:
+            raise click.UsageError("--really goes with --now")
+        return time.time
+    if sends:
+        pairs = sorted({(a.platform, launch.mission) for a in ledger.accounts(launch.id)})
+        targets = real_targets(settings, pairs)
+        _drill_check(targets, drill, really, command=command)
+        _drill_really(ledger, targets, drill, command=command, actor=actor)
+    return drill_clock(drill)
+
+
+def _drill_really(
+    ledger: Any, targets: list[str], now: datetime | None, *, command: str, actor: str
+) -> None:
+    """``--now --really`` with real platforms: said loudly, written to the audit trail."""
+    from ..drills import record_really
+
+    if now is None or not targets:
+        return
+    click.secho(
+        f"DRILL ON REAL PLATFORMS (--really): {', '.join(targets)} get what is due at"
+        f" {now:%Y-%m-%dT%H:%M:%SZ}, now; recorded in the audit trail",
+        fg="red",
+        bold=True,
+        err=True,
+    )
+    record_really(ledger, actor=actor, now=now, command=command, targets=targets)
 
 
 def _open(obj: dict) -> tuple[Any, Any]:
@@ -86,6 +153,7 @@ def _when(value: float | None) -> str:
     f"{REPEAT_HOURS} hours.",
 )
 @NOW_OPTION
+@REALLY_OPTION
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -102,6 +170,7 @@ def run_cmd(
     reason: str | None,
     again: bool,
     now: str | None,
+    really: bool,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
@@ -110,33 +179,44 @@ def run_cmd(
     Shows the plan and asks first (unless --yes). Content that is not approved waits for a
     second person and nothing of it reaches a platform meanwhile. Posts due later, and posts
     a platform fault delayed, are sent by `launcher daemon`. Prints the launch id. Exit 1 if
-    any post failed.
+    any post failed. --at and --now without an offset are the mission's local time.
     """
     from ..actor import resolve_actor
     from ..planner import build_plan
     from ..planview import plan_to_json, render_plan_text
 
     given = parse_sets(sets)
+    content, zone = mission_content(obj, mission)
+    drill = parse_at(now, zone, field="--now")
     plan = build_plan(
         playbook,
         mission,
         given,
-        now=parse_at(at) or parse_at(now),  # a drill's event is confirmed at its --now
-        root=obj.get("root"),
+        # a drill's event is confirmed at its --now; a bare --at HH:MM is on the drill's day
+        now=parse_at(at, zone, today=drill) or drill,
+        content=content,
         locales=locales or None,
         lenient_bounds=not dry_run,
     )
     if dry_run:
         click.echo(plan_to_json(plan) if as_json else render_plan_text(plan), nl=False)
         return
+    from ..drills import real_targets
     from ..launching import repeat_key, start_launch
+    from ..settings import load_settings
 
+    targets = real_targets(
+        load_settings(obj.get("config"), root=obj.get("root")),
+        sorted({(a.platform, plan.mission.id) for a in plan.accounts}),
+    )
+    _drill_check(targets, drill, really, command="run")
     actor = resolve_actor(actor_name)
     emergency_reason = _emergency_reason(plan, emergency, reason)
     decision = _decide(obj, plan)
     settings, ledger = _open(obj)
-    clock = drill_clock(now) or time.time
+    clock = drill_clock(drill) or time.time
     with ledger:
+        _drill_really(ledger, targets, drill, command="run", actor=actor)
         repeat = repeat_key(plan, given)
         earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)
         if earlier is not None and not again:
@@ -396,6 +476,7 @@ def _print_waiting(posts: Any, accounts: Any = ()) -> None:
     "(its own Retry-After hint is honoured however long).",
 )
 @NOW_OPTION
+@REALLY_OPTION
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -420,6 +501,7 @@ def daemon_cmd(
     workers: int,
     retry_cap: float,
     now: str | None,
+    really: bool,
     log_format: str,
     log_level: str,
     actor_name: str | None,
@@ -427,7 +509,8 @@ def daemon_cmd(
     """The scheduled posting daemon (foreground; logs to stderr).
 
     Several daemons may share one ledger: claims with leases keep every post single.
-    SIGTERM/SIGINT finish or release the post in flight and exit 0.
+    SIGTERM/SIGINT finish or release the post in flight and exit 0. --now needs a UTC
+    offset (the daemon serves every mission: no local zone applies).
     """
     from ..actor import daemon_actor
     from ..daemon import Daemon
@@ -441,10 +524,16 @@ def daemon_cmd(
         raise click.UsageError(
             "--poll, --lease, --batch, --workers and --retry-cap must be positive"
         )
+    from ..drills import daemon_targets, real_targets
+
+    drill = parse_at(now, None, field="--now")
     setup_logging(log_format, log_level)
-    clock = drill_clock(now)
+    clock = drill_clock(drill)
     settings, ledger = _open(obj)
+    targets = real_targets(settings, daemon_targets(settings)) if drill else []
+    _drill_check(targets, drill, really, command="the daemon")
     with ledger:
+        _drill_really(ledger, targets, drill, command="daemon", actor=daemon_actor(actor_name))
         kw = {"clock": clock} if clock else {}
         dispatcher = Dispatcher(
             ledger,
@@ -503,11 +592,15 @@ def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) 
     those whose useful life ended meanwhile are recorded as expired, never sent stale)."""
     from ..actor import resolve_actor
 
-    clock = drill_clock(now) or time.time
-    _, ledger = _open(obj)
+    settings, ledger = _open(obj)
+    actor = resolve_actor(actor_name)
     with ledger:
-        lid = ledger.resolve(launch).id
-        n, expired = ledger.resume_launch(lid, actor=resolve_actor(actor_name), now=clock())
+        rec = ledger.resolve(launch)
+        clock = launch_clock(
+            settings, ledger, rec, now, False, command="resume", actor=actor, sends=False
+        )
+        lid = rec.id
+        n, expired = ledger.resume_launch(lid, actor=actor, now=clock())
     click.echo(f"resumed {lid}: {n} post(s) scheduled again")
     if expired:
         click.secho(
@@ -522,6 +615,7 @@ def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) 
 @click.option("--post", "post_key", metavar="KEY", help="Only this post (its key, see status).")
 @click.option("--platform", help="Only this platform's posts and accounts.")
 @NOW_OPTION
+@REALLY_OPTION
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -531,6 +625,7 @@ def retry_cmd(
     post_key: str | None,
     platform: str | None,
     now: str | None,
+    really: bool,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
@@ -542,10 +637,11 @@ def retry_cmd(
     from ..launching import outcome, send_due
 
     settings, ledger = _open(obj)
-    clock = drill_clock(now) or time.time
     actor = resolve_actor(actor_name)
     with ledger:
-        lid = ledger.resolve(launch).id
+        rec = ledger.resolve(launch)
+        clock = launch_clock(settings, ledger, rec, now, really, command="retry", actor=actor)
+        lid = rec.id
         posts, accounts = ledger.requeue(
             lid, actor=actor, now=clock(), post_key=post_key, platform=platform
         )

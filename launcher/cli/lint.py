@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .content import parse_at, parse_sets
+from .content import mission_content, parse_at, parse_sets
 
 
 @click.command("lint")
@@ -24,7 +24,8 @@ from .content import parse_at, parse_sets
     "at",
     metavar="ISO8601",
     help="The moment the event is confirmed (default: now for one plan, PLAYBOOK and "
-    "--mission; else the fixed moment `launcher validate` uses).",
+    "--mission; else the fixed moment `launcher validate` uses). Without an offset it is the "
+    "mission's local time, so it needs --mission; 22:00 is today there.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.pass_obj
@@ -45,12 +46,13 @@ def lint_cmd(
     """
     from ..guardrails import group_findings, lint_content
 
+    zone = mission_content(obj, mission)[1] if mission and at else None
     report = lint_content(
         obj.get("root"),
         playbook=playbook,
         mission=mission,
         raw_facts=parse_sets(sets),
-        now=parse_at(at),
+        now=parse_at(at, zone),
     )
     if as_json:
         click.echo(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .content import parse_at, parse_sets, plan_options
+from .content import mission_content, parse_at, parse_sets, plan_options
 
 
 @click.command("preview")
@@ -44,12 +44,13 @@ def preview_cmd(
 
     if open_page and output == "-":
         raise click.UsageError("--open needs a file: give -o PATH or leave -o out")
+    content, zone = mission_content(obj, mission)
     plan = build_plan(
         playbook,
         mission,
         parse_sets(sets),
-        now=parse_at(at),
-        root=obj.get("root"),
+        now=parse_at(at, zone),
+        content=content,
         locales=locales or None,
     )
     page = render_preview(plan)

@@ -14,7 +14,7 @@ from ..models import Plan
 from .crossposts import english_sources, repeated, untranslated
 from .findings import Ctx, EnglishKey, Finding, Item, plan_items
 from .policy import Policy
-from .rules import NOT_ON_PROFILES, TEXT_RULES
+from .rules import NOT_ON_PROFILES, TEXT_RULES, fact_placeholders
 
 __all__ = ["EnglishKey", "Finding", "english_sources", "lint_plan"]
 
@@ -62,6 +62,8 @@ def lint_plan(
                 found.extend(hit)
             else:
                 found.extend(_retarget(f, item) for f in hit)
+    if policy.enabled("placeholder-in-fact"):
+        found.extend(fact_placeholders(ctx))
     if policy.enabled("repeated-text"):
         found.extend(repeated(ctx, items))
     if policy.enabled("untranslated-english"):

@@ -95,7 +95,6 @@ def english_sources(plan: Plan) -> dict[EnglishKey, str]:
             for name, value in (
                 ("display_name", acc.display_name),
                 ("bio", acc.bio),
-                ("pinned_intro", acc.pinned_intro),
                 ("links", "\n".join(f"{label} {url}" for label, url in acc.links)),
             ):
                 out[(f"profile.{name}", 0, acc.platform, 1)] = value

@@ -10,7 +10,7 @@ from datetime import datetime
 import regex
 
 from ..errors import Problem
-from ..models import Plan
+from ..models import INTRO_MESSAGE, Plan
 from . import numbers, text
 from .policy import Policy
 
@@ -107,6 +107,22 @@ class Ctx:
             self.occurrences[post.message] = max(self.occurrences[post.message], post.occurrence)
         self._numbers: dict[str, set[str]] = {}
         self.data = data_pattern(plan)
+        #: text facts by name: data the duty officer typed (``--set``), published as typed
+        self.facts = {
+            name: value
+            for name, value in plan.event.facts.items()
+            if isinstance(value, str) and value.strip()
+        }
+
+    def fact_at(self, text: str, start: int, end: int) -> str | None:
+        """The fact whose value, as it appears in ``text``, covers ``text[start:end]``."""
+        for name, value in self.facts.items():
+            at = text.find(value)
+            while at != -1:
+                if at <= start and end <= at + len(value):
+                    return name
+                at = text.find(value, at + 1)
+        return None
 
     def number_keys(self, locale: str) -> set[str]:
         hit = self._numbers.get(locale)
@@ -149,7 +165,6 @@ def plan_items(plan: Plan, policy: Policy) -> list[Item]:
         fields = (
             ("display_name", acc.display_name),
             ("bio", acc.bio),
-            ("pinned_intro", acc.pinned_intro),
             ("links", "\n".join(f"{label} {url}" for label, url in acc.links)),
         )
         for name, value in fields:
@@ -170,13 +185,19 @@ def plan_items(plan: Plan, policy: Policy) -> list[Item]:
         solemn = post.message in policy.solemn_messages or (
             spec is not None and spec.tone == "solemn"
         )
+        if spec is not None:
+            template = spec.template
+        elif post.message == INTRO_MESSAGE:  # the profile template's pinned_intro block
+            template = plan.playbook.profile_template
+        else:
+            template = f"messages/{plan.playbook.id}/{post.message}.j2"
         out.append(
             Item(
                 post.text,
                 post.message,
                 post.locale,
                 post.platform,
-                spec.template if spec else f"messages/{plan.playbook.id}/{post.message}.j2",
+                template,
                 post_key=post.key,
                 at=post.at,
                 occurrence=post.occurrence,

@@ -28,6 +28,7 @@ DEFAULT_SEVERITIES: dict[str, str] = {
     "undeclared-mention": "error",
     "undeclared-hashtag": "error",
     "leftover-placeholder": "error",
+    "placeholder-in-fact": "warning",
     "untranslated-english": "error",
     "typed-number": "error",
     "forbidden-term": "error",

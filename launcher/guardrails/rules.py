@@ -77,11 +77,13 @@ def _hashtags(ctx: Ctx, item: Item) -> Iterable[Finding]:
 
 
 def _placeholders(ctx: Ctx, item: Item) -> Iterable[Finding]:
+    """Left-overs of the template or its translation. What lies inside a fact is the fact's
+    own text (data, published as typed): :func:`fact_placeholders` speaks about that."""
     seen: set[str] = set()
     for pattern, what in PLACEHOLDER_RES:
         for m in pattern.finditer(item.text):
             frag = m.group(0)
-            if frag in seen:
+            if frag in seen or ctx.fact_at(item.text, m.start(), m.end()):
                 continue
             seen.add(frag)
             yield ctx.finding(
@@ -93,6 +95,34 @@ def _placeholders(ctx: Ctx, item: Item) -> Iterable[Finding]:
                 "inside {% trans %} (translations must keep %(name)s placeholders exactly)",
                 frag,
             )
+
+
+def fact_placeholders(ctx: Ctx) -> Iterable[Finding]:
+    """Template syntax or a placeholder in a fact given with ``--set``. Facts are data:
+    rendered in a sandbox, never evaluated, so ``{{ 7*7 }}`` is published as typed. Said
+    once per fact, naming its option (a warning by default; ``error`` refuses such facts)."""
+    pb, mission = ctx.plan.playbook.id, ctx.plan.mission.id
+    for name, value in ctx.facts.items():
+        found = [
+            (what, m.group(0)) for pattern, what in PLACEHOLDER_RES for m in pattern.finditer(value)
+        ]
+        if not found:
+            continue
+        kinds = ", ".join(dict.fromkeys(what for what, _ in found))
+        frags = ", ".join(f"'{f}'" for f in dict.fromkeys(frag for _, frag in found))
+        yield Finding(
+            rule="placeholder-in-fact",
+            severity=ctx.policy.severity("placeholder-in-fact"),
+            message=f"fact {name} contains {kinds} ({frags}): it is published literally,"
+            f' as typed: "{text.short(value)}"',
+            hint=f"if that is not the {name} to publish, give --set {name}=... again with the"
+            " plain text (facts are never evaluated as templates); to refuse such facts, set"
+            f" placeholder-in-fact: error in {POLICY_FILE}",
+            message_id=f"--set {name}",
+            playbook=pb,
+            mission=mission,
+            fragment=found[0][1],
+        )
 
 
 def _typed_numbers(ctx: Ctx, item: Item) -> Iterable[Finding]:

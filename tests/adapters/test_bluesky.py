@@ -537,15 +537,115 @@ def test_provision_taken_handle_that_we_can_log_into_is_reused(rsps, adapter):
     assert not done.created and done.account.account_id == DID
 
 
-def test_provision_taken_by_someone_else_is_content_rejected(rsps, adapter):
+def _taken_and_refused(rsps: responses.RequestsMock) -> None:
     rsps.post(
         f"{X}/com.atproto.server.createAccount",
         status=400,
         json={"error": "InvalidRequest", "message": f"Handle already taken: {HANDLE}"},
     )
-    rsps.post(f"{X}/com.atproto.server.createSession", status=401, json={"error": "AuthRequired"})
-    with pytest.raises(ContentRejected, match="already taken"):
+    rsps.post(
+        f"{X}/com.atproto.server.createSession",
+        status=401,
+        json={"error": "AuthenticationRequired", "message": "Invalid identifier or password"},
+    )
+
+
+def test_provision_taken_by_someone_else_is_content_rejected(rsps, adapter):
+    """The handle is taken and no account with it is hosted on this PDS: someone else's."""
+    _taken_and_refused(rsps)
+    rsps.get(
+        f"{X}/com.atproto.repo.describeRepo",
+        status=400,
+        json={"error": "RepoNotFound", "message": f"Could not find repo: {HANDLE}"},
+        match=[matchers.query_param_matcher({"repo": HANDLE})],
+    )
+    with pytest.raises(ContentRejected) as info:
         adapter.provision(AccountRef("bluesky", "rome-it", "it"), ProfileUpdate("R", "b"))
+    assert f"the handle {HANDLE} is taken by someone else" in info.value.message
+    assert "handle_prefix" in (info.value.hint or "")
+
+
+def test_provision_wrong_password_for_our_own_account_says_login_refused(rsps, adapter):
+    """Created by an earlier launch, now with another password: not "Handle already taken"
+    (which sends the operator looking for a squatter) but the login refused, and what to fix."""
+    _taken_and_refused(rsps)
+    rsps.get(
+        f"{X}/com.atproto.repo.describeRepo",
+        json={"handle": HANDLE, "did": DID, "collections": [], "handleIsCorrect": True},
+        match=[matchers.query_param_matcher({"repo": HANDLE})],
+    )
+    with pytest.raises(AuthFailed) as info:
+        adapter.provision(AccountRef("bluesky", "rome-it", "it"), ProfileUpdate("R", "b"))
+    err = info.value
+    assert err.message.startswith(f"the account {HANDLE} already exists on this PDS ({DID})")
+    assert "login was refused" in err.message and "Invalid identifier or password" in err.message
+    assert "password reference" in (err.hint or "") and "taken" not in err.message
+    assert PASSWORD not in str(err)
+
+
+def test_provision_taken_and_refused_when_the_pds_cannot_tell_names_both_causes(rsps, adapter):
+    _taken_and_refused(rsps)
+    rsps.get(f"{X}/com.atproto.repo.describeRepo", status=501, json={"error": "NotImplemented"})
+    with pytest.raises(AuthFailed) as info:
+        adapter.provision(AccountRef("bluesky", "rome-it", "it"), ProfileUpdate("R", "b"))
+    assert "logging in to it was refused" in info.value.message
+    assert "password reference" in (info.value.hint or "")
+    assert "belongs to someone else" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("option", "handle", "standby", "full"),
+    [
+        # the PDS's domain wins for accounts launcher creates: the name is kept
+        (".pds.test", "tl-rome-it.example.org", False, "tl-rome-it.pds.test"),
+        ("pds.test", "tl-rome-it.example.org", False, "tl-rome-it.pds.test"),
+        ("Social.Example.ORG.", "tl-rome-it.example.org", False, "tl-rome-it.social.example.org"),
+        (".pds.test", "tl-rome-it.pds.test", False, "tl-rome-it.pds.test"),
+        # without the option: the organisation's handle_domain, as planned
+        (None, "tl-rome-it.example.org", False, "tl-rome-it.example.org"),
+        ("", "@TL-Rome-It.example.org", False, "tl-rome-it.example.org"),
+        # a standby account's handle is the organisation's choice: never rewritten
+        (".pds.test", "embassy.rome.example.org", True, "embassy.rome.example.org"),
+        # a bare name gets the option's domain, else the default PDS's
+        (".pds.test", "rome-it", False, "rome-it.pds.test"),
+        (None, "rome-it", False, "rome-it.bsky.social"),
+    ],
+)
+def test_handle_domain_option_decides_the_handles_it_creates(option, handle, standby, full):
+    settings = {"password": "env:T_BSKY_PASSWORD"}
+    if option is not None:
+        settings["handle_domain"] = option
+    adapter = BlueskyAdapter(settings)
+    assert adapter.full_handle(AccountRef("bluesky", handle, "it", standby=standby)) == full
+
+
+def test_provision_creates_the_planned_name_on_the_pds_domain(rsps, adapter):
+    """The planner's handle carries missions.yaml's domain; createAccount gets the PDS's."""
+    adapter.settings["handle_domain"] = "pds.example.net"
+    rsps.post(
+        f"{X}/com.atproto.server.createAccount",
+        json={
+            "accessJwt": ACCESS,
+            "refreshJwt": REFRESH,
+            "handle": "tl-rome-it.pds.example.net",
+            "did": DID,
+        },
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "handle": "tl-rome-it.pds.example.net",
+                    "email": "tl-rome-it@mail.example.org",
+                    "password": PASSWORD,
+                }
+            )
+        ],
+    )
+    rsps.get(f"{X}/com.atproto.repo.getRecord", json={"uri": "u", "cid": "p0", "value": {}})
+    rsps.post(f"{X}/com.atproto.repo.putRecord", json={"uri": "u", "cid": "p1"})
+    done = adapter.provision(
+        AccountRef("bluesky", "tl-rome-it.example.org", "it"), ProfileUpdate("R", "b")
+    )
+    assert done.created and done.account.handle == "tl-rome-it.pds.example.net"
 
 
 def test_provision_needs_an_email_domain(adapter):

@@ -26,7 +26,7 @@ PROFILE = ProfileUpdate(
     links=(("Website", "https://example.org"),),
 )
 IDEMPOTENCY = {"idempotency-key", "client-record-key", "reconcile"}
-PROFILE_FIELDS = {"display_name", "bio", "links", "avatar", "pinned_intro"}
+PROFILE_FIELDS = {"display_name", "bio", "links", "avatar"}
 
 
 def _creates(ctx: Ctx, case: Case) -> int:

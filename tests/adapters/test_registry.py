@@ -154,6 +154,7 @@ def test_a_playbook_launch_uses_the_third_party_adapter(
         "2026-07-01T08:00:00Z",
         "--now",
         "2026-07-01T08:00:00Z",
+        "--really",
         "--yes",
         root=mini_root,
     )

@@ -44,8 +44,8 @@ def test_a_held_launch_makes_no_platform_call_at_all(signed_root: Path, tmp_path
     os.environ["T_TOKEN"] = "tok-held-launch-0001"
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-            result = invoke("--config", str(cfg), *RUN, "--at", AT, "--now", AT, "--yes",
-                            "--json", "--as", "officer", root=signed_root)  # fmt: skip
+            result = invoke("--config", str(cfg), *RUN, "--at", AT, "--now", AT, "--really",
+                            "--yes", "--json", "--as", "officer", root=signed_root)  # fmt: skip
             assert result.exit_code == 0, result.output
             assert len(rsps.calls) == 0  # registered nothing: a call would have raised
         doc = json.loads(result.stdout)
@@ -60,8 +60,9 @@ def test_a_held_launch_makes_no_platform_call_at_all(signed_root: Path, tmp_path
             rsps.get(f"{MASTO}/api/v1/accounts/verify_credentials", json={"id": "7"})
             rsps.post(f"{MASTO}/api/v1/statuses", json={"id": "9", "url": "u"})
             rsps.post(f"{MASTO}/api/v1/statuses/9/pin", json={})
+            when = later.strftime("%Y-%m-%dT%H:%M:%SZ")
             approved = invoke("--config", str(cfg), "approve", "launch", doc["launch"],
-                              "--as", "deputy", "--now", later.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "--as", "deputy", "--now", when, "--really",
                               root=signed_root)  # fmt: skip
             assert approved.exit_code == 0, approved.output
             calls = [(c.request.method, c.request.url.split("?")[0]) for c in rsps.calls]

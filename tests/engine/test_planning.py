@@ -75,7 +75,9 @@ def test_facts_are_rendered_literally_never_evaluated(mini_root: Path) -> None:
     assert not any("49" in t for t in texts)
 
 
-def test_template_syntax_in_a_fact_is_stopped_by_the_guardrails(mini_root: Path) -> None:
+def test_template_syntax_in_a_fact_is_published_literally_with_a_warning(mini_root: Path) -> None:
+    """A fact is data: the plan goes ahead with the text as typed, and the warning names the
+    --set option, never a translation to repair."""
     result = invoke(
         "plan",
         "quake",
@@ -87,11 +89,17 @@ def test_template_syntax_in_a_fact_is_stopped_by_the_guardrails(mini_root: Path)
         "magnitude=6",
         "--at",
         AT,
+        "--json",
         root=mini_root,
     )
-    assert result.exit_code == 2
-    assert "[rule leftover-placeholder]" in result.stderr and "{{ 7*7 }}" in result.stderr
-    assert "49" not in result.stderr
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert all("{{ 7*7 }}" in p["text"] for p in doc["posts"] if p["message"] == "condolences")
+    (warning,) = doc["warnings"]
+    assert "quake: --set region (mission rome) [rule placeholder-in-fact]" in warning
+    assert "published literally" in warning and "--set region=" in warning
+    assert "translation" not in warning and "messages.po" not in warning
+    assert "49" not in result.stdout
 
 
 def _tree(root: Path) -> dict[Path, bytes]:

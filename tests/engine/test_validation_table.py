@@ -245,6 +245,27 @@ CASES = [
         ),
     ),
     Case(
+        "reserved-message-id",
+        edit("playbooks/quake.yaml", "  - id: update\n", "  - id: intro\n"),
+        PLAN,
+        ("playbooks/quake.yaml:16:5", "messages[1].id", "'intro' is reserved", "pinned_intro"),
+    ),
+    Case(
+        "over-long-intro",
+        edit(
+            "templates/profiles/crisis.j2",
+            "{% block pinned_intro %}",
+            "{% block pinned_intro %}{{ 'Stay safe. ' * 30 }}",
+        ),
+        PLAN,
+        (
+            "templates/profiles/crisis.j2",
+            "quake: pinned_intro (locale it, platform x)",
+            "too long for x",
+            "one post",
+        ),
+    ),
+    Case(
         "bad-timezone",
         edit("missions.yaml", "timezone: Europe/Rome", "timezone: Europe/Roma"),
         PLAN,

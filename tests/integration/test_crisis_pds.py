@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +43,8 @@ def _content(tmp: Path, source: Path, domain: str) -> Path:
     shutil.copytree(source, root, ignore=shutil.ignore_patterns("*.mo", ".git", "tests"))
     missions = root / "missions.yaml"
     text = missions.read_text(encoding="utf-8")
+    prefix = "t" + uuid.uuid4().hex[:3]  # accounts of their own: the PDS lives all session
+    text = re.sub(r"(?m)^  handle_prefix: .*$", f"  handle_prefix: {prefix}", text, count=1)
     missions.write_text(
         text.replace("organisation:\n", f"organisation:\n  handle_domain: {domain}\n", 1),
         encoding="utf-8",
@@ -136,6 +140,10 @@ def _bluesky(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in doc["posts"] if p["platform"] == "bluesky"]
 
 
+def _condolences(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in _bluesky(doc) if p["message"] == "condolences"]
+
+
 def _dids(doc: dict[str, Any]) -> dict[str, str]:
     return {a["locale"]: a["account_id"] for a in doc["accounts"] if a["platform"] == "bluesky"}
 
@@ -173,19 +181,21 @@ def test_three_earthquakes_on_the_same_accounts_then_two_retracted(pds, lived):
     for i, (region, magnitude) in enumerate(facts):
         at = _iso(T0 + timedelta(hours=i))
         args = ("--set", f"region={region}", "--set", f"magnitude={magnitude}")
-        doc = cli.json("run", "quake", "--mission", "rome", *args, "--at", at, "--now", at, "--yes")
-        sent = [p for p in _bluesky(doc) if p["state"] == "sent"]
+        doc = cli.json(
+            "run", "quake", "--mission", "rome", *args, "--at", at, "--now", at, "--really", "--yes"
+        )
+        sent = [p for p in _condolences(doc) if p["state"] == "sent"]
         assert len(sent) == 3 and all(region in p["text"] for p in sent)
         launches.append(doc["launch"])
     docs = [cli.json("status", lid) for lid in launches]
     dids = _dids(docs[0])
     assert _dids(docs[1]) == _dids(docs[2]) == dids  # the same accounts each time
     uris = [p["platform_post_id"] for d in docs for p in _bluesky(d) if p["state"] == "sent"]
-    assert len(uris) == len(set(uris)) == 9
+    assert len(uris) == len(set(uris)) == 18  # condolences and the account's intro, 3 x 3
     for d in docs:
         _assert_ledger_matches_server(pds, d)
     last_condolences = {
-        p["locale"]: p["platform_post_id"] for p in _bluesky(docs[2]) if p["state"] == "sent"
+        p["locale"]: p["platform_post_id"] for p in _condolences(docs[2]) if p["state"] == "sent"
     }
     assert len(last_condolences) == 3
     assert {_pinned(pds, did) for did in dids.values()} == set(last_condolences.values())
@@ -193,7 +203,7 @@ def test_three_earthquakes_on_the_same_accounts_then_two_retracted(pds, lived):
     cli("retract", launches[0], "--yes", "--as", "duty officer")
     docs = [cli.json("status", lid) for lid in launches]
     first = {p["key"]: p["state"] for p in _bluesky(docs[0])}
-    assert {s for k, s in first.items() if k.startswith("condolences")} == {"retracted"}
+    assert {s for k, s in first.items() if k.startswith(("condolences", "intro"))} == {"retracted"}
     assert {s for k, s in first.items() if k.startswith("update")} == {"halted"}
     for d in docs[1:]:
         assert {p["state"] for p in _bluesky(d) if p["message"] == "condolences"} == {"sent"}
@@ -205,7 +215,7 @@ def test_three_earthquakes_on_the_same_accounts_then_two_retracted(pds, lived):
     docs = [cli.json("status", lid) for lid in launches]
     _assert_ledger_matches_server(pds, docs[1])
     _assert_ledger_matches_server(pds, docs[2])
-    second = {p["locale"]: p["platform_post_id"] for p in _bluesky(docs[1]) if p["state"] == "sent"}
+    second = {p["locale"]: p["platform_post_id"] for p in _condolences(docs[1])}
     for locale, did in dids.items():
         assert _pinned(pds, did) == second[locale]  # restored, not left pointing at a deletion
     unpinned = {e["post"] for e in cli.json("log", launches[2]) if e["action"] == "post.unpinned"}
@@ -220,10 +230,11 @@ def test_coup_then_platform_ban_share_a_message_id_and_never_collide(
     root = _content(tmp_path, REPO, pds.handle_domain.lstrip("."))
     cli = Cli(tmp_path, root, _settings(tmp_path, pds.url, pds_password_ref))
     coup = cli.json("run", "coup", "--mission", "ankara", "--locale", "en", "--at", _iso(T0),
-                    "--now", _iso(T0 + timedelta(minutes=30)), "--yes")  # fmt: skip
+                    "--now", _iso(T0 + timedelta(minutes=30)), "--really", "--yes")  # fmt: skip
+    later = T0 + timedelta(hours=1)
     ban = cli.json("run", "platform-ban", "--mission", "ankara", "--locale", "en",
-                   "--set", "platform=x", "--at", _iso(T0 + timedelta(hours=1)),
-                   "--now", _iso(T0 + timedelta(hours=1, minutes=30)), "--yes")  # fmt: skip
+                   "--set", "platform=x", "--at", _iso(later),
+                   "--now", _iso(later + timedelta(minutes=30)), "--really", "--yes")  # fmt: skip
     assert coup["state"] != "awaiting-approval" and ban["state"] != "awaiting-approval"
     regs = [
         p
@@ -308,11 +319,11 @@ def test_a_two_minute_outage_in_the_middle_of_a_launch_loses_and_doubles_nothing
     run = cli.json("run", "bulletins", "--mission", "rome", "--locale", "it",
                    "--set", "region=Lazio", "--set", "magnitude=6.1", "--yes")  # fmt: skip
     launch = run["launch"]
-    assert [p["state"] for p in run["posts"]].count("sent") == 1
+    assert [p["state"] for p in run["posts"]].count("sent") == 2  # the intro, condolences
     daemon = cli.spawn("daemon", "--poll", "0.5", "--retry-cap", "5", "--log-level", "debug")
     try:
         assert _wait_for(
-            lambda: sum(p["state"] == "sent" for p in cli.json("status", launch)["posts"]) >= 2,
+            lambda: sum(p["state"] == "sent" for p in cli.json("status", launch)["posts"]) >= 3,
             timeout=60,
         )
         proxy.down()
@@ -344,7 +355,7 @@ def test_a_two_minute_outage_in_the_middle_of_a_launch_loses_and_doubles_nothing
     did = _dids(done)["it"]
     server = _records(pds, did)
     mine = [p["platform_post_id"] for p in done["posts"]]
-    assert len(set(mine)) == len(mine) == 8
+    assert len(set(mine)) == len(mine) == 9
     texts = [server[uri]["text"] for uri in mine]
     assert texts == [p["text"] for p in done["posts"]]
     on_server = [u for u, v in server.items() if v["text"] in {p["text"] for p in done["posts"]}]

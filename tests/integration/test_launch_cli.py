@@ -103,14 +103,15 @@ def test_run_daemon_halt_resume_retract(env):
     launch = doc["launch"]
     assert doc["state"] == "active"
     states = [p["state"] for p in doc["posts"]]
-    assert states.count("sent") == 9 and states.count("scheduled") == 36
-    assert {p["message"] for p in doc["posts"] if p["state"] == "sent"} == {"condolences"}
-    assert sum(r["op"] == "pin" for r in outbox(env)) == 9
+    assert states.count("sent") == 18 and states.count("scheduled") == 36
+    assert {p["message"] for p in doc["posts"] if p["state"] == "sent"} == {"intro", "condolences"}
+    # the condolences everywhere (the sandbox can pin for X); the intros on Mastodon only
+    assert sum(r["op"] == "pin" for r in outbox(env)) == 9 + 3
     assert_agree(env, status(env, launch))
 
     cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=4)))
     doc = status(env, launch)
-    assert [p["state"] for p in doc["posts"]].count("sent") == 18
+    assert [p["state"] for p in doc["posts"]].count("sent") == 27
     assert_agree(env, doc)
 
     cli(env, "halt", launch, "--as", "bob")
@@ -218,8 +219,8 @@ def test_sandbox_faults_deliver_exactly_once(env, monkeypatch):
         assert result.state == "active"
     doc = status(env, result.launch_id)
     sent = [p for p in doc["posts"] if p["state"] == "sent"]
-    assert len(sent) == 9
-    assert sum(p["attempts"] for p in sent) >= 9 + 4
+    assert len(sent) == 18  # the intros and the condolences
+    assert sum(p["attempts"] for p in sent) >= 18 + 4
     assert_agree(env, doc)
 
 

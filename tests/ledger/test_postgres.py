@@ -496,7 +496,7 @@ def test_cli_run_daemon_status_on_postgresql(pg_url, mini_root, tmp_path):
     doc = json.loads(run.output)
     launch = doc["launch"]
     states = [p["state"] for p in doc["posts"]]
-    assert states.count("sent") == 9 and states.count("scheduled") == 36
+    assert states.count("sent") == 18 and states.count("scheduled") == 36
 
     for due in sorted({p["due_at"] for p in doc["posts"]}):  # a daemon running all along
         daemon = invoke("--config", str(cfg), "daemon", "--once", "--now", due, root=mini_root)
@@ -505,7 +505,7 @@ def test_cli_run_daemon_status_on_postgresql(pg_url, mini_root, tmp_path):
     assert status.exit_code == 0, status.output
     doc = json.loads(status.output)
     assert doc["state"] == "complete"
-    assert {p["state"] for p in doc["posts"]} == {"sent"} and len(doc["posts"]) == 45
+    assert {p["state"] for p in doc["posts"]} == {"sent"} and len(doc["posts"]) == 54
 
     data_dir = Path(os.environ["LAUNCHER_DATA_DIR"])
     assert not (data_dir / "ledger.sqlite3").exists()

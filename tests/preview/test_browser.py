@@ -201,7 +201,7 @@ def test_the_switch_shows_one_locale_and_one_platform(loaded, shipped_plan) -> N
         press("platform", "x")
         assert visible_posts(loaded) == expected("ar", "x")
         first_slot = loaded.find_element(By.CSS_SELECTOR, ".slot .count")
-        assert first_slot.text == "1 post"  # the condolences to @exl_beirut_ar on X
+        assert first_slot.text == "2 posts"  # the intro and the condolences to @exl_beirut_ar
         save_screenshot(loaded, "preview-beirut-ar-x.png", scroll_to="#timeline")
         press("locale", "")
         assert visible_posts(loaded) == expected(platform="x")

@@ -25,11 +25,11 @@ def test_writes_the_page_under_a_default_name_and_says_what_it_holds(
     page = work / "preview-quake-beirut.html"
     assert result.stdout.splitlines() == [
         f"wrote {page.name}",
-        "9 accounts, 36 posts at 4 send times; locales ar, fr, en;"
+        "9 accounts, 45 posts at 4 send times; locales ar, fr, en;"
         " platforms mastodon, x, bluesky; 0 warnings, 0 posts near a limit",
     ]
     html = page.read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and html.count('<article class="post') == 36
+    assert html.startswith("<!DOCTYPE html>") and html.count('<article class="post') == 45
     assert [p.name for p in work.iterdir()] == [page.name]  # no temporary file left
 
 
@@ -49,7 +49,7 @@ def test_output_to_a_file_a_directory_or_standard_output(mini_root: Path, tmp_pa
     result = invoke("preview", *ARGS, *AT, "-o", "-", root=mini_root)
     assert result.exit_code == 0
     assert result.stdout == target.read_text(encoding="utf-8")
-    assert result.stderr.startswith("preview: 9 accounts, 36 posts")
+    assert result.stderr.startswith("preview: 9 accounts, 45 posts")
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ def test_a_fact_with_a_script_tag_is_shown_as_text_never_as_markup(page) -> None
 def test_every_card_carries_lang_and_an_explicit_direction(page) -> None:
     _, doc = page
     cards = doc.find_all("article")
-    assert len(cards) == 9 + 36  # 3 platforms x 3 locales; the fixture plan's posts
+    assert len(cards) == 9 + 45  # 3 platforms x 3 locales; the fixture plan's posts
     for card in cards:
         locale = card.attrs["data-locale"]
         assert card.attrs["lang"] == locale
@@ -158,7 +158,7 @@ def test_timeline_groups_posts_by_local_day_and_send_time(mini_root: Path) -> No
     slots = doc.find_all("section", "slot")
     assert len(slots) == len({p.at for p in plan.posts})
     heads = [s.find("h4").text() for s in slots]
-    assert heads[0].startswith("11:30 UTC+03:00 · at once · 9 posts")
+    assert heads[0].startswith("11:30 UTC+03:00 · at once · 18 posts")  # intros, condolences
     assert heads[1].startswith("14:30 UTC+03:00 · +3 h")
     assert sum(len(s.find_all("article")) for s in slots) == len(plan.posts)
 
@@ -187,7 +187,10 @@ def test_guardrail_warnings_sit_on_the_posts_they_concern(mini_root: Path) -> No
     assert plan.warnings and plan.findings
     doc = parse(render_preview(plan))
     flagged = {c.attrs["data-key"] for c in posts(doc) if c.find_all("ul", "notes")}
-    assert flagged == {f"condolences#1/{p}/fr" for p in ("mastodon", "x", "bluesky")}
+    # the line is in the condolences and in the intro (the profile's pinned_intro block)
+    assert flagged == {
+        f"{m}#1/{p}/fr" for m in ("condolences", "intro") for p in ("mastodon", "x", "bluesky")
+    }
     card = next(c for c in posts(doc) if c.attrs["data-key"] == "condolences#1/x/fr")
     assert "exclamations" in card.find("ul", "notes").text()
     assert "exclamations" in doc.find("section", "warnings").text()
@@ -207,7 +210,7 @@ def test_posts_near_the_limit_are_flagged(shipped_root: Path) -> None:
     assert f"{len(near)} posts near a limit" in summary_line(plan)
 
 
-def test_profiles_show_name_handle_bio_links_pinned_intro_and_lengths(mini_root: Path) -> None:
+def test_profiles_show_name_handle_bio_links_and_lengths(mini_root: Path) -> None:
     plan = mini_plan(mini_root, region="Bekaa")
     doc = parse(render_preview(plan))
     cards = doc.find_all("article", "profile")
@@ -218,8 +221,24 @@ def test_profiles_show_name_handle_bio_links_pinned_intro_and_lengths(mini_root:
         assert [a.attrs["href"] for a in card.find("ul", "links").find_all("a")] == [
             url for _, url in account.links
         ]
-        assert account.pinned_intro in card.find(cls="intro").text()
+        assert card.find_all(cls="intro") == []  # the intro is a post: see the next test
         assert f"bio {len(account.bio)}/" in card.find("footer").text()
+
+
+def test_the_intro_is_each_account_s_first_post_pinned_where_it_can_stay(mini_root) -> None:
+    """The profile's pinned_intro block: a post card per account in the first slot, with the
+    pinned mark on Mastodon (several pins) only: X cannot pin, Bluesky keeps the
+    condolences, the playbook's own pinned message."""
+    plan = mini_plan(mini_root, region="Bekaa")
+    doc = parse(render_preview(plan))
+    first = doc.find_all("section", "slot")[0]
+    intros = [c for c in first.find_all("article") if c.attrs["data-key"].startswith("intro#")]
+    assert len(intros) == len(plan.accounts)
+    for card in intros:
+        pinned = bool(card.find_all(cls="pinned"))
+        assert pinned == (card.attrs["data-platform"] == "mastodon"), card.attrs["data-key"]
+    texts = {c.attrs["data-locale"]: c.find("p", "text").text() for c in intros}
+    assert texts["en"].startswith("Emergency line: ")
 
 
 def test_the_page_is_the_same_for_the_same_plan(mini_root: Path) -> None:
