@@ -296,3 +296,43 @@ def test_an_account_whose_platform_is_down_waits_with_its_posts(ledger, monkeypa
     assert order == ["PATCH", "GET", "POST"]  # profile first, then the post
     assert ledger.accounts("L")[0].state == "active"
     assert ledger.posts("L")[0].state == "sent"
+
+
+def test_a_crash_past_mastodons_key_hour_is_reconciled_not_doubled(ledger, monkeypatch):
+    """A daemon died while sending 50 posts; it restarts two hours later, when Mastodon has
+    forgotten the idempotency keys. Each post is looked for on the account (paging back to its
+    first attempt past the 40 newest) before anything is sent: the ones that landed are
+    adopted, the one that did not is sent once."""
+    settings = _mastodon_settings(monkeypatch)
+    posts = [{"key": f"k{i}", "due_at": T0, "platform": "mastodon", "text": f"Update {i}.",
+              "expires_at": T0 + 6 * 3600} for i in range(50)]  # fmt: skip
+    record_posts(ledger, "L", posts)
+    ledger.claim_due(worker="dead", now=T0, lease=60, limit=50)
+    landed = [  # all but k49 reached Mastodon, newest first, each after the first attempt
+        _status(str(1000 + i), f"Update {i}.", "2026-05-22T06:00:30Z") for i in range(48, -1, -1)
+    ]
+    clock = FakeClock(T0 + 2 * 3600)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        url = f"{MASTO}/api/v1/accounts/verify_credentials"
+        rsps.get(url, json={"id": "5"})
+        statuses = f"{MASTO}/api/v1/accounts/5/statuses"
+
+        def page(request):
+            max_id = request.params.get("max_id")
+            start = (
+                0
+                if max_id is None
+                else next(i + 1 for i, s in enumerate(landed) if s["id"] == max_id)
+            )
+            return 200, {}, json.dumps(landed[start : start + 40])
+
+        rsps.add_callback(responses.GET, statuses, callback=page)
+        rsps.post(f"{MASTO}/api/v1/statuses", json={"id": "2000", "url": "u"})
+        Dispatcher(ledger, settings, actor="d", clock=clock, sleep=clock.sleep).run_due()
+        created = [c for c in rsps.calls if c.request.method == "POST"]
+    by_key = {p.key: p for p in ledger.posts("L")}
+    assert {p.state for p in by_key.values()} == {"sent"}
+    assert len(created) == 1 and by_key["k49"].platform_post_id == "2000"
+    assert {by_key[f"k{i}"].platform_post_id for i in range(49)} == {
+        str(1000 + i) for i in range(49)
+    }

@@ -36,7 +36,7 @@ class Capabilities:
 
     text_limit: int
     counting: str  # how length is counted, in words, e.g. "twitter-text v3 weighted"
-    profile_fields: frozenset[str]  # of: display_name, bio, links, avatar, pinned_intro
+    profile_fields: frozenset[str]  # of: display_name, bio, links, avatar
     create_accounts: bool
     pin: bool
     delete: bool
