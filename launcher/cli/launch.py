@@ -39,16 +39,60 @@ def drill_clock(now: str | None) -> Any:
     return lambda: fixed
 
 
-def _open(obj: dict) -> tuple[Any, Any]:
-    """(settings, ledger) for this invocation."""
+def _settings(obj: dict) -> Any:
+    """The settings of this invocation, loaded once."""
     from ..i18n import ui_gettext
-    from ..ledger import Ledger
     from ..paths import content_root
     from ..settings import load_settings
 
-    settings = load_settings(obj.get("config"), root=obj.get("root"))
-    settings.gettext = ui_gettext(content_root(obj.get("root")))  # checklists in their language
-    return settings, Ledger(settings.database_url)
+    if obj.get("settings") is None:
+        settings = load_settings(obj.get("config"), root=obj.get("root"))
+        settings.gettext = ui_gettext(content_root(obj.get("root")))  # checklists in their language
+        obj["settings"] = settings
+    return obj["settings"]
+
+
+def _open(obj: dict) -> tuple[Any, Any]:
+    """(settings, ledger) for this invocation. The ledger's name is kept in ``obj`` so an
+    error about a damaged row can name the file."""
+    from ..ledger import Ledger
+    from ..ledger.engine import describe
+
+    settings = _settings(obj)
+    url = settings.database_url
+    obj["ledger"] = describe(url)
+    return settings, Ledger(url)
+
+
+def check_settings(obj: dict, plan: Any) -> None:
+    """Before anything is recorded: the settings must be able to serve this launch.
+
+    The offline checks of `launcher validate` (unknown adapter, a base_url without scheme, an
+    unset env: variable, a bad option value...) for the platforms the plan posts to and the
+    mission's overrides of them; a problem there refuses the launch (exit 2). Problems under
+    platforms or missions the launch does not use are shown and do not stop it: a typo in the
+    Telegram settings must not keep an earthquake response off Mastodon.
+    """
+    from ..errors import SettingsError
+
+    settings = _settings(obj)
+    platforms = {p.platform for p in plan.posts} | {a.platform for a in plan.accounts}
+    blocking, others = settings.problems_for(sorted(platforms), plan.mission.id)
+    if blocking:
+        raise SettingsError(
+            blocking,
+            intro=f"the settings cannot serve this launch ({', '.join(sorted(platforms))} for"
+            f" {plan.mission.id}); nothing was recorded",
+            hint="fix the settings file (`launcher validate` checks it), then run again",
+        )
+    if others:
+        click.secho(
+            f"{len(others)} settings problem(s) outside this launch (not blocking):",
+            fg="yellow",
+            err=True,
+        )
+        for problem in others:
+            click.echo(f"  {problem}", err=True)
 
 
 def _echo_json(doc: Any, *, big: bool = False) -> None:
@@ -117,6 +161,7 @@ def run_cmd(
         return
     actor = resolve_actor(actor_name)
     emergency_reason = _emergency_reason(plan, emergency, reason)
+    check_settings(obj, plan)
     decision = _decide(obj, plan)
     if not yes:
         click.echo(render_plan_text(plan, footer=False), nl=False, err=as_json)
