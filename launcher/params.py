@@ -160,7 +160,27 @@ def parse_datetime(text: str, tz: str, field: str, now: datetime | None = None) 
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(UTC)
+    return _plannable(value, text, field)
+
+
+#: the moments launcher plans for: far from datetime's own limits (years 1 and 9999), so a
+#: schedule's offsets can never step outside what can be computed
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _plannable(value: datetime, text: str, field: str) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30+01:00 is in year 0 in UTC
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InputError(
+            f"'{text}' is outside the dates launcher plans for (years 1970 to 8999)",
+            field=field,
+            hint="check the year, e.g. 2026-05-22T08:30:00Z",
+        )
+    return utc
 
 
 def _bounds(spec: ParamSpec, value: float, field: str) -> None:
