@@ -428,13 +428,23 @@ def halt_cmd(
     with ledger:
         lid = ledger.resolve(launch).id if launch else None
         done = ledger.halt(lid, actor=resolve_actor(actor_name), now=time.time())
+        # claimed before the halt: a daemon checks the launch right before each send
+        in_flight = ledger.in_flight(done) if done else {}
     if as_json:
-        _echo_json({"halted": done})
+        _echo_json({"halted": done, "in_flight": in_flight})
         return
     if not done:
         click.echo("nothing to halt" + (f": {lid} is not active" if lid else ""))
     for name, n in done.items():
-        click.echo(f"halted {name}: {n} pending post(s) stopped")
+        line = f"halted {name}: {n} scheduled post(s) stopped"
+        busy = in_flight.get(name, 0)
+        if busy:
+            line += (
+                f", {busy} in flight (claimed by a sender: each is checked against the halt"
+                " right before it goes out and ends halted, unless it was already on its way;"
+                f" `launcher status {name}` shows how each ended)"
+            )
+        click.echo(line)
 
 
 @click.command("resume")
