@@ -70,10 +70,9 @@ def _os_error(exc: OSError) -> Exception:
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
     what = f"{exc.strerror or exc}{where}"
     if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        hint = (
-            "free space on that disk (or raise the file-size limit), then run the command"
-            " again; `launcher status` shows what was recorded before the failure"
-        )
+        from ..ledger.failures import AFTER_FAILURE
+
+        hint = f"free space on that disk (or raise the file-size limit), then {AFTER_FAILURE}"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         hint = "make that path readable and writable for this user, or run as its owner"
     else:

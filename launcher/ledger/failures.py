@@ -15,6 +15,14 @@ from pathlib import Path
 
 from ..errors import LedgerDamaged, LedgerUnavailable
 
+#: what to do once the disk can be written again (never "run it again" blindly: a launch may
+#: have been recorded, and partly sent, before the failure)
+AFTER_FAILURE = (
+    "look at `launcher status` before anything else: each step launcher records is one"
+    " transaction, so what it shows is intact; a launch cut short is listed there with what it"
+    " sent, so decide from that whether to halt it and run again"
+)
+
 # SQLite primary result codes (https://www.sqlite.org/rescode.html)
 _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT = 3, 5, 6, 8, 10, 11
 _FULL, _CANTOPEN, _NOTADB, _AUTH = 13, 14, 26, 23
@@ -89,17 +97,14 @@ def _sqlite(exc: BaseException, file: str) -> LedgerUnavailable | None:
     if primary == _FULL or "disk is full" in low:
         return LedgerUnavailable(
             f"the ledger {file} could not be written: the disk is full",
-            hint=f"free space on the disk that holds {file}, then run the command again;"
-            " each step launcher records is one transaction, so what was recorded before is"
-            " intact (`launcher status`)",
+            hint=f"free space on the disk that holds {file}, then {AFTER_FAILURE}",
             ledger=file,
         )
     if primary == _IOERR or "disk i/o error" in low:
         return LedgerUnavailable(
             f"the ledger {file} could not be written or read (disk I/O error)",
             hint=f"check the disk that holds {file}: it may be full, over a file-size limit"
-            " (ulimit -f) or failing; then run the command again (each recorded step is one"
-            " transaction: what was recorded before is intact)",
+            f" (ulimit -f) or failing; then {AFTER_FAILURE}",
             ledger=file,
         )
     if primary == _READONLY or "readonly" in low or "read-only" in low:
