@@ -295,18 +295,19 @@ _lock = threading.Lock()
 _UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]+")  # left alone by JSON, percent and HTML escaping
 
 
+def _json(value: str) -> set[str]:
+    return {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+
+
 def _written_forms(value: str) -> tuple[str, ...]:
-    """The ways a secret appears in text that quotes it: as is, JSON-escaped (ASCII or not),
+    """The ways a secret appears in text that quotes it: as is, JSON-escaped (ASCII or not;
+    once, or twice: an error that quotes a JSON request body, stored in a JSON column),
     percent-encoded (a query string, a path), HTML-escaped (an error page)."""
-    forms = {
-        value,
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        quote(value, safe=""),
-        quote(value),
-        quote_plus(value),
-        html.escape(value),
-    }
+    forms = {value, quote(value, safe=""), quote(value), quote_plus(value), html.escape(value)}
+    once = _json(value)
+    forms |= once
+    for form in once:
+        forms |= _json(form)
     return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True))
 
 

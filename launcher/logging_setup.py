@@ -109,6 +109,35 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class _CurrentStderr(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (as Python's last-resort
+    handler does), so a handler installed once follows a redirected stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # pragma: no cover - as logging.StreamHandler does
+            self.handleError(record)
+
+
+def setup_cli_logging() -> None:
+    """Every command: launcher's warnings and errors go to stderr as plain lines, as Python's
+    last-resort handler would print them, but through the redacting filter (a retry warning
+    quotes the platform's answer, which may echo a token). The last-resort handler, which
+    prints other libraries' warnings, gets the filter too. ``daemon`` replaces this with
+    :func:`setup_logging`."""
+    if logging.lastResort is not None:
+        install_log_filter(logging.lastResort)
+    root = logging.getLogger("launcher")
+    if any(getattr(h, "_launcher", False) for h in root.handlers):
+        return
+    handler = _CurrentStderr(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    install_log_filter(handler)
+    handler._launcher = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
 def setup_logging(
     fmt: str = "text", level: str | int = "INFO", stream: TextIO | None = None
 ) -> logging.Handler:

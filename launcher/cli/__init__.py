@@ -131,6 +131,9 @@ def cli(ctx: click.Context, root: str | None, config: str | None) -> None:
     Exit codes: 0 ok; 1 an operation failed (platform outage, ...);
     2 bad input or content (the message says where and how to fix it).
     """
+    from ..logging_setup import setup_cli_logging
+
+    setup_cli_logging()  # warnings reach stderr through the redacting filter
     ctx.ensure_object(dict)
     ctx.obj["root"] = root
     ctx.obj["config"] = config
