@@ -31,6 +31,7 @@ line and field wherever it is used, never as a crash.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -278,8 +279,9 @@ class Settings:
                 )
             )
 
-        for problem in self.load_problems:
-            out.append(((), problem))
+        for problem in self.load_problems:  # duplicate keys, where yamlsrc found them
+            where = tuple(re.sub(r"\[\d+\]", "", k) for k in (problem.field or "").split("."))
+            out.append((where if problem.field else (), problem))
         raw = self.raw
         for key in raw:
             if key not in TOP_KEYS:

@@ -88,3 +88,16 @@ def test_a_problem_in_the_missions_own_override_refuses(mini_root: Path, tmp_pat
     assert result.exit_code == 2, result.output
     assert f"{cfg}:4: missions.rome.platforms.x.adapter: unknown adapter 'nope'" in result.output
     assert _launches(mini_root) == []
+
+
+@pytest.mark.parametrize(("platform", "code"), [("telegram", 0), ("mastodon", 2)])
+def test_a_duplicate_key_counts_where_it_is(
+    mini_root: Path, tmp_path: Path, platform: str, code: int
+) -> None:
+    """Two `adapter:` lines (the second would silently win) stop the launch only when the
+    launch posts to that platform."""
+    cfg = tmp_path / "launcher.yaml"
+    cfg.write_text(f"platforms:\n  {platform}:\n    adapter: sandbox\n    adapter: sandbox\n")
+    result = invoke("--config", str(cfg), *RUN, root=mini_root)
+    assert result.exit_code == code, result.output
+    assert f"{cfg}:4:" in result.output and "duplicate key 'adapter'" in result.output
