@@ -50,8 +50,14 @@ class LauncherGroup(click.Group):
         except Exception as exc:  # a bug: say so plainly; LAUNCHER_DEBUG=1 shows the traceback
             import os
 
-            if os.environ.get("LAUNCHER_DEBUG"):
-                raise
+            if os.environ.get("LAUNCHER_DEBUG"):  # the traceback, redacted like any output
+                import sys
+                import traceback
+
+                from ..errors import redact
+
+                sys.stderr.write(redact(traceback.format_exc()))
+                raise click.exceptions.Exit(1) from None
             raise CliError(
                 RuntimeError(
                     f"internal error: {type(exc).__name__}: {exc}\n    what was done is in the"
