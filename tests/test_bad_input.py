@@ -165,7 +165,7 @@ def disk_full(env: Env) -> tuple[str, ...]:
     return RUN
 
 
-RESTORE = ("from your latest backup", "mv ", ".broken", "sqlite3 FILE.broken .recover")
+RESTORE = ("from your latest backup", "mv ", "ledger.sqlite3.broken .recover | sqlite3 ")
 BAD_SET = ":1: database_url"
 
 CASES = [

@@ -32,8 +32,8 @@ def restore_hint(file: str) -> str:
     """What to do with a damaged ledger file (never "what was done is in the ledger")."""
     return (
         f"restore {file} from your latest backup; or move it aside (mv {file} {file}.broken)"
-        " and run again to start a new, empty ledger; `sqlite3 FILE.broken .recover | sqlite3"
-        " FILE` rebuilds what rows it can into a new file"
+        f" and run again to start a new, empty ledger; `sqlite3 {file}.broken .recover | sqlite3"
+        f" {file}` rebuilds what rows it can into a new file"
     )
 
 

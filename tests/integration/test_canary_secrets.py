@@ -5,15 +5,16 @@ Telegram) and answers errors (401, 403, 422, 500) whose body echoes the request 
 URL, headers and body, the way a proxy, a misconfigured instance or a hostile server would.
 Every credential is a canary: the configured ones, the token and session the server hands
 out, and the password launcher generates for a new Mastodon account. The real CLI runs as
-separate processes (each must register its secrets itself): three `run`s (everything
-refused; account creation refused; setup accepted and publishing refused), `daemon --once`
+separate processes (each must register its secrets itself): `run`s with everything refused,
+with account creation refused, and with setup accepted and publishing refused, `daemon --once`
 with debug logs in JSON and in text, `status`, `status --json`, `log` and `log --json`.
 
 The canaries, in every form text quotes them in (as is, JSON-escaped, percent-encoded,
 HTML-escaped), must appear nowhere: stdout, stderr, logs, the audit trail, the raw bytes of
-every file in the data directory (the ledger; its WAL while open is covered by
-tests/ledger/test_boundaries.py). Only ``<data dir>/credentials/`` holds the created
-account's token and password, as designed (owner-only files).
+every file in the data directory: the ledger (after the processes end, what was in its WAL
+is in the file; the WAL of an open ledger is scanned by tests/ledger/test_boundaries.py) and
+the sandbox outbox (one mission's X posts go to the sandbox). Only ``<data dir>/credentials/``
+holds the created account's token and password, as designed (owner-only files).
 """
 
 from __future__ import annotations
@@ -185,6 +186,10 @@ platforms:
     adapter: bluesky
     options: {{base_url: "{base}/bsky", password: env:CANARY_BSKY, handle_domain: .test}}
     accounts: [{{}}]
+missions:
+  beirut:  # its X posts go to the sandbox, so there is an outbox to scan too
+    platforms:
+      x: {{adapter: sandbox}}
 """
     )
     return cfg
@@ -226,6 +231,7 @@ def test_no_canary_leaves_through_any_output_or_file(
         server.mode = mode
         outputs[f"run ({mode})"] = cli(*run)
     outputs["run --json (setup-ok)"] = cli(*run, "--json")
+    outputs["run beirut (setup-ok)"] = cli(*[("beirut" if a == "rome" else a) for a in run])
     outputs["daemon json"] = cli(
         "daemon", "--once", "--now", "2026-07-01T11:05:00Z",
         "--log-level", "debug", "--log-format", "json",
@@ -235,7 +241,7 @@ def test_no_canary_leaves_through_any_output_or_file(
         "--log-level", "debug", "--log-format", "text",
     )  # fmt: skip
     launches = [x["launch"] for x in json.loads(cli("status", "--json").stdout)["launches"]]
-    assert len(launches) == 4
+    assert len(launches) == 5
     for args in (("status",), ("status", "--json"), ("log",), ("log", "--json")):
         outputs[" ".join(args)] = cli(*args)
     for mode in ("deny", "refuse-accounts", "setup-ok"):  # with their accounts' and posts' errors
@@ -274,7 +280,7 @@ def test_no_canary_leaves_through_any_output_or_file(
 
     credentials = data / "credentials"
     files = [p for p in data.rglob("*") if p.is_file() and credentials not in p.parents]
-    assert any(p.name == "ledger.sqlite3" for p in files)
+    assert {"ledger.sqlite3", "outbox.jsonl"} <= {p.name for p in files}
     for path in files:  # the ledger (and -wal, -shm), the sandbox outbox, anything else
         _assert_clean(path.read_bytes().decode("utf-8", "replace"), secrets, str(path))
     # the created account's token and password are kept, owner-only, where they belong
