@@ -3,22 +3,34 @@
 A reference is ``env:NAME`` (an environment variable) or ``file:/path`` (a file readable only
 by its owner, mode 0600 or stricter). Settings and playbooks hold references; adapters resolve
 them at the moment of a call and keep the value out of every repr, log line, error message,
-JSON output and ledger row. Every value resolved here is remembered so :func:`redact` can
-scrub it from any text as a last line of defence (the CLI and the log filter use it).
+JSON output and ledger row. Every value resolved here is registered with
+:func:`launcher.errors.register_secret`, so the redacting boundaries (ledger, logs, CLI)
+scrub it from any text.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, redact, register_secret
+from .logging_setup import RedactingFilter, install_log_filter
 
 PREFIXES = ("env:", "file:")
-_MASK = "***"
-_seen: set[str] = set()
+_MASK = "***"  # what repr() shows instead of a value
+
+__all__ = [
+    "PREFIXES",
+    "RedactingFilter",
+    "Secret",
+    "check",
+    "install_log_filter",
+    "is_reference",
+    "redact",
+    "remember",
+    "resolve",
+]
 
 
 class Secret:
@@ -92,39 +104,6 @@ def resolve(ref: object, *, what: str = "credential") -> Secret:
 
 
 def remember(value: str) -> None:
-    """Register a secret obtained another way (e.g. a session token) for :func:`redact`
-    (and for :func:`launcher.errors.redact`, which the CLI applies to every message)."""
-    if not value:
-        return
-    _seen.add(value)
-    try:
-        from .errors import register_secret  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - older errors module
-        return
+    """Register a secret obtained another way (a session token a platform returned, a
+    password launcher generated) so every redacting boundary scrubs it."""
     register_secret(value)
-
-
-def redact(text: str) -> str:
-    """Replace every secret value resolved in this process with ``***``."""
-    for value in sorted(_seen, key=len, reverse=True):
-        if value and value in text:
-            text = text.replace(value, _MASK)
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """A logging filter that scrubs resolved secrets from every record it sees."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _seen:
-            msg = record.getMessage()
-            clean = redact(msg)
-            if clean != msg:
-                record.msg, record.args = clean, ()
-        return True
-
-
-def install_log_filter(logger: logging.Logger | None = None) -> None:
-    target = logger or logging.getLogger("launcher")
-    if not any(isinstance(f, RedactingFilter) for f in target.filters):
-        target.addFilter(RedactingFilter())

@@ -11,7 +11,10 @@ codes in one place (``cli.py``); library code never prints and never exits.
     │   ├── InputError                 CLI arguments: unknown playbook, mission, bad --set
     │   ├── ContentError               playbooks, templates, catalogs, missions (many Problems)
     │   └── ConfigError                the settings file, credentials references
-    ├── LedgerError                    the database: unknown launch, bad state change
+    │       └── SettingsError          the settings cannot serve a launch (many Problems)
+    ├── LedgerError                    exit 2: unknown launch, bad state change
+    │   └── LedgerUnavailable          exit 1: the database cannot be reached, read or written
+    │       └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
     └── AdapterError                   a platform call failed (carries platform, operation)
         ├── TransientError             worth retrying: connection, timeout, 5xx, 429
         │   └── RateLimited            429 or throttling, with the platform's retry hint
@@ -21,14 +24,24 @@ codes in one place (``cli.py``); library code never prints and never exits.
             │   └── DuplicateContent   the platform says it already has this post
             └── Unsupported            the platform cannot do this operation at all
 
-Messages never contain secrets: adapters build them from status codes and the platform's
-error text, and ``redact`` is applied by the CLI as a last line of defence.
+Messages never contain secrets. Every credential launcher resolves, generates or receives is
+registered (:func:`register_secret`); :func:`redact` replaces it, and the forms it takes in
+JSON, URLs and HTML, with ``[redacted]``. Redaction is structural, at the three boundaries
+where text leaves the process: the ledger's engine redacts every value written
+(:mod:`launcher.ledger.engine`), the log handlers carry a redacting filter
+(:mod:`launcher.logging_setup`), and the CLI redacts every error it prints.
 """
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 
 @dataclass(frozen=True)
@@ -118,10 +131,43 @@ class ConfigError(UserError):
     """The settings file or a credential reference is wrong."""
 
 
+class SettingsError(ConfigError):
+    """Problems in the settings file (each with file, line and field), reported together.
+
+    ``run`` raises it before anything is recorded when the settings cannot serve the launch.
+    """
+
+    def __init__(self, problems: Sequence[Problem], *, intro: str, hint: str | None = None):
+        self.problems: list[Problem] = list(problems)
+        n = len(self.problems)
+        super().__init__(f"{intro} ({n} problem{'s' if n != 1 else ''})", hint=hint)
+
+    def __str__(self) -> str:
+        text = "\n".join([self.message, *(str(p) for p in self.problems)])
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
 class LedgerError(LauncherError):
     """The ledger refused an operation (unknown launch, impossible state change)."""
 
     exit_code = 2
+
+
+class LedgerUnavailable(LedgerError):
+    """The database cannot be reached, opened, read or written (server down, permissions,
+    disk full). Operational, so exit 1. ``ledger`` names the file or the (password-less) URL."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, ledger: str | None = None):
+        super().__init__(message, hint=hint)
+        self.ledger = ledger
+
+
+class LedgerDamaged(LedgerUnavailable):
+    """The ledger file is not a sound ledger: not a database, corrupted pages, a missing
+    table, a row that does not parse. Its message says how to restore it, never "what was
+    done is in the ledger"."""
 
 
 def dedupe(problems: Iterable[Problem]) -> list[Problem]:
@@ -236,19 +282,81 @@ class Unsupported(PermanentError):
         self.checklist = list(checklist)
 
 
-#: secret values registered by the credentials resolver, scrubbed from every message shown
-_SECRETS: set[str] = set()
+#: mask that replaces a secret in any text leaving the process
+MASK = "[redacted]"
+#: shorter values are not treated as secrets (they would mask ordinary words)
+MIN_SECRET = 4
+
+_secrets: set[str] = set()
+#: (core, forms) per secret: ``core`` is a piece every written form contains (a quick test
+#: before the forms are looked for), ``forms`` the written forms, longest first
+_entries: tuple[tuple[str, tuple[str, ...]], ...] = ()
+_lock = threading.Lock()
+_UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]+")  # left alone by JSON, percent and HTML escaping
+
+
+def _json(value: str) -> set[str]:
+    return {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+
+
+def _written_forms(value: str) -> tuple[str, ...]:
+    """The ways a secret appears in text that quotes it: as is, JSON-escaped (ASCII or not;
+    once, or twice: an error that quotes a JSON request body, stored in a JSON column),
+    percent-encoded (a query string, a path), HTML-escaped (an error page)."""
+    forms = {value, quote(value, safe=""), quote(value), quote_plus(value), html.escape(value)}
+    once = _json(value)
+    forms |= once
+    for form in once:
+        forms |= _json(form)
+    return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True))
 
 
 def register_secret(value: str) -> None:
-    """Remember a resolved secret so :func:`redact` can scrub it from any output."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
+    """Remember a secret (resolved, generated or received) so :func:`redact` scrubs it from
+    every text that leaves the process: ledger rows, log lines, terminal output."""
+    global _entries
+    if not isinstance(value, str) or len(value) < MIN_SECRET or value in _secrets:
+        return
+    runs = sorted(_UNCHANGED.findall(value), key=len, reverse=True)
+    core = runs[0] if runs and len(runs[0]) >= MIN_SECRET else ""
+    with _lock:
+        _secrets.add(value)
+        entries = [*_entries, (core, _written_forms(value))]
+        # a secret that contains another is masked first, so no part of it survives
+        _entries = tuple(sorted(entries, key=lambda e: -len(e[1][0])))
+
+
+def has_secrets() -> bool:
+    return bool(_entries)
 
 
 def redact(text: str) -> str:
-    """The last line of defence: no registered secret leaves through an error message."""
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "[redacted]")
+    """``text`` with every registered secret, in any of its written forms, masked."""
+    if not _entries or not isinstance(text, str):
+        return text
+    for core, forms in _entries:
+        if core and core not in text:
+            continue
+        for form in forms:
+            if form in text:
+                text = text.replace(form, MASK)
     return text
+
+
+def redact_value(value: Any) -> Any:
+    """:func:`redact` through str, bytes, and the plain lists, tuples and dicts holding them."""
+    if not _entries:
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes):
+        try:
+            return redact(value.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    kind = type(value)
+    if kind is dict:
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(redact_value(v) for v in value)
+    return value

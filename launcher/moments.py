@@ -26,14 +26,35 @@ __all__ = ["parse_moment"]
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+#: the moments launcher plans for: far from datetime's own limits (years 1 and 9999), so a
+#: schedule's offsets can never step outside what can be computed
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def parse_moment(
     text: str, zone: str | None, field: str, *, today: datetime | None = None
 ) -> datetime:
     """``text`` as an aware UTC datetime, or an InputError naming ``field``.
 
     ``zone``: the IANA zone an offset-less moment is read in (None: an offset is required).
-    ``today``: the reference instant whose local day a bare ``HH:MM`` falls on.
+    ``today``: the reference instant whose local day a bare ``HH:MM`` falls on. Moments
+    outside the years 1970 to 8999 are refused.
     """
+    try:
+        utc = _parse(text, zone, field, today)
+    except OverflowError:  # 0001-01-01T00:30+01:00 is in year 0 in UTC
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InputError(
+            f"'{text.strip()}' is outside the dates launcher plans for (years 1970 to 8999)",
+            field=field,
+            hint="check the year, e.g. 2026-05-22T08:30:00Z",
+        )
+    return utc
+
+
+def _parse(text: str, zone: str | None, field: str, today: datetime | None) -> datetime:
     raw = text.strip()
     clock = _CLOCK.match(raw)
     if clock:

@@ -1,5 +1,7 @@
 """Presenting a plan: a JSON document (stable, byte-identical for the same inputs) and a
-readable overview for the duty officer, with send times in the mission's local time."""
+readable overview for the duty officer, with send times in the mission's local time. The
+overview shows direction controls launcher did not write as visible markers (``⟨U+202E⟩``,
+:mod:`launcher.bidi`); the JSON keeps the text exactly as it would be sent."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .bidi import reveal
+from .i18n import is_rtl
 from .models import Plan
 
 
@@ -88,7 +92,8 @@ def render_plan_text(plan: Plan, *, full: bool = False, footer: bool = True) -> 
         lines.append(f"skipped   {', '.join(plan.skipped_platforms)} (blocked by the event)")
     lines += ["", f"ACCOUNTS ({len(plan.accounts)})"]
     for a in plan.accounts:
-        lines.append(f"  {a.platform:<9} {a.locale:<3} {a.handle:<28} {a.display_name}")
+        name = reveal(a.display_name, rtl=is_rtl(a.locale))
+        lines.append(f"  {a.platform:<9} {a.locale:<3} {a.handle:<28} {name}")
     times = sorted({p.at for p in plan.posts})
     lines += ["", f"POSTS ({len(plan.posts)} posts at {len(times)} send times, local time)"]
     shown_repeat: set[str] = set()
@@ -126,7 +131,9 @@ def render_plan_text(plan: Plan, *, full: bool = False, footer: bool = True) -> 
             for text, same in by_text.items():
                 sizes = "  ".join(f"{p.platform} {p.length}/{p.limit}" for p in same)
                 lines.append(f"    {message}#{occ}{part_s} [{locale}]{pin}  {sizes}")
-                for text_line in text.splitlines():
+                # a direction control that launcher did not write is shown as ⟨U+202E⟩: the
+                # overview must read the way the text is stored, not the way it would display
+                for text_line in reveal(text, rtl=is_rtl(locale)).splitlines():
                     lines.append(f"      | {text_line}")
     if plan.warnings:
         lines += ["", f"GUARDRAIL WARNINGS ({len(plan.warnings)}; shown, not blocking)"]
@@ -145,4 +152,4 @@ def _local(dt: datetime, zone: ZoneInfo) -> str:
 def _fact(value: Any) -> str:
     if isinstance(value, datetime):
         return iso(value)
-    return "—" if value is None else str(value)
+    return "—" if value is None else reveal(str(value), rtl=False)

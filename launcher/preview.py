@@ -37,6 +37,7 @@ import regex
 from markupsafe import Markup
 
 from . import __version__
+from .bidi import marker, reveal, stray
 from .i18n import is_rtl
 from .models import Plan, PlannedAccount, PlannedPost
 from .planner import PLATFORM_NAMES, PROFILE_LIMITS
@@ -71,18 +72,33 @@ class Segment:
     href: str = ""
 
 
-def segments(text: str) -> list[Segment]:
-    """``text`` cut into plain runs, links, mentions and hashtags, in order, losing nothing."""
+def segments(text: str, *, rtl: bool = False) -> list[Segment]:
+    """``text`` cut into plain runs, links, mentions and hashtags, in order, losing nothing.
+
+    A direction control that is not launcher's own isolate (:func:`launcher.bidi.stray`) is
+    a ``bidi`` segment: the page shows it as a visible marker such as ``⟨U+202E⟩`` instead of
+    letting it reorder the text (``rtl``: the text is in a right-to-left locale)."""
     out: list[Segment] = []
     pos = 0
+    controls = stray(text, rtl=rtl)
+
+    def plain(a: int, b: int) -> None:
+        for i in (c for c in controls if a <= c < b):
+            if i > a:
+                out.append(Segment("text", text[a:i]))
+            out.append(Segment("bidi", marker(text[i])))
+            a = i + 1
+        if b > a:
+            out.append(Segment("text", text[a:b]))
+
     for m in _TOKENS.finditer(text):
         if m.start() > pos:
-            out.append(Segment("text", text[pos : m.start()]))
+            plain(pos, m.start())
         kind = m.lastgroup or "text"
         out.append(Segment(kind, m.group(), m.group() if kind == "link" else ""))
         pos = m.end()
     if pos < len(text):
-        out.append(Segment("text", text[pos:]))
+        plain(pos, len(text))
     return out
 
 
@@ -277,7 +293,7 @@ def _post_card(
         who=_who(post.platform, accounts.get((post.platform, post.locale)), plan),
         lang=langs.get(post.locale) or _lang(post.locale),
         time=f"{post.at.astimezone(zone):%H:%M}",
-        text=segments(post.text),
+        text=segments(post.text, rtl=is_rtl(post.locale)),
         percent=min(100, share),
         level=level,
         notes=notes,
@@ -355,7 +371,7 @@ def _profiles(
                     account=a,
                     who=_who(a.platform, a, plan),
                     lang=langs.get(a.locale) or _lang(a.locale),
-                    bio=segments(a.bio),
+                    bio=segments(a.bio, rtl=is_rtl(a.locale)),
                     links=[(label, url, _http(url)) for label, url in a.links],
                     lengths=lengths,
                     notes=notes,
@@ -435,7 +451,7 @@ def _fact(value: Any, zone: ZoneInfo) -> str:
     if isinstance(value, datetime):
         local = value.astimezone(zone)
         return f"{local:%a %d %b %Y %H:%M} {_offset(local)} ({_utc(value)})"
-    return str(value)
+    return reveal(str(value), rtl=False)  # a fact's direction controls are shown, not applied
 
 
 def _offset(dt: datetime) -> str:

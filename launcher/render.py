@@ -4,6 +4,8 @@ Translations are bound to an environment, so each locale gets its own; compiled 
 cached by Jinja inside it. ``StrictUndefined`` turns a misspelt variable into an error, and the
 sandbox means event facts (``--set region="{{ 7*7 }}"``) are only ever data: Jinja never
 evaluates the content of a variable, and the sandbox blocks attribute tricks in templates.
+Rendering is bounded (:mod:`launcher.renderlimits`): a template that loops or repeats text
+without end is an error naming its file and line.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from . import renderlimits
 from .errors import Problem
 from .i18n import Formatter, LoadedCatalog, is_rtl
 
@@ -108,13 +111,23 @@ JINJA_OPTIONS: dict[str, Any] = {
 }
 
 
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with ``*`` and ``**`` checked so no expression can grow without bound."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        return renderlimits.checked_binop(operator, left, right)
+
+
 def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=FileSystemLoader(str(root / "templates")),
         undefined=StrictUndefined,
         autoescape=False,
         **JINJA_OPTIONS,
     )
+    env.globals["range"] = renderlimits.bounded_range
     # English placeholders so templates also compile and render without a locale
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
@@ -181,10 +194,11 @@ def render_template(
     block: str | None = None,
 ) -> str:
     """Render ``name`` (or one of its blocks) and tidy the result, or raise RenderError."""
+    budget = renderlimits.start()
     try:
         template = env.get_template(name)
         if block is None:
-            return tidy(template.render(variables))
+            return tidy(renderlimits.collect(template.generate(variables)))
         if block not in template.blocks:
             raise RenderError(
                 Problem(
@@ -194,9 +208,21 @@ def render_template(
                 )
             )
         ctx = template.new_context(dict(variables))
-        return tidy("".join(template.blocks[block](ctx)))
+        return tidy(renderlimits.collect(template.blocks[block](ctx)))
     except RenderError:
         raise
+    except (OverflowError, MemoryError, RecursionError) as exc:
+        line, tname = _template_line(exc, name)
+        why = str(exc) if isinstance(exc, OverflowError) else type(exc).__name__
+        raise RenderError(
+            Problem(
+                f"template too costly to render: {why}",
+                file=f"templates/{tname}",
+                line=line,
+                hint="a template renders one post: keep its loops, repetitions and macros small"
+                " (see docs/content-format.md, 'Limits')",
+            )
+        ) from None
     except TemplateNotFound as exc:
         raise RenderError(
             Problem(
@@ -238,6 +264,8 @@ def render_template(
                 line=line,
             )
         ) from None
+    finally:
+        renderlimits.finish(budget)
 
 
 def _template_line(exc: BaseException, fallback: str) -> tuple[int | None, str]:

@@ -60,15 +60,18 @@ class Backoff:
     base: float = 2.0  # seconds before the second attempt (jittered)
     cap: float = 300.0  # the longest wait of our own; a platform's hint may be longer
 
+    #: never sooner than this: a "Retry-After: 0" must not make a tight loop of the platform
+    floor: float = 1.0
+
     def delay(
         self, attempt: int, error: TransientError, rng: Callable[[], float] = random.random
     ) -> float:
         """Seconds until attempt ``attempt + 1``: the platform's hint when it gave one, else
-        full jitter in [base/2, min(cap, base * 2**(attempt-1))]."""
+        full jitter in [base/2, min(cap, base * 2**(attempt-1))]; at least ``floor``."""
         hint = error.retry_after
         if hint is not None:
-            return max(0.0, float(hint))
-        return _backoff(RetryPolicy(base=self.base, cap=self.cap), attempt, rng)
+            return max(self.floor, float(hint))
+        return max(self.floor, _backoff(RetryPolicy(base=self.base, cap=self.cap), attempt, rng))
 
 
 def _backoff(policy: RetryPolicy, attempt: int, rng: Callable[[], float]) -> float:

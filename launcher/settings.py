@@ -23,12 +23,16 @@ defaults (``LAUNCHER_DATA_DIR`` beats ``data_dir``). Format (YAML)::
           telegram: {options: {bot_token: env:KYIV_BOT_TOKEN}}
 
 Validation (:meth:`Settings.problems`) never touches the network and never echoes a value.
+``run`` checks the part of it that concerns the launch (:meth:`Settings.problems_for`) before
+it records anything. A file whose shape is wrong (``platforms: 5``) is reported with its file,
+line and field wherever it is used, never as a crash.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,7 +41,7 @@ import yaml
 
 from . import credentials
 from .adapters.base import AccountRef, Adapter
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, SettingsError
 
 FILE_NAME = "launcher.yaml"
 ENV_CONFIG = "LAUNCHER_CONFIG"
@@ -46,40 +50,51 @@ PLATFORM_KEYS = ("adapter", "options", "accounts")
 ACCOUNT_KEYS = ("mission", "locale", "handle", "account_id", "credentials")
 DEFAULT_ADAPTER = "sandbox"
 
+Path_ = tuple[Any, ...]
 
-def _line_map(text: str) -> dict[tuple[Any, ...], int]:
-    """Path of keys/indices → 1-based line, from the YAML node tree."""
-    out: dict[tuple[Any, ...], int] = {}
 
-    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
-        out[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                k = (*path, key.value)
-                walk(value, k)
-                out[k] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
+def _line_map(text: str, name: str = "settings") -> dict[Path_, int]:
+    """Path of keys/indices → 1-based line (bounded: aliases are not followed forever)."""
+    from .yamlsrc import parse_yaml
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return out
-    if root is not None:
-        walk(root, ())
-    return out
+    doc, _ = parse_yaml(text, name, yaml.SafeLoader)
+    return {path: line for path, (line, _col) in doc.positions.items()} if doc else {}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
 
 
 class Settings:
     """Loaded settings. Adapters are built on first use and cached per (platform, mission)."""
 
     def __init__(
-        self, raw: Mapping[str, Any] | None = None, *, file: str | None = None, text: str = ""
+        self,
+        raw: Mapping[str, Any] | None = None,
+        *,
+        file: str | None = None,
+        text: str = "",
+        lines: Mapping[Path_, int] | None = None,
     ) -> None:
         self.raw: dict[str, Any] = dict(raw or {})
         self.file = file
-        self._lines = _line_map(text) if text else {}
+        self._lines: dict[Path_, int] = (
+            dict(lines)
+            if lines is not None
+            else _line_map(text, file or "settings")
+            if text
+            else {}
+        )
+        #: problems found while loading (duplicate keys), reported by :meth:`problems`
+        self.load_problems: list[Problem] = []
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
         #: translation for the adapters' checklists (the CLI sets the user's catalog)
         self.gettext: Callable[[str], str] | None = None
@@ -99,21 +114,71 @@ class Settings:
     @property
     def database_url(self) -> str:
         url = self.raw.get("database_url")
-        return str(url) if url else f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+        if not url:
+            return f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+        from .ledger.engine import check_url
 
-    # -- adapters ------------------------------------------------------------------------
+        try:
+            check_url(str(url))
+        except ConfigError as exc:
+            where = self.where(("database_url",)).removesuffix(": database_url")
+            raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
+        return str(url)
+
+    # -- shape ---------------------------------------------------------------------------
+    def where(self, path: Path_) -> str:
+        """``file:line: field`` for a path (the nearest line known)."""
+        line = self.line(path)
+        head = (self.file or "settings") + (f":{line}" if line else "")
+        return f"{head}: {'.'.join(str(p) for p in path)}" if path else head
+
+    def line(self, path: Path_) -> int | None:
+        for i in range(len(path), -1, -1):
+            if path[:i] in self._lines:
+                return self._lines[path[:i]]
+        return None
+
+    def _mapping(self, path: Path_, what: str) -> Mapping[str, Any]:
+        """The mapping at ``path`` ({} when absent); ConfigError naming file, line and field
+        when something else is there (``platforms: 5``, a platform given as a string)."""
+        value: Any = self.raw
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+            if value is None:
+                return {}
+        if not isinstance(value, Mapping):
+            raise ConfigError(
+                f"{self.where(path)}: must be {what}, not {_kind(value)}",
+                hint="see the settings format in docs/adapters.md (`launcher validate` lists"
+                " every problem)",
+            )
+        return value
+
     def platform_config(self, platform: str, mission: str | None = None) -> dict[str, Any]:
         """The effective ``{adapter, options, accounts}`` for a platform (mission overrides)."""
-        base = (self.raw.get("platforms") or {}).get(platform) or {}
+        shape = "a mapping with adapter, options, accounts"
+        base = self._mapping(("platforms", platform), shape)
         over: Mapping[str, Any] = {}
         if mission:
-            m = (self.raw.get("missions") or {}).get(mission) or {}
-            over = (m.get("platforms") or {}).get(platform) or {}
-        options = {**(base.get("options") or {}), **(over.get("options") or {})}
+            over = self._mapping(("missions", mission, "platforms", platform), shape)
+        options: dict[str, Any] = {}
+        accounts: list[Any] = []
+        for where, conf in (
+            (("missions", mission, "platforms", platform), over),
+            (("platforms", platform), base),
+        ):
+            if not conf:
+                continue
+            opts = self._mapping((*where, "options"), "a mapping of option names to values")
+            options = {**opts, **options}
+            listed = conf.get("accounts") or []
+            if not isinstance(listed, list):
+                raise ConfigError(f"{self.where((*where, 'accounts'))}: must be a list")
+            accounts.extend(listed)
         return {
             "adapter": over.get("adapter") or base.get("adapter") or DEFAULT_ADAPTER,
             "options": options,
-            "accounts": [*(over.get("accounts") or []), *(base.get("accounts") or [])],
+            "accounts": accounts,
         }
 
     def adapter_for(self, platform: str, mission: str | None = None) -> Adapter:
@@ -165,88 +230,140 @@ class Settings:
 
     def platforms(self) -> list[str]:
         """Platforms named in the file (at top level or under a mission)."""
-        names = list((self.raw.get("platforms") or {}).keys())
-        for m in (self.raw.get("missions") or {}).values():
-            for p in (m or {}).get("platforms") or {}:
+        names = [str(n) for n in self._mapping(("platforms",), "a mapping of platforms")]
+        for mid in self._mapping(("missions",), "a mapping of mission ids"):
+            shape = "a mapping with platforms"
+            self._mapping(("missions", mid), shape)
+            for p in self._mapping(("missions", mid, "platforms"), "a mapping of platforms"):
                 if p not in names:
-                    names.append(p)
+                    names.append(str(p))
         return names
 
     # -- validation ----------------------------------------------------------------------
     def problems(self) -> list[Problem]:
         """Everything wrong with the settings, with file and line; no network, no values."""
-        out: list[Problem] = []
+        return [p for _path, p in self._problems()]
 
-        def add(message: str, path: tuple[Any, ...], hint: str | None = None) -> None:
-            line = None
-            for i in range(len(path), -1, -1):
-                if path[:i] in self._lines:
-                    line = self._lines[path[:i]]
-                    break
+    def problems_for(
+        self, platforms: Iterable[str], mission: str
+    ) -> tuple[list[Problem], list[Problem]]:
+        """(problems that concern a launch on ``platforms`` for ``mission``, the others).
+
+        A launch is concerned by the file as a whole (unknown top-level keys, the database,
+        a ``platforms`` or ``missions`` that is not a mapping), by each platform it posts to,
+        and by that mission's overrides of those platforms. A typo under a platform or a
+        mission the launch does not use does not stop it: ``run`` shows it as a warning.
+        """
+        wanted = set(platforms)
+        mine: list[Problem] = []
+        others: list[Problem] = []
+        for path, problem in self._problems():
+            if path[:1] == ("platforms",) and len(path) > 1:
+                concerned = str(path[1]) in wanted
+            elif path[:1] == ("missions",) and len(path) > 1:
+                concerned = str(path[1]) == mission and (len(path) < 4 or str(path[3]) in wanted)
+            else:
+                concerned = True
+            (mine if concerned else others).append(problem)
+        return mine, others
+
+    def _problems(self) -> list[tuple[Path_, Problem]]:
+        out: list[tuple[Path_, Problem]] = []
+
+        def add(message: str, path: Path_, hint: str | None = None) -> None:
+            field = ".".join(str(p) for p in path) or None
             out.append(
-                Problem(
-                    message,
-                    file=self.file,
-                    line=line,
-                    field=".".join(str(p) for p in path) or None,
-                    hint=hint,
+                (
+                    path,
+                    Problem(message, file=self.file, line=self.line(path), field=field, hint=hint),
                 )
             )
 
+        for problem in self.load_problems:  # duplicate keys, where yamlsrc found them
+            where = tuple(re.sub(r"\[\d+\]", "", k) for k in (problem.field or "").split("."))
+            out.append((where if problem.field else (), problem))
         raw = self.raw
         for key in raw:
             if key not in TOP_KEYS:
                 add(f"unknown key {key!r}; known: {', '.join(TOP_KEYS)}", (key,))
         url = raw.get("database_url")
-        if url is not None and "://" not in str(url):
-            add(
-                "database_url must be a URL like sqlite:///path or postgresql://...",
-                ("database_url",),
-            )
+        if url is not None:
+            from .ledger.engine import check_url
+
+            try:
+                check_url(str(url))
+            except ConfigError as exc:
+                add(exc.message.removeprefix("database_url: "), ("database_url",), exc.hint)
+        data_dir = raw.get("data_dir")
+        if data_dir is not None and not isinstance(data_dir, str):
+            add(f"data_dir must be a directory path, not {_kind(data_dir)}", ("data_dir",))
         plats = raw.get("platforms") or {}
         if not isinstance(plats, Mapping):
-            add("platforms must be a mapping of platform name to its settings", ("platforms",))
+            add(
+                f"platforms must be a mapping of platform name to its settings, not {_kind(plats)}",
+                ("platforms",),
+            )
             plats = {}
         for name, conf in plats.items():
             self._check_platform(str(name), conf, ("platforms", name), add)
         missions = raw.get("missions") or {}
         if not isinstance(missions, Mapping):
-            add("missions must be a mapping of mission id to overrides", ("missions",))
+            add(
+                f"missions must be a mapping of mission id to overrides, not {_kind(missions)}",
+                ("missions",),
+            )
             missions = {}
+        good_missions = []
         for mid, mconf in missions.items():
             if not isinstance(mconf, Mapping) or set(mconf) - {"platforms"}:
                 add("a mission entry takes only 'platforms'", ("missions", mid))
                 continue
-            for name, conf in (mconf.get("platforms") or {}).items():
-                inherited = ((plats.get(name) or {}) if isinstance(plats, Mapping) else {}).get(
-                    "adapter"
+            mplats = mconf.get("platforms") or {}
+            if not isinstance(mplats, Mapping):
+                add(
+                    "platforms must be a mapping of platform name to its settings",
+                    ("missions", mid, "platforms"),
                 )
+                continue
+            good_missions.append(mid)
+            for name, conf in mplats.items():
+                base = plats.get(name)
+                inherited = base.get("adapter") if isinstance(base, Mapping) else None
                 path = ("missions", mid, "platforms", name)
                 self._check_platform(str(name), conf, path, add, inherited)
-        # the effective adapters (mission overrides merged) must build
-        for name in self.platforms():
-            for mission in [None, *missions.keys()]:
+        # the effective adapters (mission overrides merged) must build; a platform whose own
+        # entries have problems is not built again (it would only say the same thing twice)
+        try:
+            names = self.platforms()
+        except ConfigError:
+            return out  # the shape is wrong: reported above
+        reported = [path for path, _p in out]
+        for name in names:
+            for mission in [None, *good_missions]:
+                where: Path_ = (
+                    ("platforms", name)
+                    if mission is None
+                    else ("missions", mission, "platforms", name)
+                )
+                if any(path[: len(w)] == w for path in reported for w in (where, where[:2])):
+                    continue
                 try:
-                    Settings(self.raw).adapter_for(name, mission)
+                    Settings(self.raw, lines=self._lines).adapter_for(name, mission)
                 except ConfigError as exc:
-                    where = ("platforms", name) if mission is None else ("missions", mission)
-                    msg = f"{name}: {exc.message}"
-                    if not any(p.message == msg for p in out):
+                    msg = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
+                    if not any(p.message == msg for _p, p in out):
                         add(msg, where, exc.hint)
                 except Exception as exc:  # a broken third-party adapter
-                    add(
-                        f"{name}: adapter cannot be built: {type(exc).__name__}",
-                        ("platforms", name),
-                    )
+                    add(f"{name}: adapter cannot be built: {type(exc).__name__}", where)
         return out
 
     def _check_platform(
-        self, name: str, conf: Any, path: tuple[Any, ...], add: Any, inherited: Any = None
+        self, name: str, conf: Any, path: Path_, add: Any, inherited: Any = None
     ) -> None:
         from .adapters.registry import resolve
 
         if not isinstance(conf, Mapping):
-            add("expected a mapping with adapter, options, accounts", path)
+            add(f"expected a mapping with adapter, options, accounts, not {_kind(conf)}", path)
             return
         for key in conf:
             if key not in PLATFORM_KEYS:
@@ -259,35 +376,42 @@ class Settings:
                 add(exc.message, (*path, "adapter"), exc.hint)
         options = conf.get("options") or {}
         if not isinstance(options, Mapping):
-            add("options must be a mapping", (*path, "options"))
+            add(f"options must be a mapping, not {_kind(options)}", (*path, "options"))
             options = {}
         if cls is not None:
             declared = {o.name: o for o in cls.options}
             for key, value in options.items():
                 opt = declared.get(key)
+                where = (*path, "options", key)
                 if opt is None:
                     known = ", ".join(declared) or "none"
-                    add(
-                        f"{cls.name} has no option {key!r}; known: {known}", (*path, "options", key)
-                    )
+                    add(f"{cls.name} has no option {key!r}; known: {known}", where)
                 elif opt.credential:
                     problem = credentials.check(value, what=f"{name}.{key}")
                     if problem:
-                        add(problem, (*path, "options", key))
-                elif key.endswith("url") and not str(value).startswith(("https://", "http://")):
-                    add(f"{key} must start with https://", (*path, "options", key))
+                        add(problem, where)
+                elif (
+                    key.endswith("url")
+                    and value not in ("", None)  # '' is "none" (e.g. web_url: no post links)
+                    and not str(value).startswith(("https://", "http://"))
+                ):
+                    add(f"{key} must start with https://", where)
+                else:
+                    problem = _option_type(opt.default, value)
+                    if problem:
+                        add(f"{key} {problem}", where)
             if path[0] == "platforms":
                 for opt in cls.options:
                     if opt.required and opt.name not in options:
                         add(f"{cls.name} needs option {opt.name!r}: {opt.description}", path)
         accounts = conf.get("accounts") or []
         if not isinstance(accounts, list):
-            add("accounts must be a list", (*path, "accounts"))
+            add(f"accounts must be a list, not {_kind(accounts)}", (*path, "accounts"))
             accounts = []
         for i, entry in enumerate(accounts):
             apath = (*path, "accounts", i)
             if not isinstance(entry, Mapping):
-                add("an account entry must be a mapping", apath)
+                add(f"an account entry must be a mapping, not {_kind(entry)}", apath)
                 continue
             for key in entry:
                 if key not in ACCOUNT_KEYS:
@@ -300,6 +424,20 @@ class Settings:
                 problem = credentials.check(ref, what=f"{name} account credential {key}")
                 if problem:
                     add(problem, (*apath, "credentials", key))
+
+
+def _option_type(default: Any, value: Any) -> str | None:
+    """What is wrong with an option value, judged by the type of its declared default."""
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if isinstance(default, int | float):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return f"must be a number, not {value!r}"
+        if isinstance(value, bool) or number != number or number < 0:
+            return f"must be a number of 0 or more, not {value!r}"
+    return None
 
 
 def settings_path(
@@ -324,19 +462,33 @@ def load_settings(path: str | None = None, *, root: str | None = None) -> Settin
     if file is None:
         return Settings()
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except OSError as exc:
         raise ConfigError(
             f"settings file {file} cannot be read: {exc.strerror}",
             hint=f"check --config / {ENV_CONFIG}",
         ) from None
     try:
-        raw = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else str(file)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: {problem}") from None  # no snippet: it may hold a secret
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{file}:{line}: the settings file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            hint=f"is {file} the right file? Settings are a YAML text file saved as UTF-8",
+        ) from None
+    from .yamlsrc import parse_yaml
+
+    # no snippet of the file in any message: it may hold a secret
+    doc, problems = parse_yaml(text, str(file), yaml.SafeLoader)
+    if doc is None:
+        raise SettingsError(problems, intro=f"the settings file {file} cannot be read as YAML")
+    raw = doc.data if doc.data is not None else {}
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{file}: the settings file must be a mapping")
-    return Settings(raw, file=str(file), text=text)
+        raise ConfigError(
+            f"{file}: the settings file must be a mapping (data_dir, database_url, platforms,"
+            f" missions), not {_kind(raw)}"
+        )
+    lines = {path: line for path, (line, _col) in doc.positions.items()}
+    settings = Settings(raw, file=str(file), lines=lines)
+    settings.load_problems = problems  # duplicate keys
+    return settings

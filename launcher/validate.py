@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
-from .errors import ContentError, InputError, LauncherError, Problem, dedupe
+from .errors import ContentError, InputError, LauncherError, Problem, SettingsError, dedupe
 from .i18n import check_entries, load_catalog, plural_problems
 from .missions import load_registry
 from .params import example_value
@@ -137,7 +137,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     else:
         try:
             problems.extend(load_settings(config).problems())
-        except ContentError as exc:
+        except (ContentError, SettingsError) as exc:
             problems.extend(exc.problems)
         except LauncherError as exc:
             problems.append(Problem(exc.message, field="settings", hint=exc.hint))

@@ -4,6 +4,11 @@ Content errors must name file, line and column, so we compose the node tree once
 map from each value's path (``("messages", 2, "template")``) to its position. The loader is
 YAML-1.2-like on purpose: ``no`` stays a string (the Norway problem), ``10:30`` stays a string
 (YAML 1.1 would make it 630) and dates stay strings that launcher parses itself.
+
+Hostile documents are refused with a problem naming the file, never a hang or a traceback:
+aliases may expand the document by at most :data:`MAX_ALIAS_EXPANSION` values (a "billion
+laughs" document expands to 10^9), nesting stops where Python's recursion does, and control
+characters YAML forbids (a NUL byte) are reported with their line.
 """
 
 from __future__ import annotations
@@ -18,6 +23,17 @@ import yaml
 from .errors import ContentError, Problem
 
 Path_ = tuple[str | int, ...]
+
+#: values that aliases may add to a document (each use of an alias counts its whole subtree)
+MAX_ALIAS_EXPANSION = 10_000
+
+
+class AliasBomb(Exception):
+    """Aliases expand the document past :data:`MAX_ALIAS_EXPANSION` values."""
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(f"alias expansion past {MAX_ALIAS_EXPANSION} values")
+        self.line, self.column = line, column
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -83,37 +99,81 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[YamlDoc | None, l
         return None, [Problem("file not found", file=name)]
     except UnicodeDecodeError as exc:
         return None, [Problem(f"not valid UTF-8 ({exc.reason})", file=name, hint="save as UTF-8")]
-    loader = _StrictLoader(text)
+    return parse_yaml(text, name)
+
+
+def parse_yaml(
+    text: str, name: str, loader_class: type[yaml.SafeLoader] | None = None
+) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse YAML ``text`` (named ``name`` in problems) with ``loader_class`` (default: the
+    strict, YAML-1.2-like loader); return the document and its problems."""
+    problems: list[Problem] = []
+    positions: dict[Path_, tuple[int, int]] = {}
+    loader = None
     try:
+        loader = (loader_class or _StrictLoader)(text)
         node = loader.get_single_node()
         if node is None:
             return YamlDoc({}, name), []
-        problems: list[Problem] = []
-        positions: dict[Path_, tuple[int, int]] = {}
-        _walk(node, (), positions, problems, name)
+        walk_nodes(node, positions, problems, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        what = exc.problem or "malformed YAML"
-        if exc.context:
-            what = f"{exc.context}, {what}"
+        return None, [_syntax_problem(exc, name)]
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character
+        what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         return None, [
             Problem(
-                f"malformed YAML: {what}",
+                f"the control character {what} is not allowed in YAML",
                 file=name,
                 line=line,
-                column=col,
-                hint="check indentation and quoting on this line"
-                " (quote text that contains ': ' or '#')",
+                column=column,
+                hint="remove it (it is invisible in most editors; a NUL byte often means a"
+                " binary or UTF-16 file)",
             )
         ]
     except yaml.YAMLError as exc:
         return None, [Problem(f"malformed YAML: {exc}", file=name)]
+    except AliasBomb as exc:
+        return None, [
+            Problem(
+                f"aliases expand this document past {MAX_ALIAS_EXPANSION} values: refused"
+                " (a YAML alias bomb?)",
+                file=name,
+                line=exc.line,
+                column=exc.column,
+                hint="write the values out, or use fewer nested aliases (*name)",
+            )
+        ]
+    except RecursionError:
+        return None, [
+            Problem(
+                "nested too deeply to read",
+                file=name,
+                hint="a launcher file needs only a few levels of nesting: check for an"
+                " unclosed [ or { or a generated file",
+            )
+        ]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDoc(data, name, positions), problems
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    what = exc.problem or "malformed YAML"
+    if exc.context:
+        what = f"{exc.context}, {what}"
+    return Problem(
+        f"malformed YAML: {what}",
+        file=name,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+        hint="check indentation and quoting on this line (quote text that contains ': ' or '#')",
+    )
 
 
 def load_yaml_or_raise(path: Path, display: str | None = None) -> YamlDoc:
@@ -123,33 +183,49 @@ def load_yaml_or_raise(path: Path, display: str | None = None) -> YamlDoc:
     return doc
 
 
-def _walk(
+def walk_nodes(
     node: yaml.Node,
-    path: Path_,
     positions: dict[Path_, tuple[int, int]],
     problems: list[Problem],
     file: str,
 ) -> None:
-    positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            child = (*path, key)
-            if key in seen:
-                problems.append(
-                    Problem(
-                        f"duplicate key '{key}'",
-                        file=file,
-                        line=key_node.start_mark.line + 1,
-                        column=key_node.start_mark.column + 1,
-                        field=dotted(child),
-                        hint="each key may appear once; delete or merge the repeated one",
-                    )
+    """Record the position of every value and report duplicate keys, visiting each use of
+    an alias; raise :class:`AliasBomb` once aliases have added ``MAX_ALIAS_EXPANSION``
+    values (the walk stops there, so a hostile document costs at most that much)."""
+    seen: set[int] = set()
+    expanded = 0
+    stack: list[tuple[yaml.Node, Path_]] = [(node, ())]
+    while stack:
+        current, path = stack.pop()
+        if id(current) in seen:  # reached again through an alias
+            expanded += 1
+            if expanded > MAX_ALIAS_EXPANSION:
+                mark = current.start_mark
+                raise AliasBomb(mark.line + 1, mark.column + 1)
+        seen.add(id(current))
+        positions.setdefault(path, (current.start_mark.line + 1, current.start_mark.column + 1))
+        children: list[tuple[yaml.Node, Path_]] = []
+        if isinstance(current, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, value_node in current.value:
+                key = (
+                    key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
                 )
-            seen.add(key)
-            positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _walk(value_node, child, positions, problems, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), positions, problems, file)
+                child = (*path, key)
+                if key in keys:
+                    problems.append(
+                        Problem(
+                            f"duplicate key '{key}'",
+                            file=file,
+                            line=key_node.start_mark.line + 1,
+                            column=key_node.start_mark.column + 1,
+                            field=dotted(child),
+                            hint="each key may appear once; delete or merge the repeated one",
+                        )
+                    )
+                keys.add(key)
+                positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                children.append((value_node, child))
+        elif isinstance(current, yaml.SequenceNode):
+            children = [(item, (*path, i)) for i, item in enumerate(current.value)]
+        stack.extend(reversed(children))

@@ -193,3 +193,25 @@ def test_a_launch_against_refusing_platforms_leaks_nothing(
         blob = path.read_bytes()
         for value in SECRETS.values():
             assert value.encode() not in blob, f"secret leaked in {path}"
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_an_internal_error_is_redacted_with_or_without_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, mini_root: Path, debug: str
+) -> None:
+    """A bug whose message quotes a secret: the one-line report and the LAUNCHER_DEBUG
+    traceback are both scrubbed."""
+    import launcher.planner
+
+    secret = "debug-PLANTED-7e57"
+    errors.register_secret(secret)
+
+    def broken(*args: object, **kw: object) -> None:
+        raise RuntimeError(f"GET https://api.example.org/bot{secret}/x failed")
+
+    monkeypatch.setattr(launcher.planner, "build_plan", broken)
+    monkeypatch.setenv("LAUNCHER_DEBUG", debug)
+    result = invoke("plan", "quake", "-m", "rome", root=mini_root)
+    assert result.exit_code == 1
+    assert secret not in result.output and "/bot[redacted]/x" in result.output
+    assert ("Traceback" in result.output) == bool(debug)

@@ -5,8 +5,8 @@
   a thread. ``{"id": "{page-id}_{post-id}"}``.
 - Delete ``DELETE /{post-id}``; pin ``POST /{post-id}`` with ``is_pinned=true``; profile
   ``POST /{page-id}`` with ``about`` and ``website``.
-- The Page access token is sent as the ``access_token`` parameter, as the official Business
-  SDK does, with ``appsecret_proof`` when an app secret is configured.
+- The Page token is sent as an ``Authorization: Bearer`` header, never in the URL (error pages
+  and logs quote URLs); ``appsecret_proof`` stays a parameter when an app secret is set.
 - Errors are dispatched on ``error.code``: 1/2 transient; 4/17/32/341/613/80001 throttling
   (hint from ``X-Business-Use-Case-Usage`` ``estimated_time_to_regain_access``, minutes);
   190 and 10/200-299 auth; 368 blocked; 506 duplicate post.
@@ -109,14 +109,29 @@ class FacebookAdapter(HttpAdapter):
         version = str(self.settings.get("api_version") or "v25.0").strip("/")
         return f"{super().base_url}/{version}"
 
-    def _params(self, account: AccountRef) -> dict[str, str]:
+    def _auth(self, account: AccountRef) -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, params) of an authenticated call: the Page token as a bearer header, and
+        ``appsecret_proof`` when an app secret is configured."""
         token = self.credential(account, "page_token").reveal()
-        params = {"access_token": token}
+        params: dict[str, str] = {}
         secret = self.credential(account, "app_secret", required=False)
         if secret:
             proof = hmac.new(secret.reveal().encode(), token.encode(), hashlib.sha256).hexdigest()
             params["appsecret_proof"] = proof
-        return params
+        return {"Authorization": f"Bearer {token}"}, params
+
+    def call(
+        self, method: str, path: str, account: AccountRef, *, operation: str, **kw: Any
+    ) -> requests.Response:
+        headers, params = self._auth(account)
+        return self.request(
+            method,
+            path,
+            operation=operation,
+            headers=headers,
+            params={**params, **(kw.pop("params", None) or {})},
+            **kw,
+        )
 
     def _page(self, account: AccountRef) -> str:
         if not account.account_id:
@@ -194,18 +209,11 @@ class FacebookAdapter(HttpAdapter):
         data = {"about": profile.bio}
         if profile.links:
             data["website"] = profile.links[0][1]
-        self.request(
-            "POST",
-            f"/{self._page(account)}",
-            operation="update_profile",
-            params=self._params(account),
-            data=data,
-        )
+        self.call("POST", f"/{self._page(account)}", account, operation="update_profile", data=data)
 
     # -- posts ---------------------------------------------------------------------------
     def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
         page = self._page(account)
-        params = self._params(account)
         if post.reply_to:
             path, files = f"/{post.reply_to}/comments", None
             data: dict[str, str] = {"message": post.text}
@@ -217,8 +225,8 @@ class FacebookAdapter(HttpAdapter):
                 data["alt_text_custom"] = post.image_alt
         else:
             path, files, data = f"/{page}/feed", None, {"message": post.text}
-        resp = self.request(
-            "POST", path, operation="publish", create=True, params=params, data=data, files=files
+        resp = self.call(
+            "POST", path, account, operation="publish", create=True, data=data, files=files
         )
         body = json_body(resp) or {}
         return self._published(str(body.get("post_id") or body.get("id")))
@@ -243,12 +251,7 @@ class FacebookAdapter(HttpAdapter):
             params["since"] = int(post.not_before.timestamp())
         found: dict[str, Any] | None = None
         for _ in range(MAX_RECONCILE_PAGES):
-            resp = self.request(
-                "GET",
-                edge,
-                operation="find_published",
-                params={**self._params(account), **params},
-            )
+            resp = self.call("GET", edge, account, operation="find_published", params=params)
             body = json_body(resp) or {}
             for item in body.get("data") or []:
                 if str(item.get("id")) in post.known_ids:
@@ -264,16 +267,14 @@ class FacebookAdapter(HttpAdapter):
         return self._published(str(found.get("id")), found.get("created_time"))
 
     def retract(self, account: AccountRef, platform_post_id: str) -> None:
-        self.request(
-            "DELETE", f"/{platform_post_id}", operation="retract", params=self._params(account)
-        )
+        self.call("DELETE", f"/{platform_post_id}", account, operation="retract")
 
     def pin(self, account: AccountRef, published: Published) -> str | None:
-        self.request(
+        self.call(
             "POST",
             f"/{published.platform_post_id}",
+            account,
             operation="pin",
-            params=self._params(account),
             data={"is_pinned": "true"},
         )
         return None

@@ -192,8 +192,16 @@ class HttpAdapter(Adapter):
         install_log_filter(logging.getLogger("urllib3.connectionpool"))
         self.session = _session(self.base_url)
         self.clock: Callable[[], datetime] = utcnow
+        self.timeout: Any = DEFAULT_TIMEOUT
         timeout = self.settings.get("timeout")
-        self.timeout: Any = (DEFAULT_TIMEOUT[0], float(timeout)) if timeout else DEFAULT_TIMEOUT
+        if timeout:
+            try:
+                self.timeout = (DEFAULT_TIMEOUT[0], float(timeout))
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"{self.name} timeout must be a number of seconds, not {timeout!r}",
+                    hint=f"e.g. platforms.{self.name}.options.timeout: 30",
+                ) from None
 
     # -- configuration -------------------------------------------------------------------
     @property

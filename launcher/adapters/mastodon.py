@@ -197,7 +197,13 @@ class MastodonAdapter(HttpAdapter):
         email = str(self.settings.get("email") or "{handle}@example.org").format(
             handle=account.handle
         )
+        from ..credentials import remember
+
+        # the generated password and the token the instance returns are secrets from the
+        # moment they exist: an error that quotes them (an instance echoing the request) is
+        # redacted like any configured credential
         password = secrets.token_urlsafe(24)
+        remember(password)
         form = {
             "username": account.handle,
             "email": email,
@@ -215,6 +221,8 @@ class MastodonAdapter(HttpAdapter):
             headers=self._auth(None, "app_token"),
         )
         token = (json_body(resp) or {}).get("access_token")
+        if isinstance(token, str):
+            remember(token)
         if not token:
             raise TransientError(
                 "no token in the answer", platform=self.name, operation="provision"

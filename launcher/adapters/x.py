@@ -73,6 +73,12 @@ _LIMIT, _COUNTING = text_rule("x", 280, "twitter-text v3 weighted: links 23, emo
 
 
 class XAdapter(HttpAdapter):
+    """X has no idempotency key, so "never twice" rests on reconciliation, which has a gap:
+    a request X queued but had not yet processed when the read timeout expired can still be
+    processed after launcher looked for the post and found nothing. The post is then sent
+    again and appears twice (or X refuses the second as duplicate content). Waiting before
+    looking narrows that window; nothing on X's side can close it (docs/operations.md)."""
+
     name: ClassVar[str] = "x"
     platform: ClassVar[str] = "x"
     title: ClassVar[str] = "X"

@@ -30,25 +30,34 @@ class LauncherGroup(click.Group):
     """Turns launcher errors into a message and an exit code, in one place."""
 
     def invoke(self, ctx: click.Context):
-        from ..errors import LauncherError
+        from ..errors import LauncherError, LedgerDamaged
+        from ..ledger.failures import naming
 
         try:
             return super().invoke(ctx)
+        except LedgerDamaged as exc:
+            ledger = (ctx.obj or {}).get("ledger") if isinstance(ctx.obj, dict) else None
+            raise CliError(naming(exc, ledger) if ledger else exc) from None
         except LauncherError as exc:
             raise CliError(exc) from None
         except BrokenPipeError:  # `launcher ... | head`: the reader has all it wanted
             _silence_stdout()
             raise click.exceptions.Exit(0) from None
         except OSError as exc:  # the machine, not the content: disk full, permissions
-            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-            raise CliError(OSError(f"{exc.strerror or exc}{where}")) from None
+            raise CliError(_os_error(exc)) from None
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug: say so plainly; LAUNCHER_DEBUG=1 shows the traceback
             import os
 
-            if os.environ.get("LAUNCHER_DEBUG"):
-                raise
+            if os.environ.get("LAUNCHER_DEBUG"):  # the traceback, redacted like any output
+                import sys
+                import traceback
+
+                from ..errors import redact
+
+                sys.stderr.write(redact(traceback.format_exc()))
+                raise click.exceptions.Exit(1) from None
             raise CliError(
                 RuntimeError(
                     f"internal error: {type(exc).__name__}: {exc}\n    what was done is in the"
@@ -56,6 +65,25 @@ class LauncherGroup(click.Group):
                     " report it"
                 )
             ) from None
+
+
+def _os_error(exc: OSError) -> Exception:
+    """The machine refused (disk full, permissions): what, where, and what to do."""
+    import errno
+
+    from ..errors import LauncherError
+
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    what = f"{exc.strerror or exc}{where}"
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        from ..ledger.failures import AFTER_FAILURE
+
+        hint = f"free space on that disk (or raise the file-size limit), then {AFTER_FAILURE}"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "make that path readable and writable for this user, or run as its owner"
+    else:
+        hint = None
+    return LauncherError(what, hint=hint)
 
 
 def _silence_stdout() -> None:
@@ -74,6 +102,9 @@ class CliError(click.ClickException):
         text = redact(str(error))
         if isinstance(error, ContentError) and len(error.problems) > 1:
             text = f"{error.message}:\n{text}"
+        # bytes that were not UTF-8 (an argument from a terminal in another encoding) reach
+        # us as lone surrogates: show them as escapes instead of failing to print the error
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         super().__init__(text)
         self.exit_code = getattr(error, "exit_code", 1)
 
@@ -106,6 +137,9 @@ def cli(ctx: click.Context, root: str | None, config: str | None) -> None:
     Exit codes: 0 ok; 1 an operation failed (platform outage, ...);
     2 bad input or content (the message says where and how to fix it).
     """
+    from ..logging_setup import setup_cli_logging
+
+    setup_cli_logging()  # warnings reach stderr through the redacting filter
     ctx.ensure_object(dict)
     ctx.obj["root"] = root
     ctx.obj["config"] = config

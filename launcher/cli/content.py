@@ -24,8 +24,25 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
             )
         if name.strip() in out:
             raise InputError(f"'{name.strip()}' is given twice", field="--set")
+        _check_text(name.strip(), value)
         out[name.strip()] = value
     return out
+
+
+def _check_text(name: str, value: str) -> None:
+    """A fact must be text: bytes that are not UTF-8 (a terminal or a script in another
+    encoding) arrive as lone surrogates and could never be published."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start]
+        byte = f" (byte 0x{ord(bad) - 0xDC00:02x})" if 0xDC80 <= ord(bad) <= 0xDCFF else ""
+        raise InputError(
+            f"the value of {name!r} is not valid UTF-8 text{byte}",
+            field=f"--set {name}",
+            hint="set the terminal (or the script calling launcher) to UTF-8, e.g."
+            " LANG=C.UTF-8, and type the value again",
+        ) from None
 
 
 def parse_at(

@@ -110,16 +110,60 @@ def _drill_really(
     record_really(ledger, actor=actor, now=now, command=command, targets=targets)
 
 
-def _open(obj: dict) -> tuple[Any, Any]:
-    """(settings, ledger) for this invocation."""
+def _settings(obj: dict) -> Any:
+    """The settings of this invocation, loaded once."""
     from ..i18n import ui_gettext
-    from ..ledger import Ledger
     from ..paths import content_root
     from ..settings import load_settings
 
-    settings = load_settings(obj.get("config"), root=obj.get("root"))
-    settings.gettext = ui_gettext(content_root(obj.get("root")))  # checklists in their language
-    return settings, Ledger(settings.database_url)
+    if obj.get("settings") is None:
+        settings = load_settings(obj.get("config"), root=obj.get("root"))
+        settings.gettext = ui_gettext(content_root(obj.get("root")))  # checklists in their language
+        obj["settings"] = settings
+    return obj["settings"]
+
+
+def _open(obj: dict) -> tuple[Any, Any]:
+    """(settings, ledger) for this invocation. The ledger's name is kept in ``obj`` so an
+    error about a damaged row can name the file."""
+    from ..ledger import Ledger
+    from ..ledger.engine import describe
+
+    settings = _settings(obj)
+    url = settings.database_url
+    obj["ledger"] = describe(url)
+    return settings, Ledger(url)
+
+
+def check_settings(obj: dict, plan: Any) -> None:
+    """Before anything is recorded: the settings must be able to serve this launch.
+
+    The offline checks of `launcher validate` (unknown adapter, a base_url without scheme, an
+    unset env: variable, a bad option value...) for the platforms the plan posts to and the
+    mission's overrides of them; a problem there refuses the launch (exit 2). Problems under
+    platforms or missions the launch does not use are shown and do not stop it: a typo in the
+    Telegram settings must not keep an earthquake response off Mastodon.
+    """
+    from ..errors import SettingsError
+
+    settings = _settings(obj)
+    platforms = {p.platform for p in plan.posts} | {a.platform for a in plan.accounts}
+    blocking, others = settings.problems_for(sorted(platforms), plan.mission.id)
+    if blocking:
+        raise SettingsError(
+            blocking,
+            intro=f"the settings cannot serve this launch ({', '.join(sorted(platforms))} for"
+            f" {plan.mission.id}); nothing was recorded",
+            hint="fix the settings file (`launcher validate` checks it), then run again",
+        )
+    if others:
+        click.secho(
+            f"{len(others)} settings problem(s) outside this launch (not blocking):",
+            fg="yellow",
+            err=True,
+        )
+        for problem in others:
+            click.echo(f"  {problem}", err=True)
 
 
 def _echo_json(doc: Any, *, big: bool = False) -> None:
@@ -203,11 +247,10 @@ def run_cmd(
         return
     from ..drills import real_targets
     from ..launching import repeat_key, start_launch
-    from ..settings import load_settings
 
+    check_settings(obj, plan)
     targets = real_targets(
-        load_settings(obj.get("config"), root=obj.get("root")),
-        sorted({(a.platform, plan.mission.id) for a in plan.accounts}),
+        _settings(obj), sorted({(a.platform, plan.mission.id) for a in plan.accounts})
     )
     _drill_check(targets, drill, really, command="run")
     actor = resolve_actor(actor_name)
@@ -573,13 +616,23 @@ def halt_cmd(
     with ledger:
         lid = ledger.resolve(launch).id if launch else None
         done = ledger.halt(lid, actor=resolve_actor(actor_name), now=time.time())
+        # claimed before the halt: a daemon checks the launch right before each send
+        in_flight = ledger.in_flight(done) if done else {}
     if as_json:
-        _echo_json({"halted": done})
+        _echo_json({"halted": done, "in_flight": in_flight})
         return
     if not done:
         click.echo("nothing to halt" + (f": {lid} is not active" if lid else ""))
     for name, n in done.items():
-        click.echo(f"halted {name}: {n} pending post(s) stopped")
+        line = f"halted {name}: {n} scheduled post(s) stopped"
+        busy = in_flight.get(name, 0)
+        if busy:
+            line += (
+                f", {busy} in flight (claimed by a sender: each is checked against the halt"
+                " right before it goes out and ends halted, unless it was already on its way;"
+                f" `launcher status {name}` shows how each ended)"
+            )
+        click.echo(line)
 
 
 @click.command("resume")

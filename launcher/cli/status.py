@@ -161,7 +161,7 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 # -- log ---------------------------------------------------------------------------------
 @click.command("log")
 @click.argument("launch", required=False)
-@click.option("--limit", type=int, help="Only the last N entries.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the last N entries (N ≥ 1).")
 @JSON_OPTION
 @click.pass_obj
 def log_cmd(obj: dict, launch: str | None, limit: int | None, as_json: bool) -> None:

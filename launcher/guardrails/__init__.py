@@ -4,9 +4,9 @@ Run by ``launcher lint`` and, through :func:`lint_plan`, by ``validate``, ``plan
 Rules (ids): ``link-host``, ``undeclared-mention``, ``undeclared-hashtag``,
 ``leftover-placeholder``, ``placeholder-in-fact``, ``untranslated-english``, ``typed-number``,
 ``forbidden-term``, ``repeated-text``, ``shouting``, ``exclamations``,
-``emoji-in-condolences``. Their severities (``error`` stops a launch, ``warning`` is shown,
-``off``) and settings live in ``guardrails.yaml`` at the content root; see
-docs/guardrails.md.
+``emoji-in-condolences``, ``bidi-control``. Their severities (``error`` stops a launch,
+``warning`` is shown, ``off``) and settings live in ``guardrails.yaml`` at the content root;
+see docs/guardrails.md.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ DEFAULT_SEVERITIES: dict[str, str] = {
     "shouting": "warning",
     "exclamations": "warning",
     "emoji-in-condolences": "error",
+    "bidi-control": "warning",
 }
 RULES: tuple[str, ...] = tuple(DEFAULT_SEVERITIES)
 

@@ -248,6 +248,50 @@ def _emoji(ctx: Ctx, item: Item) -> Iterable[Finding]:
         )
 
 
+def _bidi(ctx: Ctx, item: Item) -> Iterable[Finding]:
+    """Direction controls that launcher did not put there itself (see :mod:`launcher.bidi`):
+    the post can display in another order than reviewers read it."""
+    from ..bidi import has_controls, marker, name, reveal, stray
+    from ..i18n import is_rtl
+
+    rtl = is_rtl(item.locale)
+    found = stray(item.text, rtl=rtl)
+    facts = [
+        (key, value)
+        for key, value in ctx.plan.event.facts.items()
+        if isinstance(value, str) and has_controls(value) and value in item.text
+    ]
+    if not found and not facts:
+        return
+    positions = found or [item.text.index(facts[0][1])]
+    chars = sorted(
+        {item.text[i] for i in found} or {c for _k, v in facts for c in v if has_controls(c)}
+    )
+    shown = ", ".join(f"{marker(c)} ({name(c)})" for c in chars)
+    visible = reveal(item.text, rtl=rtl)
+    at = len(reveal(item.text[: positions[0]], rtl=rtl))
+    where = text.snippet(visible, at, at + len(marker(chars[0])))
+    if facts:
+        names = ", ".join(f"--set {key}" for key, _v in facts)
+        hint = (
+            f"remove the control character(s) from the fact ({names}): they came in with the"
+            " pasted value and are invisible in a terminal"
+        )
+    else:
+        hint = (
+            f"remove them from {edit_hint(item)}; a phone number or link inside"
+            " right-to-left text keeps its order with the |ltr filter, which isolates it"
+        )
+    yield ctx.finding(
+        "bidi-control",
+        item,
+        f"invisible direction control {shown} in the text: the post can display in another"
+        f' order than reviewers read it: "{where}"',
+        hint,
+        "".join(marker(c) for c in chars),
+    )
+
+
 TEXT_RULES: dict[str, Callable[[Ctx, Item], Iterable[Finding]]] = {
     "link-host": _link_host,
     "undeclared-mention": _mentions,
@@ -258,5 +302,6 @@ TEXT_RULES: dict[str, Callable[[Ctx, Item], Iterable[Finding]]] = {
     "shouting": _shouting,
     "exclamations": _exclamations,
     "emoji-in-condolences": _emoji,
+    "bidi-control": _bidi,
 }
 NOT_ON_PROFILES = {"exclamations", "emoji-in-condolences"}

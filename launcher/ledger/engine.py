@@ -2,26 +2,43 @@
 SQLAlchemy speaks (PostgreSQL for organisations running several daemons).
 
 SQLite is tuned for many short transactions from several processes: WAL journal (readers never
-block the writer), ``synchronous=NORMAL`` (durable at each checkpoint, never corrupt), a 30 s
-busy timeout, and ``BEGIN IMMEDIATE`` for every write transaction so two daemons serialise at
-the start of a claim instead of failing halfway with "database is locked".
+block the writer), a 30 s busy timeout, and ``BEGIN IMMEDIATE`` for every write transaction so
+two daemons serialise at the start of a claim instead of failing halfway with "database is
+locked". Durability is ``synchronous=FULL``: every commit (a post claimed, a post sent, a
+launch recorded) is on the disk before launcher goes on, so a power loss cannot roll back a
+"sent" and make a platform without idempotency keys receive the post again. (``NORMAL``
+would be durable only at checkpoints; bench/durability.py measures what FULL costs.)
 
 PostgreSQL is reached through psycopg 3 (``pip install "launcher[postgres]"``): a plain
 ``postgresql://`` (or ``postgres://``) URL is taken to mean ``postgresql+psycopg://``;
 SQLAlchemy 2.0 would otherwise look for psycopg2. An explicit driver (``postgresql+...``)
-is used as given.
+is used as given. Its default ``synchronous_commit = on`` gives the same guarantee.
+
+Two boundaries are installed on every engine: each value written is redacted of registered
+secrets (:func:`launcher.errors.redact_value`) before it reaches the database, and each
+driver failure becomes a ledger error naming the file or the password-less URL
+(:mod:`.failures`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from ..errors import LedgerError
+from ..errors import ConfigError, LedgerError, has_secrets, redact_value, register_secret
 from ..paths import data_dir
+from .failures import translate
 
 LEDGER_FILE = "ledger.sqlite3"
+#: SQLite's durability: FULL syncs the WAL at every commit (see the module docstring)
+SYNCHRONOUS = "FULL"
+DATABASE_URL_HINT = (
+    "write database_url as sqlite:///path/to/ledger.sqlite3 or postgresql://user@host/db"
+)
 
 
 def default_url(directory: str | Path | None = None) -> str:
@@ -36,38 +53,109 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engines(url: str) -> tuple[Engine, Engine]:
-    """Return (read engine, write engine). They share one connection pool."""
-    url = normalize_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8
-        )
+def parse_url(url: str) -> URL:
+    """The URL, its password registered as a secret; ConfigError if it is not a database URL."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        raise ConfigError(
+            "database_url is not a database URL (it needs a scheme such as sqlite:/// or"
+            " postgresql://)",
+            hint=DATABASE_URL_HINT,
+        ) from None
+    if parsed.password:
+        register_secret(str(parsed.password))
+    return parsed
 
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+
+def check_url(url: str) -> URL:
+    """:func:`parse_url`, and the scheme must name a database SQLAlchemy can speak (offline:
+    the dialect is looked up, nothing is connected)."""
+    parsed = parse_url(url)
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ConfigError(
+            f"database_url: launcher cannot speak {parsed.drivername!r} databases",
+            hint=DATABASE_URL_HINT,
+        ) from None
+    except ImportError:  # the dialect exists, its driver is not installed: found on opening
+        pass
+    return parsed
+
+
+def describe(url: str | URL) -> str:
+    """How messages name the ledger: the SQLite file, or the URL without its password."""
+    parsed = url if isinstance(url, URL) else parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def make_engines(url: str, *, synchronous: str = SYNCHRONOUS) -> tuple[Engine, Engine]:
+    """Return (read engine, write engine). They share one connection pool.
+
+    ``synchronous`` is SQLite's setting (``FULL``; the benchmark compares ``NORMAL``)."""
+    parsed = parse_url(url)
+    where = describe(make_url(url) if parsed.get_backend_name() != "sqlite" else parsed)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    try:
+        if sqlite:
+            engine = create_engine(
+                parsed, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8
+            )
+            _tune_sqlite(engine, synchronous)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise ConfigError(
+            f"database_url: launcher cannot speak {parsed.drivername!r} databases",
+            hint=DATABASE_URL_HINT,
+        ) from None
+    except ImportError as exc:  # the URL's driver is not installed
+        raise LedgerError(
+            f"database_url needs a driver that is not installed ({exc.name or exc})",
+            hint='for PostgreSQL: pip install "launcher[postgres]" (psycopg 3)',
+        ) from exc
+    _install_boundaries(engine, where, sqlite=sqlite)
+    return engine, engine.execution_options(immediate=True)
+
+
+def _tune_sqlite(engine: Engine, synchronous: str) -> None:
+    if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"synchronous={synchronous!r}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        try:
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
+        finally:
             cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # type: ignore[no-untyped-def]
-            immediate = conn.get_execution_options().get("immediate")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        immediate = conn.get_execution_options().get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    else:
-        try:
-            engine = create_engine(url, pool_pre_ping=True)
-        except ImportError as exc:  # the URL's driver is not installed
-            raise LedgerError(
-                f"database_url needs a driver that is not installed ({exc.name or exc})",
-                hint='for PostgreSQL: pip install "launcher[postgres]" (psycopg 3)',
-            ) from exc
-    return engine, engine.execution_options(immediate=True)
+
+def _install_boundaries(engine: Engine, where: str, *, sqlite: bool) -> None:
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _redact(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        # the one place every value on its way into the ledger passes: no secret is stored
+        if has_secrets():
+            parameters = redact_value(parameters)
+        return statement, parameters
+
+    @event.listens_for(engine, "handle_error", retval=True)
+    def _on_error(ctx: Any) -> BaseException | None:
+        if getattr(ctx, "is_pre_ping", False):
+            return None
+        return translate(ctx.original_exception, ledger=where, sqlite=sqlite)
 
 
 def is_sqlite(engine: Engine) -> bool:

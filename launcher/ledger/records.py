@@ -62,7 +62,7 @@ class PostRecord(NamedTuple):
 
     @property
     def extra(self) -> dict[str, str]:
-        return json.loads(self.extra_json) if self.extra_json else {}
+        return _json({"id": self.id, "extra": self.extra_json}, "posts", "extra", dict)
 
     def as_status(self) -> dict[str, Any]:
         """The post as ``status --json`` shows it."""
@@ -111,7 +111,7 @@ class LaunchRecord:
             id=m["id"],
             playbook=m["playbook"],
             mission=m["mission"],
-            facts=json.loads(m["facts"]),
+            facts=_json(m, "launches", "facts", dict),
             created_by=m["created_by"],
             created_at=m["created_at"],
             confirmed_at=m["confirmed_at"],
@@ -119,7 +119,7 @@ class LaunchRecord:
             plan_hash=m["plan_hash"],
             timezone=m.get("timezone"),
             kind=m.get("kind") or "crisis",
-            note=tuple(json.loads(m["note"])) if m.get("note") else (),
+            note=tuple(_json(m, "launches", "note", list)),
             override_reason=m.get("override_reason"),
             repeat_key=m.get("repeat_key"),
         )
@@ -156,7 +156,7 @@ class AccountRecord:
             account_id=m["account_id"],
             state=m["state"],
             created=bool(m["created"]),
-            checklist=tuple(json.loads(m["checklist"] or "[]")),
+            checklist=tuple(_json(m, "accounts", "checklist", list)),
             error=m["error"],
             bio=m.get("bio") or "",
             links=tuple(tuple(x) for x in json.loads(m.get("links") or "[]")),  # type: ignore[misc]
@@ -199,7 +199,7 @@ class EventRecord:
             launch_id=m["launch_id"],
             post_id=m["post_id"],
             action=m["action"],
-            detail=json.loads(m["detail"] or "{}"),
+            detail=_json(m, "events", "detail", dict),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -267,3 +267,20 @@ def _check_post_columns() -> None:
 
 
 _check_post_columns()
+
+
+def _json(m: Mapping[str, Any], table: str, column: str, kind: type) -> Any:
+    """A JSON column as launcher wrote it (empty: an empty ``kind``); a value that does not
+    parse, or is not a ``kind``, means the row was damaged or edited by hand."""
+    raw = m.get(column)
+    if not raw:
+        return kind()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, kind):
+        from .failures import damaged_row
+
+        raise damaged_row(table, m.get("id"), column)
+    return value

@@ -7,30 +7,66 @@ failed) lives in :mod:`.delivery`; this module holds the rest.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, inspect, select, update
 
-from ..errors import LedgerError
+from ..errors import LedgerDamaged, LedgerError
 from .control import ControlMixin
 from .delivery import DeliveryMixin
-from .engine import default_url, make_engines
+from .engine import default_url, describe, make_engines
+from .failures import damaged, naming, translate
 from .migrations import migrate
 from .provisioning import ProvisioningMixin
 from .records import AccountRecord, EventRecord, LaunchRecord, LaunchSummary, PostRecord
 from .review import ReviewMixin
-from .schema import accounts, events, launches, posts
+from .schema import accounts, events, launches, metadata, posts
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reading(fn: F) -> F:
+    """A read whose records may meet a damaged row: the error then names the ledger file."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Ledger, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(self, *args, **kw)
+        except LedgerDamaged as exc:
+            raise naming(exc, self.where) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
-    """The ledger over one database URL (default: SQLite under the data dir)."""
+    """The ledger over one database URL (default: SQLite under the data dir).
 
-    def __init__(self, url: str | None = None) -> None:
+    Opening it brings the schema up to date and checks that every table is there; a database
+    that cannot be used raises :class:`~launcher.errors.LedgerUnavailable` (or
+    ``LedgerDamaged``, saying how to restore the file) naming :attr:`where`.
+    """
+
+    def __init__(self, url: str | None = None, *, synchronous: str | None = None) -> None:
         self.url = url or default_url()
-        self.engine, self.writer = make_engines(self.url)
-        self.version = migrate(self.writer)
+        #: the SQLite file, or the URL without its password: how messages name this ledger
+        self.where = describe(self.url)
+        kw = {"synchronous": synchronous} if synchronous else {}
+        self.engine, self.writer = make_engines(self.url, **kw)
+        try:
+            self.version = migrate(self.writer)
+        except OSError as exc:  # refused by the OS before the driver saw the file
+            self.engine.dispose()
+            raise translate(exc, ledger=self.where, sqlite=True) or exc from None
+        missing = sorted(set(metadata.tables) - set(inspect(self.engine).get_table_names()))
+        if missing:
+            self.engine.dispose()
+            raise damaged(
+                f"it has no table {', '.join(missing)}: it is not a complete launcher ledger",
+                self.where,
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -68,6 +104,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
         with self.writer.begin() as conn:
             self._event(conn, at=at, actor=actor, action=action, **kw)
 
+    @_reading
     def events(
         self, launch_id: str | None = None, *, limit: int | None = None
     ) -> list[EventRecord]:
@@ -195,6 +232,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
             elif state == "active" and kind == "crisis":
                 self._freeze(conn, mission, except_launch=launch_id, actor=actor, now=now)
 
+    @_reading
     def resolve(self, ref: str) -> LaunchRecord:
         """A launch by id or by a unique id prefix."""
         with self.engine.connect() as conn:
@@ -222,6 +260,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
         with self.engine.connect() as conn:
             return list(conn.execute(q).scalars())
 
+    @_reading
     def summaries(self, launch_ids: Iterable[str] | None = None) -> list[LaunchSummary]:
         q = select(launches).order_by(launches.c.created_at)
         cq = select(posts.c.launch_id, posts.c.state, func.count()).group_by(
@@ -238,6 +277,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
                 counts.setdefault(lid, {})[state] = n
         return [LaunchSummary(r, counts.get(r.id, {})) for r in recs]
 
+    @_reading
     def posts(self, launch_id: str) -> list[PostRecord]:
         q = select(posts).where(posts.c.launch_id == launch_id).order_by(posts.c.due_at, posts.c.id)
         with self.engine.connect() as conn:
@@ -284,6 +324,18 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
                 for r in conn.execute(q)
             ]  # fmt: skip
 
+    def in_flight(self, launch_ids: Iterable[str]) -> dict[str, int]:
+        """Launch -> posts claimed for sending right now (``sending``)."""
+        ids = list(launch_ids)
+        q = (
+            select(posts.c.launch_id, func.count())
+            .where(posts.c.launch_id.in_(ids), posts.c.state == "sending")
+            .group_by(posts.c.launch_id)
+        )
+        with self.engine.connect() as conn:
+            return {lid: int(n) for lid, n in conn.execute(q)}
+
+    @_reading
     def post(self, post_id: int) -> PostRecord:
         with self.engine.connect() as conn:
             row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
@@ -292,6 +344,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
         return PostRecord.from_row(row)
 
     # -- accounts --------------------------------------------------------------------------
+    @_reading
     def accounts(self, launch_id: str) -> list[AccountRecord]:
         q = select(accounts).where(accounts.c.launch_id == launch_id).order_by(accounts.c.id)
         with self.engine.connect() as conn:

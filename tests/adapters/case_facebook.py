@@ -17,7 +17,9 @@ BASE = "https://graph.facebook.com/v25.0"
 TOKEN = "fb-page-token-S3CR3T"
 PAGE = "104857600000001"
 POST_ID = f"{PAGE}_987654321"
-TOKEN_Q = matchers.query_param_matcher({"access_token": TOKEN})
+#: the Page token travels as a bearer header, never in the URL (no access_token parameter)
+BEARER = matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"})
+TOKEN_Q = [BEARER, matchers.query_param_matcher({})]
 
 
 def build(tmp: Path) -> FacebookAdapter:
@@ -30,7 +32,7 @@ def publish(ctx: Ctx, post: OutgoingPost) -> str:
         url,
         json={"id": POST_ID},
         match=[
-            TOKEN_Q,
+            *TOKEN_Q,
             matchers.header_matcher({"Content-Type": "application/x-www-form-urlencoded"}),
             matchers.urlencoded_params_matcher({"message": post.text}),
         ],
@@ -80,9 +82,8 @@ def lost_answer(ctx: Ctx, post: OutgoingPost) -> str:
             ]
         },
         match=[
-            matchers.query_param_matcher(
-                {"access_token": TOKEN, "fields": "id,message,created_time", "limit": "100"}
-            )
+            BEARER,
+            matchers.query_param_matcher({"fields": "id,message,created_time", "limit": "100"}),
         ],
     )
     return POST_ID
@@ -105,14 +106,14 @@ def auth_failure(ctx: Ctx, post: OutgoingPost) -> None:
 
 
 def retract(ctx: Ctx, pid: str) -> None:
-    ctx.rsps.delete(f"{BASE}/{pid}", json={"success": True}, match=[TOKEN_Q])
+    ctx.rsps.delete(f"{BASE}/{pid}", json={"success": True}, match=TOKEN_Q)
 
 
 def pin(ctx: Ctx, pid: str) -> None:
     ctx.rsps.post(
         f"{BASE}/{pid}",
         json={"success": True},
-        match=[TOKEN_Q, matchers.urlencoded_params_matcher({"is_pinned": "true"})],
+        match=[*TOKEN_Q, matchers.urlencoded_params_matcher({"is_pinned": "true"})],
     )
 
 
@@ -121,7 +122,7 @@ def activate(ctx: Ctx) -> None:
         f"{BASE}/{PAGE}",
         json={"success": True},
         match=[
-            TOKEN_Q,
+            *TOKEN_Q,
             matchers.urlencoded_params_matcher(
                 {"about": "Official crisis information.", "website": "https://example.org"}
             ),

@@ -98,7 +98,10 @@ def test_photo_post_is_multipart_with_source(adapter, tmp_path: Path) -> None:
         rsps.post(
             f"{BASE}/{PAGE}/photos",
             json={"id": "555", "post_id": f"{PAGE}_556"},
-            match=[matchers.query_param_matcher({"access_token": TOKEN})],
+            match=[
+                matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"}),
+                matchers.query_param_matcher({}),
+            ],
         )
         result = adapter.publish(ACCOUNT, p)
         body = rsps.calls[0].request.body
@@ -118,6 +121,7 @@ def test_reply_is_a_comment(adapter) -> None:
 
 
 def test_appsecret_proof_when_an_app_secret_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proof (an HMAC, not a credential) stays a parameter; the token is a header."""
     monkeypatch.setenv("T_FB_TOKEN", TOKEN)
     monkeypatch.setenv("T_FB_SECRET", "app-secret-S3CR3T")
     a = FacebookAdapter({"page_token": "env:T_FB_TOKEN", "app_secret": "env:T_FB_SECRET"})
@@ -126,7 +130,10 @@ def test_appsecret_proof_when_an_app_secret_is_set(monkeypatch: pytest.MonkeyPat
         rsps.delete(
             f"{BASE}/{PAGE}_1",
             json={"success": True},
-            match=[matchers.query_param_matcher({"access_token": TOKEN, "appsecret_proof": proof})],
+            match=[
+                matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"}),
+                matchers.query_param_matcher({"appsecret_proof": proof}),
+            ],
         )
         a.retract(ACCOUNT, f"{PAGE}_1")
 

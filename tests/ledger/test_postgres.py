@@ -516,3 +516,19 @@ def test_cli_run_daemon_status_on_postgresql(pg_url, mini_root, tmp_path):
         actors = {e.action: e.actor for e in led.events(launch)}
     assert actors["launch.created"] == "alice"
     assert actors["post.sent"].startswith("daemon:")
+
+
+def test_no_secret_is_written_to_postgresql(ledger):
+    """The engine's redaction works for psycopg's parameters too (dicts, executemany)."""
+    from sqlalchemy import text
+
+    from launcher.errors import register_secret
+
+    secret = "pg-PLANTED-5e1c0ffee"
+    register_secret(secret)
+    _launch(ledger, actor=f"Bearer {secret}")
+    ledger.record_event(at=T0, actor="t", action="x", launch_id="L1", reason=f"echo {secret}")
+    with ledger.engine.connect() as conn:
+        dump = json.dumps([list(r) for r in conn.execute(text("SELECT * FROM events"))])
+        dump += json.dumps([list(r) for r in conn.execute(text("SELECT * FROM launches"))])
+    assert secret not in dump and "[redacted]" in dump
