@@ -106,18 +106,22 @@ def dead_local_claimants(claimants: list[str]) -> list[str]:
 
 def account_for(
     targets: Targets,
-    known: Mapping[tuple[str, str], tuple[str, str | None]],
+    known: Mapping[tuple[str, str], tuple[Any, ...]],
     mission: str,
     post: PostRecord,
 ) -> AccountRef:
     """The account a post goes to: the settings' reference (credentials, standby account),
-    with the platform account id the ledger recorded when it was provisioned."""
-    handle, account_id = known.get(
+    with what the ledger recorded when it was provisioned: the platform account id and the
+    credential references of an account launcher created (the settings' own win)."""
+    handle, account_id, *rest = known.get(
         (post.platform, post.locale), (f"{post.platform}-{post.locale}", None)
     )
     ref = targets.account_ref(post.platform, mission, post.locale, handle)
     if account_id and not ref.account_id:
         ref = replace(ref, account_id=account_id)
+    created = rest[0] if rest else {}
+    if created:
+        ref = replace(ref, credentials={**created, **ref.credentials})
     return ref
 
 
@@ -190,7 +194,7 @@ class Dispatcher:
         self._takeover_at = -1e9
         self._dead: list[str] = []
         self._buffer: list[tuple[dict[str, Any], Claim, Any]] = []
-        self._accounts: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {}
+        self._accounts: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {}
         #: (platform, mission[, locale]) -> epoch until which its posts are deferred
         self._cooling: dict[tuple[str, ...], float] = {}
 
@@ -374,6 +378,9 @@ class Dispatcher:
             error = redact(f"internal error in the {a.platform} adapter: {type(exc).__name__}")
             finish(a.id, now=self.clock(), state="failed", error=error, **common)
             return "failed"
+        new_refs = {
+            k: v for k, v in done.account.credentials.items() if ref.credentials.get(k) != v
+        }
         finish(
             a.id,
             now=self.clock(),
@@ -381,6 +388,7 @@ class Dispatcher:
             account_id=done.account.account_id,
             created=done.created,
             checklist=list(done.checklist),
+            credentials=new_refs,
             **common,
         )
         with self._lock:  # the next post of this launch reads the fresh account id
@@ -396,7 +404,7 @@ class Dispatcher:
             if ref is None:
                 known = self._accounts.get(p.launch_id)
                 if known is None:
-                    known = self._accounts[p.launch_id] = self.ledger.account_ids(p.launch_id)
+                    known = self._accounts[p.launch_id] = self.ledger.account_refs(p.launch_id)
                 ref = account_for(self.targets, known, claim.mission, p)
                 self._refs[(p.launch_id, p.platform, p.locale)] = ref
         return ref

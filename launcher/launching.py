@@ -357,7 +357,7 @@ def retract_launch(
     out.halted = ledger.halt_matching(
         launch.id, actor=actor, now=clock(), message=message, platform=platform
     )
-    accounts = ledger.account_ids(launch.id)
+    accounts = ledger.account_refs(launch.id)
     pinned = ledger.pinned_before(launch.id)
     for post in ledger.retractable(launch.id, message=message, platform=platform):
         assert post.platform_post_id is not None

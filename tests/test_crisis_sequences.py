@@ -336,3 +336,39 @@ def test_a_crash_past_mastodons_key_hour_is_reconciled_not_doubled(ledger, monke
     assert {by_key[f"k{i}"].platform_post_id for i in range(49)} == {
         str(1000 + i) for i in range(49)
     }
+
+
+def test_a_mastodon_account_launcher_creates_posts_with_its_own_new_token(
+    ledger, monkeypatch, tmp_path
+) -> None:
+    """Registrations are open: the account is created with the app token, its new user token
+    is kept in an owner-only file, and its posts (sent by whichever process, later) use that
+    token: the ledger keeps the file *reference*, never the token."""
+    monkeypatch.setenv("APP_TOKEN", "app-token-0007")
+    settings = Settings({"platforms": {"mastodon": {"adapter": "mastodon", "options": {
+        "base_url": MASTO, "app_token": "env:APP_TOKEN", "data_dir": str(tmp_path)}}}})  # fmt: skip
+    record_posts(
+        ledger,
+        "L",
+        [{"key": "a", "due_at": T0, "platform": "mastodon", "locale": "it"}],
+        accounts=[{"platform": "mastodon", "locale": "it", "handle": "rome_it",
+                   "display_name": "Rome", "bio": "Crisis line", "links": []}],
+    )  # fmt: skip
+    clock = FakeClock(T0)
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{MASTO}/api/v2/instance", json={"registrations": {"enabled": True}})
+        rsps.post(f"{MASTO}/api/v1/accounts", json={"access_token": "user-token-created-0008"})
+        rsps.patch(f"{MASTO}/api/v1/accounts/update_credentials", json={"id": "5"})
+        rsps.post(f"{MASTO}/api/v1/statuses", status=503, json={"error": "busy"})
+        Dispatcher(ledger, settings, actor="d", clock=clock, sleep=clock.sleep).run_due()
+    (account,) = ledger.accounts("L")
+    assert account.state == "active" and account.created
+    clock.advance(60)
+    with responses.RequestsMock() as rsps:  # another process, later: the daemon
+        rsps.post(f"{MASTO}/api/v1/statuses", json={"id": "61", "url": "u"})
+        Dispatcher(ledger, settings, actor="d", clock=clock, sleep=clock.sleep).run_due()
+        auth = {c.request.headers["Authorization"] for c in rsps.calls}
+    assert auth == {"Bearer user-token-created-0008"}
+    assert ledger.posts("L")[0].state == "sent"
+    raw = b"".join(p.read_bytes() for p in Path(ledger.url[10:]).parent.glob("l.sqlite3*"))
+    assert b"user-token-created-0008" not in raw and b"file:" in raw

@@ -84,7 +84,8 @@ def _v3_approvals(conn: Connection) -> None:
 def _v4_whole_crisis(conn: Connection) -> None:
     """Outages, stale posts, account claims, repeated launches: posts.retry_at, expires_at,
     reconcile, first_attempt_at; accounts.bio, links, attempts, claimed_by, claim_until,
-    retry_at; launches.repeat_key. Older posts never expire (their life was not recorded)."""
+    retry_at, credentials; launches.repeat_key. Older posts never expire (their life was not
+    recorded)."""
     false = "false" if conn.dialect.name == "postgresql" else "0"
     wanted = {
         "posts": (
@@ -100,6 +101,7 @@ def _v4_whole_crisis(conn: Connection) -> None:
             ("claimed_by", "VARCHAR(200)"),
             ("claim_until", "FLOAT"),
             ("retry_at", "FLOAT"),
+            ("credentials", "TEXT"),
         ),
         "launches": (("repeat_key", "VARCHAR(64)"),),
     }

@@ -9,7 +9,7 @@ leaves the account ``retrying`` (its posts wait), a permanent failure fails its 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +103,7 @@ class ProvisioningMixin:
         checklist: Sequence[str] = (),
         error: str | None = None,
         retry_at: float | None = None,
+        credentials: Mapping[str, str] | None = None,
     ) -> bool:
         """Record how setting up a claimed account ended: ``active``, ``manual`` (a
         checklist), ``retrying`` (at ``retry_at``) or ``failed`` (its unsent posts fail with
@@ -129,6 +130,8 @@ class ProvisioningMixin:
             if state != "retrying":
                 values.update(account_id=account_id, created=created)
                 values["checklist"] = json.dumps(list(checklist))
+            if credentials:  # references (file: paths), never a secret
+                values["credentials"] = json.dumps(dict(credentials), sort_keys=True)
             conn.execute(update(accounts).where(accounts.c.id == row_id).values(**values))
             self._event(
                 conn,

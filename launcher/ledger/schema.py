@@ -123,6 +123,9 @@ accounts = Table(
     Column("claimed_by", String(200), nullable=True),
     Column("claim_until", Float, nullable=True),
     Column("retry_at", Float, nullable=True),
+    # credential *references* an account got when launcher created it (``file:`` paths of
+    # owner-only files, never a secret), so whichever process sends its posts can use them
+    Column("credentials", Text, nullable=True),  # JSON {name: reference}
     UniqueConstraint("launch_id", "platform", "locale", name="uq_accounts_launch_target"),
 )
 

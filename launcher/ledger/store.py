@@ -397,11 +397,24 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
 
     def account_ids(self, launch_id: str) -> dict[tuple[str, str], tuple[str, str | None]]:
         """(platform, locale) -> (handle, platform account id) for one launch."""
+        return {k: (h, a) for k, (h, a, _) in self.account_refs(launch_id).items()}
+
+    def account_refs(
+        self, launch_id: str
+    ) -> dict[tuple[str, str], tuple[str, str | None, dict[str, str]]]:
+        """(platform, locale) -> (handle, platform account id, credential references the
+        account got when launcher created it) for one launch."""
         q = select(
-            accounts.c.platform, accounts.c.locale, accounts.c.handle, accounts.c.account_id
+            accounts.c.platform,
+            accounts.c.locale,
+            accounts.c.handle,
+            accounts.c.account_id,
+            accounts.c.credentials,
         ).where(accounts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
-            return {(p, loc): (h, a) for p, loc, h, a in conn.execute(q)}
+            return {
+                (p, loc): (h, a, json.loads(c) if c else {}) for p, loc, h, a, c in conn.execute(q)
+            }
 
 
 def _like_prefix(ref: str) -> str:

@@ -115,7 +115,10 @@ def test_a_v3_ledger_gains_retrying_expiry_and_account_claims(tmp_path):
     con.execute("drop index ix_posts_state_retry")
     for table, columns in (
         ("posts", ("retry_at", "expires_at", "reconcile", "first_attempt_at")),
-        ("accounts", ("bio", "links", "attempts", "claimed_by", "claim_until", "retry_at")),
+        (
+            "accounts",
+            ("bio", "links", "attempts", "claimed_by", "claim_until", "retry_at", "credentials"),
+        ),
         ("launches", ("repeat_key",)),
     ):
         for column in columns:
