@@ -115,9 +115,9 @@ def _posts(n: int, start: float, spacing: float, prefix: str) -> list[dict]:
 
 def run_daemon(base: str, n: int, *, spacing: float, lead: float) -> tuple[float, list[float]]:
     """Deliver n posts through a running daemon; return (throughput, lateness list)."""
-    from launcher.daemon import DEFAULT_WORKERS, Daemon
-    from launcher.dispatch import Dispatcher
-    from launcher.launching import record_posts
+    from launcher.launch.daemon import DEFAULT_WORKERS, Daemon
+    from launcher.launch.dispatch import Dispatcher
+    from launcher.launch.lifecycle import record_posts
     from launcher.ledger import Ledger
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
 
 SETTINGS = ("NORMAL", "FULL")
@@ -67,7 +67,7 @@ def send_cycle(folder: Path, synchronous: str, n: int, name: str) -> float:
 
 def dispatch(folder: Path, synchronous: str, n: int, name: str) -> float:
     """Posts per second delivered by the dispatcher to the sandbox (an outbox file)."""
-    from launcher.dispatch import Dispatcher
+    from launcher.launch.dispatch import Dispatcher
     from launcher.settings import Settings
 
     now = time.time()

@@ -62,7 +62,7 @@ def wall(cmd: list[str], repeat: int) -> float:
 
 def in_process(repeat: int) -> tuple[float, int]:
     sys.path.insert(0, str(ROOT))
-    from launcher.planner import build_plan, load_content
+    from launcher.plan.build import build_plan, load_content
 
     now = datetime(2026, 5, 22, 8, 30, tzinfo=UTC)
     content = load_content(ROOT)

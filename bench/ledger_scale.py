@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
 
 PLATFORMS = ("mastodon", "bluesky", "x", "facebook", "telegram")

@@ -26,11 +26,11 @@ from typing import Any
 
 import yaml
 
+from .content.i18n import load_catalog
+from .content.playbook import load_playbook
+from .content.render import _parents, template_msgids
 from .errors import ConfigError, InputError, UserError
-from .i18n import load_catalog
 from .models import Playbook
-from .playbook import load_playbook
-from .render import _parents, template_msgids
 
 APPROVALS_FILE = "approvals.yaml"
 KEYS_FILE = "approval-keys.yaml"
@@ -240,7 +240,7 @@ def load_approvals(root: Path) -> list[Approval]:
     path = root / APPROVALS_FILE
     if not path.is_file():
         return []
-    from .yamlsrc import load_yaml_or_raise
+    from .content.yamlsrc import load_yaml_or_raise
 
     doc = load_yaml_or_raise(path, APPROVALS_FILE)
     raw = doc.data.get("approvals", []) if isinstance(doc.data, dict) else []

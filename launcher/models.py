@@ -18,7 +18,7 @@ PLATFORMS: tuple[str, ...] = ("mastodon", "bluesky", "x", "facebook", "telegram"
 ORG_LOCALES: tuple[str, ...] = ("en", "fr")
 
 #: The message id of each account's introduction (the profile's ``pinned_intro`` block),
-#: published as the first post of the account (:mod:`launcher.intro`); reserved in playbooks.
+#: published as the first post of the account (:mod:`launcher.plan.intro`); reserved in playbooks.
 INTRO_MESSAGE = "intro"
 
 

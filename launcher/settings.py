@@ -55,7 +55,7 @@ Path_ = tuple[Any, ...]
 
 def _line_map(text: str, name: str = "settings") -> dict[Path_, int]:
     """Path of keys/indices → 1-based line (bounded: aliases are not followed forever)."""
-    from .yamlsrc import parse_yaml
+    from .content.yamlsrc import parse_yaml
 
     doc, _ = parse_yaml(text, name, yaml.SafeLoader)
     return {path: line for path, (line, _col) in doc.positions.items()} if doc else {}
@@ -476,7 +476,7 @@ def load_settings(path: str | None = None, *, root: str | None = None) -> Settin
             f"{file}:{line}: the settings file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
             hint=f"is {file} the right file? Settings are a YAML text file saved as UTF-8",
         ) from None
-    from .yamlsrc import parse_yaml
+    from .content.yamlsrc import parse_yaml
 
     # no snippet of the file in any message: it may hold a secret
     doc, problems = parse_yaml(text, str(file), yaml.SafeLoader)

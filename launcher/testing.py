@@ -156,7 +156,7 @@ def plan_for(
     **facts: Any,
 ) -> Plan:
     """A plan with a fixed confirmation time and facts given as keyword arguments."""
-    from .planner import build_plan
+    from .plan.build import build_plan
 
     now = at if isinstance(at, datetime) else datetime.fromisoformat(at.replace("Z", "+00:00"))
     raw = {k: str(v) for k, v in facts.items()}
@@ -175,7 +175,7 @@ def launch_for(
 ) -> Any:
     """Launch ``plan`` into ``targets`` with a ledger at ``ledger_path``; posts due at the
     clock's time go out, the rest stay scheduled. Returns the launch outcome."""
-    from .launching import start_launch
+    from .launch.lifecycle import start_launch
     from .ledger import Ledger
 
     clock = clock or FakeClock(plan.event.confirmed_at.timestamp())

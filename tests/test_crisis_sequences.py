@@ -19,8 +19,8 @@ from launcher.adapters.base import AccountRef, OutgoingPost
 from launcher.adapters.facebook import FacebookAdapter
 from launcher.adapters.mastodon import MastodonAdapter
 from launcher.adapters.x import XAdapter
-from launcher.dispatch import Dispatcher
-from launcher.launching import record_posts
+from launcher.launch.dispatch import Dispatcher
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
 from launcher.settings import Settings
 from launcher.testing import FakeClock

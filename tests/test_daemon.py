@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from launcher.daemon import Daemon
-from launcher.dispatch import Dispatcher
-from launcher.launching import record_posts
+from launcher.launch.daemon import Daemon
+from launcher.launch.dispatch import Dispatcher
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
 
 from .test_dispatch import FakeAdapter, Targets

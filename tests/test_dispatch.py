@@ -17,11 +17,11 @@ from launcher.adapters.base import (
     OutgoingPost,
     Published,
 )
-from launcher.dispatch import Dispatcher, dead_local_claimants
 from launcher.errors import ContentRejected, RateLimited, TransientError, Unsupported
-from launcher.launching import record_posts
+from launcher.launch.dispatch import Dispatcher, dead_local_claimants
+from launcher.launch.lifecycle import record_posts
+from launcher.launch.retry import RetryPolicy
 from launcher.ledger import Ledger
-from launcher.retry import RetryPolicy
 from launcher.testing import FakeClock
 
 T0 = 1_800_000_000.0

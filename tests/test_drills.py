@@ -19,7 +19,7 @@ from launcher.adapters.base import (
     Provisioned,
     Published,
 )
-from launcher.drills import daemon_targets, real_targets
+from launcher.launch.drills import daemon_targets, real_targets
 from launcher.settings import Settings
 from tests.conftest import invoke
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger, default_url
 
 from .conftest import invoke

@@ -1,4 +1,4 @@
-"""Tests for launcher.handles: valid, deterministic, distinct handles on every platform."""
+"""Tests for launcher.plan.handles: valid, deterministic, distinct handles on every platform."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from launcher.handles import handle_problem, make_handle
 from launcher.models import PLATFORMS
+from launcher.plan.handles import handle_problem, make_handle
 
 MISSIONS = ("rome", "mexico", "bangkok", "rio-de-janeiro", "addis_ababa", "kinshasa-consulate")
 LOCALES = ("it", "fr", "en", "es", "th", "pt-BR", "zh-Hant", "am")

@@ -60,7 +60,7 @@ def test_every_command_routes_launchers_warnings_through_the_filter(
     register_secret(SECRET)
     logging.getLogger("launcher").handlers.clear()
     setup_cli_logging()
-    logging.getLogger("launcher.retry").warning("retrying: %s", f"Bearer {SECRET}")
+    logging.getLogger("launcher.launch.retry").warning("retrying: %s", f"Bearer {SECRET}")
     err = capsys.readouterr().err
     assert "retrying: Bearer [redacted]" in err
     assert SECRET not in err

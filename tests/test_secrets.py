@@ -15,7 +15,7 @@ import responses
 from launcher import errors
 from launcher.adapters.base import OutgoingPost, ProfileUpdate
 from launcher.credentials import Secret, resolve
-from launcher.retry import RetryPolicy, deliver
+from launcher.launch.retry import RetryPolicy, deliver
 from launcher.settings import load_settings
 
 from .conftest import invoke
@@ -201,7 +201,7 @@ def test_an_internal_error_is_redacted_with_or_without_its_traceback(
 ) -> None:
     """A bug whose message quotes a secret: the one-line report and the LAUNCHER_DEBUG
     traceback are both scrubbed."""
-    import launcher.planner
+    import launcher.plan.build
 
     secret = "debug-PLANTED-7e57"
     errors.register_secret(secret)
@@ -209,7 +209,7 @@ def test_an_internal_error_is_redacted_with_or_without_its_traceback(
     def broken(*args: object, **kw: object) -> None:
         raise RuntimeError(f"GET https://api.example.org/bot{secret}/x failed")
 
-    monkeypatch.setattr(launcher.planner, "build_plan", broken)
+    monkeypatch.setattr(launcher.plan.build, "build_plan", broken)
     monkeypatch.setenv("LAUNCHER_DEBUG", debug)
     result = invoke("plan", "quake", "-m", "rome", root=mini_root)
     assert result.exit_code == 1

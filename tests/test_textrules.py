@@ -1,4 +1,4 @@
-"""Tests for launcher.textrules: each platform's length rule and thread splitting."""
+"""Tests for launcher.plan.textrules: each platform's length rule and thread splitting."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import yaml
 from twitter_text import parse_tweet
 
 from launcher.models import PLATFORMS
-from launcher.textrules import count, over_limit, rule, split_thread, valid
+from launcher.plan.textrules import count, over_limit, rule, split_thread, valid
 
 CONFORMANCE = yaml.safe_load(
     (Path(__file__).parent / "data" / "twitter_text_conformance.yml").read_text("utf-8")
@@ -477,7 +477,7 @@ def test_grapheme_fast_path_matches_full_segmentation(start: int) -> None:
     """The one-cluster-per-code-point shortcut never disagrees with real segmentation."""
     import regex
 
-    from launcher.textrules import _graphemes
+    from launcher.plan.textrules import _graphemes
 
     for cp in range(start, start + 0x300):
         for text in (chr(cp) + "a", "a" + chr(cp), chr(cp) * 2, f"x{chr(cp)}\u0301"):

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twitter_text import extract_urls_with_indices, parse_tweet
 
-from launcher import xtext
-from launcher.planner import build_plan, load_content
+from launcher.plan import xtext
+from launcher.plan.build import build_plan, load_content
 from tests.conftest import REPO
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from launcher import yamlsrc
-from launcher.yamlsrc import MAX_ALIAS_EXPANSION, AliasBomb, parse_yaml, walk_nodes
+from launcher.content import yamlsrc
+from launcher.content.yamlsrc import MAX_ALIAS_EXPANSION, AliasBomb, parse_yaml, walk_nodes
 
 from .conftest import invoke
 

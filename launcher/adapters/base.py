@@ -3,7 +3,7 @@
 An adapter declares its capabilities as data (class attributes), so ``launcher adapters``,
 ``validate`` and the docs are generated from the declarations rather than written by hand.
 Operations raise the typed errors of :mod:`launcher.errors`; they never return False.
-Retrying is *not* done here: :mod:`launcher.retry` wraps adapter calls in one place.
+Retrying is *not* done here: :mod:`launcher.launch.retry` wraps adapter calls in one place.
 """
 
 from __future__ import annotations

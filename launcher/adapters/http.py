@@ -112,10 +112,10 @@ def iso_reset(value: str | None, now: datetime) -> float | None:
 
 
 def text_rule(platform: str, limit: int, counting: str) -> tuple[int, str]:
-    """``(limit, counting)`` from :mod:`launcher.textrules` (the one source of the numbers),
+    """``(limit, counting)`` from :mod:`launcher.plan.textrules` (the one source of the numbers),
     falling back to the given literals (from the platform fact sheet)."""
     try:
-        from ..textrules import rule
+        from ..plan.textrules import rule
 
         r = rule(platform)
         return int(r.limit), str(getattr(r, "unit", counting) or counting)

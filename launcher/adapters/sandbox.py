@@ -54,7 +54,7 @@ FAIL_KINDS = ("rate-limit", "outage", "timeout", "lost-answer", "timeout-after-a
 
 def _limit(platform: str, fallback: int) -> int:
     try:
-        from ..textrules import rule
+        from ..plan.textrules import rule
 
         return int(rule(platform).limit)
     except Exception:

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "launcher.cli.content",
     "launcher.cli.adapters",
     "launcher.cli.launch",
+    "launcher.cli.control",
     "launcher.cli.status",
     "launcher.cli.approvals",
     "launcher.cli.lint",

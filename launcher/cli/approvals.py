@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .launch import NOW_OPTION, REALLY_OPTION
+from .drill import NOW_OPTION, REALLY_OPTION
 
 
 def parse_duration(text: str | None) -> timedelta | None:
@@ -166,11 +166,12 @@ def approve_launch_cmd(
 ) -> None:
     """Release a launch awaiting approval (four eyes): its accounts are set up and its due
     posts go out at once."""
-    from ..launching import outcome, send_due
-    from .launch import _open, launch_clock
+    from ..launch.lifecycle import outcome, send_due
+    from .common import open_ledger
+    from .drill import launch_clock
 
     actor = _actor(who)
-    settings, ledger = _open(obj)
+    settings, ledger = open_ledger(obj)
     with ledger:
         rec = ledger.resolve(launch)
         clock = launch_clock(
@@ -198,10 +199,10 @@ def reject_cmd(obj: dict, launch: str, reason: str, who: str | None) -> None:
     """Reject a launch awaiting approval: nothing of it is ever sent."""
     import time
 
-    from .launch import _open
+    from .common import open_ledger
 
     actor = _actor(who)
-    _, ledger = _open(obj)
+    _, ledger = open_ledger(obj)
     with ledger:
         rec = ledger.resolve(launch)
         n = ledger.reject_launch(rec.id, actor=actor, now=time.time(), reason=reason)
@@ -214,9 +215,9 @@ def reject_cmd(obj: dict, launch: str, reason: str, who: str | None) -> None:
 def pending_cmd(obj: dict, as_json: bool) -> None:
     """Launches awaiting approval by a second person, with the reasons."""
     from ..ledger import iso
-    from .launch import _open
+    from .common import open_ledger
 
-    _, ledger = _open(obj)
+    _, ledger = open_ledger(obj)
     with ledger:
         rows = ledger.awaiting()
     if as_json:

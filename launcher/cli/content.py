@@ -52,14 +52,14 @@ def parse_at(
     field: str = "--at",
     today: datetime | None = None,
 ) -> datetime | None:
-    """A moment typed on the command line, read by the one parser (:mod:`launcher.moments`):
+    """A moment typed on the command line, read by the one parser (:mod:`launcher.content.moments`):
     without an offset it is the mission's local time (``zone``; None: an offset is required),
     and a bare HH:MM is that time today in the mission's zone (``today``, default: now)."""
     if value is None:
         return None
     from datetime import UTC
 
-    from ..moments import parse_moment
+    from ..content.moments import parse_moment
 
     return parse_moment(value, zone, field, today=today or datetime.now(UTC))
 
@@ -67,7 +67,7 @@ def parse_at(
 def mission_content(obj: dict, mission: str) -> tuple[Any, str]:
     """The content (loaded once, for ``build_plan(content=...)``) and the mission's zone,
     which ``--at`` and ``--now`` are read in."""
-    from ..planner import load_content
+    from ..plan.build import load_content
 
     content = load_content(obj.get("root"))
     return content, content.registry.get(mission).timezone
@@ -110,8 +110,8 @@ def plan_options(f):
 @click.pass_obj
 def list_cmd(obj: dict, as_json: bool) -> None:
     """List playbooks: id, event kind, title, parameters."""
+    from ..content.playbook import load_playbook, playbook_ids
     from ..paths import content_root
-    from ..playbook import load_playbook, playbook_ids
 
     root = content_root(obj.get("root"))
     rows = []
@@ -143,8 +143,8 @@ def list_cmd(obj: dict, as_json: bool) -> None:
 @click.pass_obj
 def show_cmd(obj: dict, playbook: str) -> None:
     """Explain one playbook: parameters, accounts, messages, schedule."""
+    from ..content.playbook import load_playbook
     from ..paths import content_root
-    from ..playbook import load_playbook
 
     pb = load_playbook(content_root(obj.get("root")), playbook)
     click.echo(f"{pb.id} (v{pb.version}) — {pb.title}\nevent kind: {pb.kind}\n")
@@ -179,7 +179,7 @@ def show_cmd(obj: dict, playbook: str) -> None:
         rule = "still posts there" if pb.post_on_banned_platform else "never posts there"
         click.echo(f"  the platform named by '{pb.banned_platform_param}' is blocked: {rule}")
     click.echo("\nMESSAGES")
-    from ..intro import pinned_on
+    from ..plan.intro import pinned_on
 
     pins = pinned_on(pb)
     click.echo(
@@ -227,7 +227,7 @@ def describe_schedule(s) -> str:
 @click.pass_obj
 def validate_cmd(obj: dict, as_json: bool) -> None:
     """Check all playbooks, templates, catalogs, missions and settings; report every problem."""
-    from ..validate import validate
+    from ..checks.validate import validate
 
     report = validate(obj.get("root"), config=obj.get("config"))
     if as_json:
@@ -284,8 +284,8 @@ def plan_cmd(
     full: bool,
 ) -> None:
     """Render and check everything a launch would do. Sends nothing, writes nothing."""
-    from ..planner import build_plan
-    from ..planview import plan_to_json, render_plan_text
+    from ..plan.build import build_plan
+    from ..plan.view import plan_to_json, render_plan_text
 
     content, zone = mission_content(obj, mission)
     plan = build_plan(

@@ -1,5 +1,5 @@
 """`launcher i18n`: the translators' workflow (extract, update, compile, status, add). Thin:
-the work is in ``launcher.translations``."""
+the work is in ``launcher.content.translations``."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def extract_cmd(obj: dict) -> None:
 
     Translator comments ({# Translators: ... #}) and contexts ({% trans "context" %}) are
     kept. A template with a syntax error stops the extraction and is named."""
-    from ..translations import extract_to_template
+    from ..content.translations import extract_to_template
 
     root = _root(obj)
     result = extract_to_template(root)
@@ -63,7 +63,7 @@ def extract_cmd(obj: dict) -> None:
 
 
 def _show_key(key: str) -> str:
-    from ..i18n import split_key
+    from ..content.i18n import split_key
 
     msgid, context = split_key(key)
     text = msgid if len(msgid) <= 70 else msgid[:67] + "..."
@@ -84,7 +84,7 @@ def update_cmd(obj: dict, locales: tuple[str, ...], no_fuzzy_matching: bool) -> 
     New strings arrive untranslated; a string whose source changed keeps its old translation
     marked fuzzy, with the previous source text, to be reviewed; strings no longer used are
     kept at the end as obsolete (#~)."""
-    from ..translations import update_catalogs
+    from ..content.translations import update_catalogs
 
     root = _root(obj)
     for r in update_catalogs(root, locales or None, fuzzy_matching=not no_fuzzy_matching):
@@ -105,7 +105,7 @@ def compile_cmd(obj: dict, locales: tuple[str, ...]) -> None:
 
     Only translated, reviewed and valid entries are compiled: launcher never publishes a
     fuzzy guess or falls back to English. Exit 1 if a catalog has errors."""
-    from ..translations import compile_catalogs
+    from ..content.translations import compile_catalogs
 
     root = _root(obj)
     failed = 0
@@ -131,7 +131,7 @@ def status_cmd(obj: dict, locales: tuple[str, ...], as_json: bool) -> None:
 
     Measured against the templates as they are now, so an edit shows up before any
     extraction."""
-    from ..translations import status
+    from ..content.translations import status
 
     report = status(_root(obj), locales or None)
     if as_json:
@@ -193,7 +193,7 @@ def status_cmd(obj: dict, locales: tuple[str, ...], as_json: bool) -> None:
 def add_cmd(obj: dict, locale: str) -> None:
     """Start a new language: locales/LOCALE/LC_MESSAGES/messages.po from the .pot, with a
     Plural-Forms header checked against CLDR."""
-    from ..translations import add_locale
+    from ..content.translations import add_locale
 
     root = _root(obj)
     path, strings, problems = add_locale(root, locale)

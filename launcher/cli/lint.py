@@ -44,7 +44,8 @@ def lint_cmd(
     With PLAYBOOK and --mission: that plan, with --set facts and --at.
     Exit 2 if any finding has severity error; warnings are shown only.
     """
-    from ..guardrails import group_findings, lint_content
+    from ..checks.lint import lint_content
+    from ..guardrails import group_findings
 
     zone = mission_content(obj, mission)[1] if mission and at else None
     report = lint_content(

@@ -39,8 +39,8 @@ def preview_cmd(
     Cards look like each platform's, grouped by send time in the mission's local time, with
     a switch between locales and platforms. The page needs no network. Sends nothing.
     """
-    from ..planner import build_plan
-    from ..preview import render_preview, summary_line
+    from ..plan.build import build_plan
+    from ..preview.page import render_preview, summary_line
 
     if open_page and output == "-":
         raise click.UsageError("--open needs a file: give -o PATH or leave -o out")

@@ -8,15 +8,8 @@ from typing import Any
 
 import click
 
-from .launch import (
-    JSON_OPTION,
-    _echo_json,
-    _open,
-    _print_checklists,
-    _print_failures,
-    _print_waiting,
-    _when,
-)
+from .common import JSON_OPTION, echo_json, open_ledger, when
+from .output import print_checklists, print_failures, print_waiting
 
 
 # -- status ------------------------------------------------------------------------------
@@ -28,12 +21,12 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     """Launches, or one launch: its accounts and every post's state."""
     from ..ledger import iso, overall_state
 
-    _, ledger = _open(obj)
+    _, ledger = open_ledger(obj)
     with ledger:
         if launch is None:
             summaries = ledger.summaries()
             if as_json:
-                _echo_json({"launches": [_summary_dict(s) for s in summaries]})
+                echo_json({"launches": [_summary_dict(s) for s in summaries]})
                 return
             if not summaries:
                 click.echo("No launches yet.")
@@ -57,7 +50,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         counts[p.state] = counts.get(p.state, 0) + 1
     state = overall_state(rec.state, counts)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "launch": rec.id,
                 "playbook": rec.playbook,
@@ -89,7 +82,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     for why in rec.note:
         click.echo(f"  note: {why}")
     click.echo(
-        f"by {rec.created_by} at {_when(rec.created_at)}; "
+        f"by {rec.created_by} at {when(rec.created_at)}; "
         + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     )
     local, zone_name = _local_formatter(rec.timezone)
@@ -97,7 +90,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     click.echo(f"\naccounts ({len(accounts)}):")
     for a in accounts:
         click.echo(f"  {a.platform:<10}{a.locale:<7}{a.state:<8}{a.handle}")
-    _print_checklists(accounts)
+    print_checklists(accounts)
     click.echo(
         f"\n{'ID':>6} {'STATE':<10}{'DUE':<26}{'SENT':<26}"
         f"{'PLATFORM':<10}{'LOCALE':<7}{'TRY':>3}  MESSAGE / PLATFORM ID"
@@ -118,8 +111,8 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
             click.secho(text, fg="red" if bad else None, bold=bad)
     else:
         click.echo("\n".join(text for text, _ in lines))
-    _print_failures(posts)
-    _print_waiting(posts, accounts)
+    print_failures(posts)
+    print_waiting(posts, accounts)
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:
@@ -128,11 +121,11 @@ def _local_formatter(zone: str | None) -> tuple[Any, str]:
     from zoneinfo import ZoneInfo
 
     if not zone:
-        return _when, "UTC"
+        return when, "UTC"
     try:
         tz = ZoneInfo(zone)
     except (KeyError, ValueError):
-        return _when, "UTC"
+        return when, "UTC"
 
     def local(value: float | None) -> str:
         if value is None:
@@ -166,12 +159,12 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 @click.pass_obj
 def log_cmd(obj: dict, launch: str | None, limit: int | None, as_json: bool) -> None:
     """The audit trail: who did what, when."""
-    _, ledger = _open(obj)
+    _, ledger = open_ledger(obj)
     with ledger:
         lid = ledger.resolve(launch).id if launch else None
         events = ledger.events(lid, limit=limit)
     if as_json:
-        _echo_json([e.as_dict() for e in events])
+        echo_json([e.as_dict() for e in events])
         return
     for e in events:
         detail = " ".join(
@@ -180,7 +173,7 @@ def log_cmd(obj: dict, launch: str | None, limit: int | None, as_json: bool) -> 
             if v not in (None, [], {}, "")
         )
         where = (e.launch_id or "-") + (f" #{e.post_id}" if e.post_id else "")
-        click.echo(f"{_when(e.at)}  {e.actor:<24} {e.action:<24} {where}  {detail}")
+        click.echo(f"{when(e.at)}  {e.actor:<24} {e.action:<24} {where}  {detail}")
 
 
 def register(group: click.Group) -> None:

@@ -1,6 +1,8 @@
 """Guardrails: checks that catch the embarrassing post before it leaves.
 
-Run by ``launcher lint`` and, through :func:`lint_plan`, by ``validate``, ``plan`` and ``run``.
+Per plan: :func:`lint_plan` runs inside planning (``plan``, ``run``, ``validate``); the lint
+of a whole content repository, which builds plans, sits above planning in
+:mod:`launcher.checks.lint` (``launcher lint``).
 Rules (ids): ``link-host``, ``undeclared-mention``, ``undeclared-hashtag``,
 ``leftover-placeholder``, ``placeholder-in-fact``, ``untranslated-english``, ``typed-number``,
 ``forbidden-term``, ``repeated-text``, ``shouting``, ``exclamations``,
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from .checks import Finding, english_sources, lint_plan
 from .policy import DEFAULT_SEVERITIES, POLICY_FILE, RULES, Policy, load_policy
-from .runner import Group, LintReport, findings_to_problems, group_findings, lint_content
+from .report import Group, findings_to_problems, group_findings
 
 __all__ = [
     "DEFAULT_SEVERITIES",
@@ -21,13 +23,11 @@ __all__ = [
     "RULES",
     "Finding",
     "Group",
-    "LintReport",
     "Policy",
     "english_sources",
     "errors_of",
     "findings_to_problems",
     "group_findings",
-    "lint_content",
     "lint_plan",
     "load_policy",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from ..missions import Organisation
+from ..content.missions import Organisation
 from ..models import Plan
 from .crossposts import english_sources, repeated, untranslated
 from .findings import Ctx, EnglishKey, Finding, Item, plan_items

@@ -14,10 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from ..content.i18n import locale_problem
+from ..content.schema import Checker, did_you_mean, known_list
+from ..content.yamlsrc import load_yaml
 from ..errors import Problem
-from ..i18n import locale_problem
-from ..schema import Checker, did_you_mean, known_list
-from ..yamlsrc import load_yaml
 
 POLICY_FILE = "guardrails.yaml"
 SEVERITIES = ("error", "warning", "off")

@@ -249,10 +249,10 @@ def _emoji(ctx: Ctx, item: Item) -> Iterable[Finding]:
 
 
 def _bidi(ctx: Ctx, item: Item) -> Iterable[Finding]:
-    """Direction controls that launcher did not put there itself (see :mod:`launcher.bidi`):
+    """Direction controls that launcher did not put there itself (see :mod:`launcher.content.bidi`):
     the post can display in another order than reviewers read it."""
-    from ..bidi import has_controls, marker, name, reveal, stray
-    from ..i18n import is_rtl
+    from ..content.bidi import has_controls, marker, name, reveal, stray
+    from ..content.i18n import is_rtl
 
     rtl = is_rtl(item.locale)
     found = stray(item.text, rtl=rtl)

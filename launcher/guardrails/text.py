@@ -57,7 +57,7 @@ def link_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     for m in URL_RE.finditer(text):
         url = strip_trailing(m.group(0))
         spans.append((m.start(), m.start() + len(url), url))
-    from ..xtext import might_link_bare_domains
+    from ..plan.xtext import might_link_bare_domains
 
     if not might_link_bare_domains(text):  # scheme URLs are all there is
         return tuple(sorted(spans))

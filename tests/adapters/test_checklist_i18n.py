@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import launcher.adapters
-from launcher.i18n import load_catalog
+from launcher.content.i18n import load_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ("en", "fr", "tr", "th", "it", "uk", "ar", "ja", "es")

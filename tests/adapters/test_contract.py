@@ -15,7 +15,7 @@ from launcher.adapters.base import (
     Published,
 )
 from launcher.adapters.registry import resolve
-from launcher.retry import RetryPolicy, deliver
+from launcher.launch.retry import RetryPolicy, deliver
 
 from .conftest import Case, Ctx, Sleeps, post
 

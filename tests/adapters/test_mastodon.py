@@ -15,7 +15,7 @@ from launcher import errors
 from launcher.adapters.base import AccountRef, ProfileUpdate, Published
 from launcher.adapters.mastodon import MastodonAdapter, language_code
 from launcher.credentials import resolve
-from launcher.retry import RetryPolicy, call_with_retry
+from launcher.launch.retry import RetryPolicy, call_with_retry
 
 from .case_mastodon import AUTH, BASE, TOKEN, status_body
 from .conftest import NOW, post

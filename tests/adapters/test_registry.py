@@ -14,7 +14,7 @@ from launcher.adapters.base import AccountRef, Adapter
 from launcher.adapters.registry import available, names, resolve
 from launcher.adapters.sandbox import SandboxAdapter
 from launcher.errors import ConfigError
-from launcher.retry import deliver
+from launcher.launch.retry import deliver
 from launcher.settings import load_settings
 
 from ..conftest import invoke

@@ -7,7 +7,7 @@ import pytest
 from launcher import errors
 from launcher.adapters.base import AccountRef, OutgoingPost, Published
 from launcher.adapters.sandbox import SandboxAdapter
-from launcher.retry import RetryPolicy, _backoff, call_with_retry, deliver
+from launcher.launch.retry import RetryPolicy, _backoff, call_with_retry, deliver
 
 from .conftest import post
 

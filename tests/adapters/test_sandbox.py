@@ -13,7 +13,7 @@ import pytest
 from launcher import errors
 from launcher.adapters.base import AccountRef, ProfileUpdate, Published
 from launcher.adapters.sandbox import ENV_FAIL, SandboxAdapter, parse_fail
-from launcher.retry import deliver
+from launcher.launch.retry import deliver
 from launcher.settings import Settings
 
 from .conftest import post

@@ -11,7 +11,7 @@ from responses import matchers
 from launcher import errors
 from launcher.adapters.base import AccountRef, ProfileUpdate
 from launcher.adapters.x import XAdapter
-from launcher.retry import deliver
+from launcher.launch.retry import deliver
 
 from .case_x import AUTH, BASE, TOKEN, USER_ID
 from .conftest import NOW, post

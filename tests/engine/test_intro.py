@@ -8,9 +8,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from launcher.intro import pinned_on
-from launcher.planner import build_plan
-from launcher.playbook import load_playbook
+from launcher.content.playbook import load_playbook
+from launcher.plan.build import build_plan
+from launcher.plan.intro import pinned_on
 from tests.conftest import REPO, invoke
 
 AT = datetime(2026, 5, 22, 8, 30, tzinfo=UTC)

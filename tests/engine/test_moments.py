@@ -9,9 +9,9 @@ from datetime import datetime
 
 import pytest
 
+from launcher.content.moments import parse_moment
+from launcher.content.params import parse_datetime
 from launcher.errors import InputError
-from launcher.moments import parse_moment
-from launcher.params import parse_datetime
 
 ROME, NEW_YORK, TOKYO, SYDNEY = "Europe/Rome", "America/New_York", "Asia/Tokyo", "Australia/Sydney"
 MEXICO = "America/Mexico_City"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.planner import build_plan
+from launcher.plan.build import build_plan
 from tests.conftest import invoke
 
 AT = "2026-03-28T20:00:00Z"  # 22:00 in Beirut, the night before Lebanon's DST starts
@@ -58,8 +58,8 @@ def test_json_is_byte_identical_across_runs(mini_root: Path) -> None:
 
 
 def test_facts_are_rendered_literally_never_evaluated(mini_root: Path) -> None:
-    from launcher.planner import load_content, plan_from
-    from launcher.playbook import load_playbook
+    from launcher.content.playbook import load_playbook
+    from launcher.plan.build import load_content, plan_from
 
     content = load_content(mini_root)
     facts = {"region": "{{ 7*7 }}{% if 1 %}x{% endif %}", "magnitude": 6.0, "deaths": None}
@@ -288,12 +288,12 @@ def test_an_unusable_data_directory_is_a_clear_error(
 
 
 def test_an_unexpected_bug_is_reported_without_a_traceback(mini_root: Path, monkeypatch) -> None:
-    import launcher.planner
+    import launcher.plan.build
 
     def broken(*a, **k):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(launcher.planner, "build_plan", broken)
+    monkeypatch.setattr(launcher.plan.build, "build_plan", broken)
     result = invoke("plan", "quake", "-m", "rome", root=mini_root)
     assert result.exit_code == 1
     assert "internal error: ZeroDivisionError: boom" in result.stderr

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from launcher.models import Schedule
-from launcher.schedule import send_times
+from launcher.plan.schedule import send_times
 
 H = timedelta(hours=1)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.planner import build_plan, load_content
+from launcher.plan.build import build_plan, load_content
 from tests.conftest import REPO, invoke
 
 NOW = datetime(2026, 5, 22, 8, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.bidi import reveal, stray
+from launcher.content.bidi import reveal, stray
 from launcher.guardrails import DEFAULT_SEVERITIES
 
 from ..conftest import invoke

@@ -60,8 +60,8 @@ def test_mission_data_and_organisation_data():
     assert typed("Call +44 20 7946 0160 or +44 20 7946 0161.") == []
     assert typed("Call +44 20 7946 0999.") == ["44 20 7946 0999"]
     # the organisation's crisis line counts as data when the organisation is given
+    from launcher.content.missions import Organisation
     from launcher.guardrails import lint_plan
-    from launcher.missions import Organisation
 
     org = Organisation("org", "exl", "https://www.example.org", (), "+44 20 7946 0000")
     p = plan([post("Crisis centre: +44 20 7946 0000")])

@@ -10,8 +10,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from launcher import i18n
-from launcher.i18n import SOURCE_HEADER, check_entries, compile_catalog, load_catalog
+from launcher.content import i18n
+from launcher.content.i18n import SOURCE_HEADER, check_entries, compile_catalog, load_catalog
 
 
 @pytest.fixture(autouse=True)

@@ -275,7 +275,7 @@ def test_the_mapping_must_match_the_runtime_and_be_loud(mini_root: Path, edit, e
 
 def test_runtime_jinja_options_are_the_extraction_options():
     """One source of truth: the shipped babel.cfg says what render.py uses."""
-    from launcher.translations import load_mapping
+    from launcher.content.translations import load_mapping
 
     mapping, problems = load_mapping(REPO)
     assert problems == [] and mapping is not None

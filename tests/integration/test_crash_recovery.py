@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
 
 pytestmark = pytest.mark.integration

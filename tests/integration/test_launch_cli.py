@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from launcher.launching import start_launch
+from launcher.launch.lifecycle import start_launch
+from launcher.launch.retry import RetryPolicy
 from launcher.ledger import Ledger
-from launcher.retry import RetryPolicy
 from launcher.settings import Settings
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
@@ -199,7 +199,7 @@ def test_halt_all_and_usage(env):
 def test_sandbox_faults_deliver_exactly_once(env, monkeypatch):
     """Sandbox 429 (with a retry hint), 503, timeout and a lost answer: every post still
     reaches the outbox exactly once, attempts are counted, no real waiting."""
-    from launcher.planner import build_plan
+    from launcher.plan.build import build_plan
 
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -242,7 +242,7 @@ def test_json_logs_carry_context_and_no_secret(env, tmp_path):
 def test_due_times_across_a_dst_change_are_stored_and_honoured(env, monkeypatch):
     """The planner's UTC due times survive the ledger exactly, across the end of Rome's
     winter time (2026-03-29 01:00 UTC), and the daemon sends by those instants."""
-    from launcher.planner import build_plan
+    from launcher.plan.build import build_plan
 
     for k, v in env.items():
         monkeypatch.setenv(k, v)

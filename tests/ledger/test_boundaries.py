@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from launcher.errors import register_secret
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
 
 T0 = 1_800_000_000.0

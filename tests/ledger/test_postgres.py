@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from launcher.errors import LedgerError
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger, migrations
 from launcher.ledger.engine import normalize_url
 from launcher.ledger.schema import launches

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from launcher.errors import LedgerError
-from launcher.launching import record_posts
+from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger, overall_state
 
 T0 = 1_800_000_000.0

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.planner import build_plan
+from launcher.plan.build import build_plan
 from tests.conftest import REPO, invoke
 
 CHROMIUM = os.environ.get("LAUNCHER_TEST_CHROMIUM", "/usr/bin/chromium")

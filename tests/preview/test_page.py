@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.planner import build_plan
-from launcher.preview import Segment, render_preview, segments, summary_line
+from launcher.plan.build import build_plan
+from launcher.preview.page import Segment, render_preview, segments, summary_line
 from tests.conftest import REPO
 
 from .pages import Element, parse
@@ -248,6 +248,6 @@ def test_the_page_is_the_same_for_the_same_plan(mini_root: Path) -> None:
 def test_the_page_template_ships_with_the_package() -> None:
     """The template, CSS and script are package data (pyproject), not files of the checkout."""
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"preview_page/*"' in text
-    assets = REPO / "launcher" / "preview_page"
+    assert '"launcher.preview" = ["assets/*"]' in text
+    assets = REPO / "launcher" / "preview" / "assets"
     assert {p.name for p in assets.iterdir()} >= {"page.html.j2", "style.css", "filter.js"}

@@ -1,0 +1,306 @@
+"""Commands that operate launches after they start: daemon, halt, resume, retry, retract.
+
+Thin: parse, call :mod:`launcher.launch` and the ledger, print. Every command that changes
+something records who acted: ``--as``, else ``LAUNCHER_ACTOR``, else the OS user.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger
+from .content import parse_at
+from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really, launch_clock
+from .output import print_run
+
+
+@click.command("daemon")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit (cron, tests).")
+@click.option(
+    "--poll",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Seconds between looks at the ledger (halts are seen within this).",
+)
+@click.option(
+    "--lease",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds a claimed post stays ours without renewal.",
+)
+@click.option("--batch", type=int, default=50, show_default=True, help="Posts claimed at a time.")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Posts sent concurrently; more helps only when the platform is slow to answer.",
+)
+@click.option(
+    "--retry-cap",
+    type=float,
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="The longest wait of our own between attempts at a failing platform "
+    "(its own Retry-After hint is honoured however long).",
+)
+@NOW_OPTION
+@REALLY_OPTION
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line on stderr.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@AS_OPTION
+@click.pass_obj
+def daemon_cmd(
+    obj: dict,
+    once: bool,
+    poll: float,
+    lease: float,
+    batch: int,
+    workers: int,
+    retry_cap: float,
+    now: str | None,
+    really: bool,
+    log_format: str,
+    log_level: str,
+    actor_name: str | None,
+) -> None:
+    """The scheduled posting daemon (foreground; logs to stderr).
+
+    Several daemons may share one ledger: claims with leases keep every post single.
+    SIGTERM/SIGINT finish or release the post in flight and exit 0. --now needs a UTC
+    offset (the daemon serves every mission: no local zone applies).
+    """
+    from ..actor import daemon_actor
+    from ..launch.daemon import Daemon
+    from ..launch.dispatch import Dispatcher
+    from ..launch.retry import Backoff
+    from ..logging_setup import setup_logging
+
+    if now and not once:
+        raise click.UsageError("--now only goes with --once")
+    if poll <= 0 or lease <= 0 or batch <= 0 or workers <= 0 or retry_cap <= 0:
+        raise click.UsageError(
+            "--poll, --lease, --batch, --workers and --retry-cap must be positive"
+        )
+    from ..launch.drills import daemon_targets, real_targets
+
+    drill = parse_at(now, None, field="--now")
+    setup_logging(log_format, log_level)
+    clock = drill_clock(drill)
+    settings, ledger = open_ledger(obj)
+    targets = real_targets(settings, daemon_targets(settings)) if drill else []
+    drill_check(targets, drill, really, command="the daemon")
+    with ledger:
+        drill_really(ledger, targets, drill, command="daemon", actor=daemon_actor(actor_name))
+        kw = {"clock": clock} if clock else {}
+        dispatcher = Dispatcher(
+            ledger,
+            settings,
+            actor=daemon_actor(actor_name),
+            lease=lease,
+            batch=batch,
+            workers=workers,
+            backoff=Backoff(cap=retry_cap),
+            **kw,
+        )
+        daemon = Daemon(dispatcher, poll=poll)
+        if once:
+            daemon.run_once()
+            dispatcher.close()
+            return
+        code = daemon.run()
+    sys.exit(code)
+
+
+# -- halt, resume, retract ---------------------------------------------------------------
+@click.command("halt")
+@click.argument("launch", required=False)
+@click.option("--all", "all_", is_flag=True, help="Halt every active launch.")
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def halt_cmd(
+    obj: dict, launch: str | None, all_: bool, actor_name: str | None, as_json: bool
+) -> None:
+    """Stop every pending post of a launch now (running daemons included)."""
+    from ..actor import resolve_actor
+
+    if bool(launch) == all_:
+        raise click.UsageError("give a LAUNCH or --all")
+    _, ledger = open_ledger(obj)
+    with ledger:
+        lid = ledger.resolve(launch).id if launch else None
+        done = ledger.halt(lid, actor=resolve_actor(actor_name), now=time.time())
+        # claimed before the halt: a daemon checks the launch right before each send
+        in_flight = ledger.in_flight(done) if done else {}
+    if as_json:
+        echo_json({"halted": done, "in_flight": in_flight})
+        return
+    if not done:
+        click.echo("nothing to halt" + (f": {lid} is not active" if lid else ""))
+    for name, n in done.items():
+        line = f"halted {name}: {n} scheduled post(s) stopped"
+        busy = in_flight.get(name, 0)
+        if busy:
+            line += (
+                f", {busy} in flight (claimed by a sender: each is checked against the halt"
+                " right before it goes out and ends halted, unless it was already on its way;"
+                f" `launcher status {name}` shows how each ended)"
+            )
+        click.echo(line)
+
+
+@click.command("resume")
+@click.argument("launch")
+@NOW_OPTION
+@AS_OPTION
+@click.pass_obj
+def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) -> None:
+    """Resume a halted launch: its halted posts are scheduled again (overdue ones go now,
+    those whose useful life ended meanwhile are recorded as expired, never sent stale)."""
+    from ..actor import resolve_actor
+
+    settings, ledger = open_ledger(obj)
+    actor = resolve_actor(actor_name)
+    with ledger:
+        rec = ledger.resolve(launch)
+        clock = launch_clock(
+            settings, ledger, rec, now, False, command="resume", actor=actor, sends=False
+        )
+        lid = rec.id
+        n, expired = ledger.resume_launch(lid, actor=actor, now=clock())
+    click.echo(f"resumed {lid}: {n} post(s) scheduled again")
+    if expired:
+        click.secho(
+            f"  {expired} post(s) EXPIRED while halted (not sent: their time had passed); "
+            f"to send them anyway: launcher retry {lid}",
+            fg="yellow",
+        )
+
+
+@click.command("retry")
+@click.argument("launch")
+@click.option("--post", "post_key", metavar="KEY", help="Only this post (its key, see status).")
+@click.option("--platform", help="Only this platform's posts and accounts.")
+@NOW_OPTION
+@REALLY_OPTION
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def retry_cmd(
+    obj: dict,
+    launch: str,
+    post_key: str | None,
+    platform: str | None,
+    now: str | None,
+    really: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Try failed or expired posts (and failed accounts) of a launch again, after the cause
+    was fixed (a credential, a setting, the content). Nothing is posted twice: a post whose
+    last attempt may have reached the platform is looked for there first. Exit 1 if any post
+    of the launch is still failed."""
+    from ..actor import resolve_actor
+    from ..launch.lifecycle import outcome, send_due
+
+    settings, ledger = open_ledger(obj)
+    actor = resolve_actor(actor_name)
+    with ledger:
+        rec = ledger.resolve(launch)
+        clock = launch_clock(settings, ledger, rec, now, really, command="retry", actor=actor)
+        lid = rec.id
+        posts, accounts = ledger.requeue(
+            lid, actor=actor, now=clock(), post_key=post_key, platform=platform
+        )
+        result = send_due(ledger, settings, lid, actor=actor, clock=clock)
+        final = outcome(ledger, lid, result)
+    if as_json:
+        echo_json({**final.as_dict(), "requeued": {"posts": posts, "accounts": accounts}})
+    else:
+        click.echo(f"{lid}: {posts} post(s) and {accounts} account(s) tried again")
+        print_run(final)
+    if any(p.state == "failed" for p in final.posts):
+        sys.exit(1)
+
+
+@click.command("retract")
+@click.argument("launch")
+@click.option("--message", help="Only this message id.")
+@click.option("--platform", help="Only this platform.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def retract_cmd(
+    obj: dict,
+    launch: str,
+    message: str | None,
+    platform: str | None,
+    yes: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Delete what was posted (and stop what is still pending) for a launch.
+
+    Without filters the whole launch is retracted. Exit 1 if a deletion failed.
+    """
+    from ..actor import resolve_actor
+    from ..launch.lifecycle import retract_launch
+
+    settings, ledger = open_ledger(obj)
+    with ledger:
+        lid = ledger.resolve(launch).id
+        actor = resolve_actor(actor_name)
+        if not yes:
+            n = len(ledger.retractable(lid, message=message, platform=platform))
+            click.confirm(
+                f"Delete {n} published post(s) of {lid} as {actor}?", abort=True, err=as_json
+            )
+        out = retract_launch(ledger, settings, lid, actor=actor, message=message, platform=platform)
+    if as_json:
+        echo_json(out.as_dict())
+    else:
+        click.echo(
+            f"retracted {len(out.retracted)} post(s) of {lid}; {out.halted} pending post(s) halted"
+        )
+        for pid, why in out.unsupported:
+            click.echo(f"  #{pid}: cannot be deleted through the API ({why}); delete by hand")
+        for pid, why in out.failed:
+            click.secho(f"  #{pid}: FAILED to delete: {why}", fg="red", bold=True)
+        for pid, why in out.pins:
+            click.secho(f"  #{pid}: {why}", fg="yellow", bold=True)
+        if out.in_flight:
+            click.secho(
+                f"  {out.in_flight} post(s) were being sent meanwhile: "
+                f"run `launcher retract {lid}` again in a minute",
+                fg="yellow",
+                bold=True,
+            )
+    if out.failed:
+        sys.exit(1)
+
+
+COMMANDS = (daemon_cmd, halt_cmd, resume_cmd, retry_cmd, retract_cmd)
+
+
+def register(group: click.Group) -> None:
+    for command in COMMANDS:
+        group.add_command(command)

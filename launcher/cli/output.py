@@ -1,0 +1,90 @@
+"""How the outcome of a launch is printed: counts, checklists, failures, waits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .common import when
+
+
+def count(items: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.state] = counts.get(item.state, 0) + 1
+    return counts
+
+
+def print_run(result: Any) -> None:
+    counts = count(result.posts)
+    click.echo(f"launch {result.launch_id}  state: {result.state}")
+    if result.state == "awaiting-approval":
+        click.echo(f"accounts: {len(result.accounts)} waiting; posts: {len(result.posts)} waiting")
+        click.echo(result.launch_id)
+        return
+    ready = sum(1 for a in result.accounts if a.state in ("active", "manual"))
+    click.echo(f"accounts: {ready} of {len(result.accounts)} ready")
+    print_checklists(result.accounts)
+    click.echo(
+        f"posts: {counts.get('sent', 0)} sent now, {counts.get('scheduled', 0)} scheduled"
+        + (f", {counts['retrying']} RETRYING" if counts.get("retrying") else "")
+        + (f", {counts['failed']} FAILED" if counts.get("failed") else "")
+        + (f", {counts['expired']} EXPIRED" if counts.get("expired") else "")
+    )
+    print_failures(result.posts)
+    print_waiting(result.posts, result.accounts)
+    if counts.get("scheduled") or counts.get("retrying"):
+        click.echo("later posts are sent by `launcher daemon` (keep it running)")
+    click.echo(result.launch_id)
+
+
+def print_checklists(accounts: Any) -> None:
+    for a in accounts:
+        if a.state == "failed":
+            click.secho(
+                f"  ACCOUNT FAILED {a.platform}/{a.locale} {a.handle}: {a.error}",
+                fg="red",
+                bold=True,
+            )
+        if a.checklist:
+            click.echo(f"  manual steps for {a.platform}/{a.locale} {a.handle}:")
+            for step in a.checklist:
+                click.echo(f"    [ ] {step}")
+
+
+def print_failures(posts: Any) -> None:
+    for state, what in (("failed", "FAILED"), ("expired", "EXPIRED (never sent)")):
+        bad = [p for p in posts if p.state == state]
+        if not bad:
+            continue
+        click.secho(f"{len(bad)} post(s) {what}:", fg="red", bold=True)
+        for p in bad:
+            click.secho(f"  #{p.id} {p.platform}/{p.locale} {p.message}: {p.error}", fg="red")
+    if any(p.state in ("failed", "expired") for p in posts):
+        click.echo("  after fixing the cause: launcher retry LAUNCH [--post KEY] [--platform P]")
+
+
+def print_waiting(posts: Any, accounts: Any = ()) -> None:
+    """Posts and accounts a platform fault delayed: when the next attempt is, and why."""
+    for a in accounts:
+        if a.state == "retrying":
+            click.secho(
+                f"  account {a.platform}/{a.locale} RETRYING at {when(a.retry_at)}: {a.error}",
+                fg="yellow",
+            )
+    waiting = [p for p in posts if p.state == "retrying"]
+    if not waiting:
+        return
+    click.secho(f"{len(waiting)} post(s) RETRYING (a platform fault; nothing lost):", fg="yellow")
+    for p in waiting[:20]:
+        click.secho(
+            f"  #{p.id} {p.platform}/{p.locale} {p.message}: next attempt {when(p.retry_at)}"
+            f" (try {p.attempts}); last error: {p.error}",
+            fg="yellow",
+        )
+    if len(waiting) > 20:
+        click.echo(f"  ... and {len(waiting) - 20} more (launcher status --json)")
+
+
+# -- daemon ------------------------------------------------------------------------------

@@ -1,0 +1,534 @@
+"""Catalogs and locale-aware formatting.
+
+Loud by design: Babel's ``Translations.load`` quietly returns ``NullTranslations`` when a
+catalog is missing, which would publish English under a Thai account. Here a missing catalog,
+an untranslated or a fuzzy entry that a playbook uses is a located error.
+
+The ``.po`` files translators edit are the source of truth; launcher compiles each to a ``.mo``
+beside it and uses the ``.mo`` only while it was compiled by launcher from exactly the ``.po``
+on disk (a digest of the source is stamped in its header). So an edited ``.po`` shows up in the
+next ``plan`` with no step to forget, a ``.mo`` written by another tool is never trusted, and
+the ``.po`` is parsed again only when something is wrong with an entry a plan needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.support import Translations
+
+from ..errors import Problem
+
+DOMAIN = "messages"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb"})
+#: header stamped into every .mo launcher compiles: the SHA-256 of the .po it came from
+SOURCE_HEADER = "X-Launcher-Source-SHA256"
+#: gettext's separator between a message context and its msgid in compiled catalogs
+CONTEXT_SEP = "\x04"
+
+
+def message_key(msgid: str, context: str | None = None) -> str:
+    """One string naming a message: its msgid, prefixed by ``context\\x04`` when it has one
+    (the key gettext itself uses in .mo files)."""
+    return f"{context}{CONTEXT_SEP}{msgid}" if context else msgid
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """(msgid, context) of a :func:`message_key`."""
+    context, sep, msgid = key.partition(CONTEXT_SEP)
+    return (msgid, context) if sep else (key, None)
+
+
+class LoadedCatalog:
+    """One locale's catalog, ready to translate with.
+
+    ``translations`` come from the compiled .mo, which holds only complete, reviewed and
+    checked entries; ``catalog`` (the parsed .po, with line numbers) is read on first use.
+    """
+
+    def __init__(
+        self,
+        locale: str,
+        path: Path,
+        display: str,
+        translations: Translations,
+        source: bytes,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.locale = locale
+        self.path = path
+        self.display = display
+        self.translations = translations
+        self._source = source
+        if catalog is not None:
+            self.__dict__["catalog"] = catalog
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return read_po(io.BytesIO(self._source), locale=self.locale, domain=DOMAIN)
+
+    def has(self, key: str) -> bool:
+        """Whether the compiled catalog has a usable translation of ``key``."""
+        table = self.translations._catalog  # stdlib gettext's table: msgid or (msgid, n)
+        return key in table or (key, 0) in table
+
+    @cached_property
+    def plural_header(self) -> tuple[int, str]:
+        """(nplurals, plural expression) from the catalog's Plural-Forms header."""
+        from babel.messages.catalog import parse_separated_header
+
+        raw = self.translations._info.get("plural-forms", "")
+        fields = parse_separated_header("x; " + raw) if raw else {}
+        try:
+            count = int(fields.get("nplurals", "2"))
+        except ValueError:
+            count = 0
+        return count, fields.get("plural", "(n != 1)").strip().rstrip(";")
+
+
+_cache: dict[Path, tuple[tuple[int, int], LoadedCatalog]] = {}
+_lock = threading.Lock()
+
+
+def catalog_path(root: Path, locale: str) -> Path:
+    return root / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _display(root: Path, path: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Problem]]:
+    """The locale's catalog, or problems saying why it cannot be used."""
+    path = catalog_path(root, locale)
+    display = _display(root, path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None, [
+            Problem(
+                f"no catalog for locale '{locale}'",
+                file=display,
+                hint=f"start one: launcher i18n add {locale}",
+            )
+        ]
+    stamp = (st.st_mtime_ns, st.st_size)
+    with _lock:
+        hit = _cache.get(path)
+        if hit and hit[0] == stamp:
+            return hit[1], []
+    source = path.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()
+    translations = _compiled(path.with_suffix(".mo"), digest)
+    if translations is not None:
+        loaded = LoadedCatalog(locale, path, display, translations, source)
+    else:
+        catalog, problems = parse_catalog(source, locale, display)
+        if catalog is None:
+            return None, problems
+        mo, _excluded = compile_catalog(catalog, digest)
+        try:
+            translations = Translations(fp=io.BytesIO(mo), domain=DOMAIN)
+        except (ValueError, SyntaxError) as exc:  # gettext rejects a malformed Plural-Forms
+            return None, [
+                Problem(
+                    f"cannot use catalog: {exc}",
+                    file=display,
+                    field="Plural-Forms",
+                    hint="fix the header: each header line is a quoted string ending in \\n",
+                )
+            ]
+        write_atomically(path.with_suffix(".mo"), mo, quiet=True)
+        loaded = LoadedCatalog(locale, path, display, translations, source, catalog)
+    with _lock:
+        _cache[path] = (stamp, loaded)
+    return loaded, []
+
+
+def parse_catalog(source: bytes, locale: str, display: str) -> tuple[Catalog | None, list[Problem]]:
+    try:
+        return read_po(io.BytesIO(source), locale=locale, domain=DOMAIN, abort_invalid=True), []
+    except (PoFileError, ValueError, UnknownLocaleError) as exc:
+        return None, [
+            Problem(
+                f"cannot read catalog: {exc}",
+                file=display,
+                line=getattr(exc, "lineno", None),
+                hint="open it in Poedit or run: msgfmt --check " + display,
+            )
+        ]
+
+
+def _compiled(mo: Path, digest: str) -> Translations | None:
+    """The .mo at ``mo`` if launcher compiled it from the .po whose digest is ``digest``."""
+    try:
+        data = mo.read_bytes()
+        translations = Translations(fp=io.BytesIO(data), domain=DOMAIN)
+    except (OSError, ValueError, SyntaxError, UnicodeDecodeError):
+        return None
+    if translations._info.get(SOURCE_HEADER.lower()) != digest:
+        return None
+    return translations
+
+
+class _StampedCatalog(Catalog):
+    """A catalog whose header carries the digest of the .po it was compiled from."""
+
+    source_digest = ""
+
+    def _stamped_headers(self) -> list[tuple[str, str]]:
+        return [*Catalog.mime_headers.fget(self), (SOURCE_HEADER, self.source_digest)]  # type: ignore[attr-defined]
+
+    mime_headers = property(_stamped_headers, Catalog.mime_headers.fset)  # type: ignore[attr-defined]
+
+
+def usable(catalog: Catalog, message: Message) -> bool:
+    """Complete (every plural form), reviewed (not fuzzy) and with its placeholders intact."""
+    if not message.id or message.fuzzy:
+        return False
+    strings = _strings(message)
+    if not strings or not all(strings):
+        return False
+    return not _placeholder_errors(catalog, message)
+
+
+def _strings(message: Message) -> tuple[str, ...]:
+    value = message.string
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
+def compile_catalog(catalog: Catalog, digest: str) -> tuple[bytes, list[Message]]:
+    """The .mo bytes of ``catalog`` holding only :func:`usable` entries, stamped with
+    ``digest``, and the translated entries that were left out.
+
+    Babel's ``write_mo`` would fill an empty plural form with the English msgid and keep an
+    entry whose placeholders are broken; leaving such entries out makes them "missing" at plan
+    time, where the .po is read again to say exactly what is wrong, with its line.
+    """
+    out = _StampedCatalog(locale=catalog.locale, domain=DOMAIN, charset=catalog.charset)
+    out.mime_headers = catalog.mime_headers
+    out.source_digest = digest
+    excluded = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if usable(catalog, message):
+            out.add(message.id, message.string, context=message.context)
+        elif any(_strings(message)):
+            excluded.append(message)
+    buf = io.BytesIO()
+    write_mo(buf, out, use_fuzzy=False)
+    return buf.getvalue(), excluded
+
+
+def write_atomically(path: Path, data: bytes, *, quiet: bool = False) -> None:
+    """Replace ``path`` with ``data`` so that a reader never sees half a file. With ``quiet``,
+    a read-only location is not an error (the compiled catalog is then kept in memory)."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        if quiet:
+            return
+        raise
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        if not quiet:
+            raise
+
+
+def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> list[Problem]:
+    """Problems with the entries of ``msgids`` (message key -> (template, line)) in ``loaded``.
+
+    The compiled catalog answers the common case (everything is there) without reading the
+    .po; only when an entry is absent is the .po parsed to tell missing, fuzzy, untranslated
+    and broken placeholders apart, with the line to fix.
+    """
+    absent = {key: where for key, where in msgids.items() if not loaded.has(key)}
+    if not absent:
+        return []
+    problems: list[Problem] = []
+    for key, (template, tline) in absent.items():
+        msgid, context = split_key(key)
+        msg = loaded.catalog.get(msgid, context=context)
+        used = f"used in templates/{template}:{tline}"
+        short = msgid if len(msgid) <= 60 else msgid[:57] + "..."
+        label = f'"{short}"' + (f" (context: {context})" if context else "")
+        if msg is None:
+            problems.append(
+                Problem(
+                    f"missing translation for {label} ({used})",
+                    file=loaded.display,
+                    field=f"locale {loaded.locale}",
+                    hint="run: launcher i18n extract && launcher i18n update, then translate it",
+                )
+            )
+            continue
+        strings = msg.string if isinstance(msg.string, tuple | list) else (msg.string,)
+        if msg.fuzzy:
+            problems.append(
+                Problem(
+                    f"fuzzy (unreviewed) translation for {label} ({used})",
+                    file=loaded.display,
+                    line=msg.lineno,
+                    field=f"locale {loaded.locale}",
+                    hint="review the translation and remove the fuzzy flag"
+                    " (Poedit: untick 'Needs work')",
+                )
+            )
+        elif not all(s for s in strings):
+            problems.append(
+                Problem(
+                    f"untranslated {label} ({used})",
+                    file=loaded.display,
+                    line=msg.lineno,
+                    field=f"locale {loaded.locale}",
+                    hint="translate it (every plural form) in this .po file",
+                )
+            )
+        else:
+            for _msg, errors in _placeholder_errors(loaded.catalog, msg):
+                problems.append(
+                    Problem(
+                        f"translation of {label}: {errors}",
+                        file=loaded.display,
+                        line=msg.lineno,
+                        field=f"locale {loaded.locale}",
+                        hint="keep every %(name)s placeholder of the English text, unchanged",
+                    )
+                )
+    return problems
+
+
+def _placeholder_errors(catalog: Catalog, msg: object) -> list[tuple[object, str]]:
+    from babel.messages.checkers import python_format
+
+    try:
+        python_format(catalog, msg)  # type: ignore[arg-type]
+    except Exception as exc:  # TranslationError; Babel raises it for mismatched placeholders
+        return [(msg, str(exc))]
+    return []
+
+
+#: whole numbers covering every n % 10 and n % 100 case and the small-number rules
+_PLURAL_SAMPLE = (*range(0, 220), 1000, 1001, 1002, 1011, 1021, 1100, 100000)
+_PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
+#: languages whose nouns do not inflect after numerals: one form is grammatical (tr: "5 kişi")
+_ONE_FORM_OK = frozenset({"tr", "az", "hu", "ka", "kk", "ky", "uz"})
+#: gettext expressions known to agree with CLDR, offered as the fix
+KNOWN_GOOD_PLURAL_FORMS = {
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
+}
+
+
+def plural_problems(loaded: LoadedCatalog) -> list[Problem]:
+    """Cached :func:`check_plural_forms` (a loaded catalog is immutable)."""
+    hit = loaded.__dict__.get("_plural_problems")
+    if hit is None:
+        hit = loaded.__dict__["_plural_problems"] = check_plural_forms(loaded)
+    return hit
+
+
+def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
+    """:func:`check_plural_header` of a loaded catalog."""
+    num_plurals, plural_expr = loaded.plural_header
+    return check_plural_header(loaded.locale, loaded.display, num_plurals, plural_expr)
+
+
+def check_plural_header(
+    locale: str, display: str, num_plurals: int, plural_expr: str
+) -> list[Problem]:
+    """Check a catalog's Plural-Forms header against CLDR's rules for whole numbers.
+
+    Headers are easy to get wrong (Babel's own table has a wrong one for Arabic: 11-99 and
+    100+ swapped), and a wrong header silently picks the wrong form at run time. Counts of
+    people are whole numbers below a million, so the forms CLDR uses on 0..1000 are compared
+    (French "many" only applies to millions in compact notation and is not asked for).
+    """
+    import gettext
+
+    try:
+        cldr = Locale.parse(locale).plural_form
+        picks = gettext.c2py(plural_expr)
+    except (ValueError, UnknownLocaleError) as exc:
+        return [Problem(f"unusable Plural-Forms header: {exc}", file=display)]
+    used = {cldr(n) for n in _PLURAL_SAMPLE}
+    tags = [t for t in _PLURAL_TAGS if t in used]
+    if num_plurals == 1 and locale.split("_")[0] in _ONE_FORM_OK:
+        return []
+    if num_plurals != len(tags):
+        return [
+            _plural_problem(
+                locale,
+                display,
+                f"declares {num_plurals} plural forms, CLDR uses {len(tags)}"
+                f" for whole numbers ({', '.join(tags)})",
+                tags,
+            )
+        ]
+    for n in _PLURAL_SAMPLE:
+        want, got = tags.index(cldr(n)), picks(n)
+        if got != want:
+            return [
+                _plural_problem(
+                    locale,
+                    display,
+                    f"picks form {got} for n={n}, CLDR says form {want} ('{tags[want]}')",
+                    tags,
+                )
+            ]
+    return []
+
+
+def _plural_problem(locale: str, display: str, what: str, tags: list[str]) -> Problem:
+    known = KNOWN_GOOD_PLURAL_FORMS.get(locale.split("_")[0])
+    hint = (
+        f'set "Plural-Forms: {known}"'
+        if known
+        else (f"set nplurals={len(tags)} with forms in this order: {', '.join(tags)}")
+    )
+    return Problem(f"Plural-Forms header {what}", file=display, field="Plural-Forms", hint=hint)
+
+
+UI_LOCALE_ENV = "LAUNCHER_UI_LOCALE"
+
+
+def ui_locale() -> str:
+    """The language of messages for the person at the keyboard (manual checklists):
+    ``LAUNCHER_UI_LOCALE``, else the language of ``LANG``, else English."""
+    import os
+
+    value = os.environ.get(UI_LOCALE_ENV) or os.environ.get("LANG", "")
+    lang = value.split(".")[0].split("_")[0].split("-")[0].lower()
+    return lang if lang and lang not in ("c", "posix") else "en"
+
+
+def ui_gettext(root: Path):
+    """gettext for :func:`ui_locale` from the content's catalogs; English if it has none."""
+    catalog, _problems = load_catalog(root, ui_locale())
+    return catalog.translations.gettext if catalog is not None else (lambda s: s)
+
+
+def locale_problem(locale: str) -> str | None:
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return f"unknown locale '{locale}'"
+    return None
+
+
+def is_rtl(locale: str) -> bool:
+    return locale.split("_")[0] in RTL_LANGUAGES
+
+
+@lru_cache(maxsize=256)
+def regional_locale(language: str, country: str) -> str:
+    """The CLDR locale for a language as used in a country (es_MX, ar_LB), if CLDR has one.
+
+    Catalogs are per language; formatting is regional: Mexico writes 1,000 where Spain writes
+    1.000, Lebanon names the months تشرين الثاني where Egypt says نوفمبر.
+    """
+    from babel.localedata import exists
+
+    candidate = f"{language}_{country.upper()}"
+    return candidate if exists(candidate) else language
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Babel formatting bound to one locale and one time zone.
+
+    Results are cached: a plan formats the same magnitude, date or time in the same locale
+    for every platform and every repeated update, and Babel's formatting is not cheap."""
+
+    locale: str
+    tz: str
+
+    def datetime(self, value: datetime, fmt: str = "medium") -> str:
+        return _format("datetime", value, fmt, self.locale, self.tz)
+
+    def date(self, value: datetime, fmt: str = "medium") -> str:
+        return _format("date", value, fmt, self.locale, self.tz)
+
+    def time(self, value: datetime, fmt: str = "short") -> str:
+        return _format("time", value, fmt, self.locale, self.tz)
+
+    def number(self, value: float) -> str:
+        return _format("number", value, None, self.locale, self.tz)
+
+    def decimal(self, value: float, digits: int = 1) -> str:
+        pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
+        return _format("decimal", value, pattern, self.locale, self.tz)
+
+    def country_name(self, code: str) -> str:
+        return Locale.parse(self.locale).territories.get(code.upper(), code)
+
+    def language_name(self, code: str) -> str:
+        return Locale.parse(self.locale).languages.get(code, code)
+
+
+@lru_cache(maxsize=16384)
+def _format(kind: str, value: object, fmt: str | None, locale: str, tz: str) -> str:
+    from babel import dates, numbers
+
+    if kind == "number":
+        return numbers.format_decimal(value, locale=locale)
+    if kind == "decimal":
+        return numbers.format_decimal(value, format=fmt, locale=locale)
+    zone = _zone(tz)
+    if locale.split("_")[0] == "th" and kind in ("date", "datetime"):
+        return _thai(kind, value, fmt or "medium", locale, zone)
+    if kind == "datetime":
+        return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    if kind == "time":
+        return dates.format_time(value, fmt, tzinfo=zone, locale=locale)
+    local = value.astimezone(zone) if isinstance(value, datetime) else value
+    return dates.format_date(local, fmt, locale=locale)
+
+
+def _thai(kind: str, value: Any, fmt: str, locale: str, zone: Any) -> str:
+    """Thai public texts give years in the Buddhist Era (2026 is พ.ศ. 2569); Babel knows only
+    the Gregorian calendar, so the year and era fields of CLDR's Thai patterns are replaced."""
+    from babel import dates
+
+    local = value.astimezone(zone) if isinstance(value, datetime) else value
+    loc = Locale.parse(locale)
+    pattern = loc.date_formats[fmt].pattern if fmt in loc.date_formats else fmt
+    year = local.year + 543
+    tokens = []
+    for kind_, tok in dates.tokenize_pattern(pattern):
+        if kind_ == "field" and tok[0] == "G":
+            tokens.append(("chars", "พ.ศ."))
+        elif kind_ == "field" and tok[0] in "yY":
+            tokens.append(("chars", f"{year % 100:02d}" if tok[1] == 2 else str(year)))
+        else:
+            tokens.append((kind_, tok))
+    day = dates.format_date(local, dates.untokenize_pattern(tokens), locale=locale)
+    if kind == "date":
+        return day
+    clock = dates.format_time(value, fmt, tzinfo=zone, locale=locale)
+    glue = loc.datetime_formats.get(fmt, "{1} {0}")
+    return str(glue).replace("{1}", day).replace("{0}", clock)
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)

@@ -1,0 +1,191 @@
+"""The missions registry (``missions.yaml``): the organisation and its offices abroad."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+
+from ..errors import ContentError, Problem
+from ..models import Contacts, Mission
+from .schema import Checker, did_you_mean, known_list
+from .yamlsrc import load_yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9]{1,8}$")
+PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,5}$")
+CONTACT_KEYS = ("emergency_phone", "phone", "email", "website", "registration_url")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    handle_prefix: str
+    website: str
+    link_hosts: tuple[str, ...]
+    crisis_line: str
+    handle_domain: str = "example.org"
+
+
+@dataclass(frozen=True)
+class Registry:
+    organisation: Organisation
+    missions: dict[str, Mission]
+    file: str
+
+    def get(self, mission_id: str) -> Mission:
+        try:
+            return self.missions[mission_id]
+        except KeyError:
+            from ..errors import InputError
+
+            raise InputError(
+                f"unknown mission '{mission_id}'{did_you_mean(mission_id, self.missions)}",
+                field="--mission",
+                hint=f"known missions: {known_list(self.missions)} (defined in {self.file})",
+            ) from None
+
+
+def load_registry(root: Path) -> tuple[Registry | None, list[Problem]]:
+    path = root / "missions.yaml"
+    doc, problems = load_yaml(path, "missions.yaml")
+    if doc is None:
+        return None, problems
+    chk = Checker(doc, problems)
+    top = chk.mapping(doc.data, (), required=("organisation", "missions"), what="missions.yaml")
+    if top is None:
+        return None, problems
+    org = _organisation(chk, top.get("organisation"))
+    missions: dict[str, Mission] = {}
+    raw = top.get("missions")
+    if chk.mapping(raw, ("missions",), optional=raw or (), what="missions") is not None:
+        for mid, body in raw.items():
+            mission = _mission(chk, str(mid), body, doc.file)
+            if mission is not None:
+                missions[str(mid)] = mission
+    if org is None:
+        return None, problems
+    return Registry(org, missions, doc.file), problems
+
+
+def load_registry_or_raise(root: Path) -> Registry:
+    registry, problems = load_registry(root)
+    if problems or registry is None:
+        raise ContentError(problems)
+    return registry
+
+
+def _organisation(chk: Checker, body: object) -> Organisation | None:
+    p = ("organisation",)
+    org = chk.mapping(
+        body,
+        p,
+        required=("id", "handle_prefix", "website", "link_hosts", "crisis_line"),
+        optional=("handle_domain",),
+        what="organisation",
+    )
+    if org is None or any(k not in org for k in ("id", "handle_prefix", "website", "crisis_line")):
+        return None
+    prefix = str(org["handle_prefix"])
+    if not PREFIX_RE.match(prefix):
+        chk.add(
+            (*p, "handle_prefix"),
+            f"handle prefix '{prefix}' must be 1-6 lower-case letters or digits",
+            hint="X handles allow 15 characters in all; keep the prefix short",
+        )
+    hosts = org.get("link_hosts") or []
+    if not isinstance(hosts, list):
+        chk.typed(hosts, (*p, "link_hosts"), list)
+        hosts = []
+    return Organisation(
+        id=str(org["id"]),
+        handle_prefix=prefix,
+        website=str(org["website"]),
+        link_hosts=tuple(str(h) for h in hosts),
+        crisis_line=str(org["crisis_line"]),
+        handle_domain=str(org.get("handle_domain", "example.org")),
+    )
+
+
+def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
+    p: tuple[str | int, ...] = ("missions", mid)
+    m = chk.mapping(
+        body,
+        p,
+        required=(
+            "city",
+            "country",
+            "timezone",
+            "languages",
+            "slug",
+            "names",
+            "city_names",
+            "contacts",
+        ),
+        what=f"mission '{mid}'",
+    )
+    if m is None or any(k not in m for k in ("timezone", "languages", "slug", "country")):
+        return None
+    ok = True
+    try:
+        ZoneInfo(str(m["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        chk.add(
+            (*p, "timezone"),
+            f"unknown time zone '{m['timezone']}'",
+            hint="use an IANA name such as Europe/Rome or Asia/Tokyo",
+        )
+        ok = False
+    langs = m.get("languages")
+    if not isinstance(langs, list) or not langs:
+        chk.add((*p, "languages"), "expected a non-empty list of language codes, e.g. [it]")
+        return None
+    for i, lang in enumerate(langs):
+        try:
+            Locale.parse(str(lang))
+        except (UnknownLocaleError, ValueError):
+            chk.add((*p, "languages", i), f"unknown language code '{lang}'", hint="use ISO 639-1")
+            ok = False
+    if not SLUG_RE.match(str(m.get("slug", ""))):
+        chk.add((*p, "slug"), "slug must be 1-8 lower-case ASCII letters or digits")
+        ok = False
+    names = _per_locale(chk, m.get("names"), (*p, "names"))
+    cities = _per_locale(chk, m.get("city_names"), (*p, "city_names"))
+    contacts = chk.mapping(
+        m.get("contacts"), (*p, "contacts"), required=CONTACT_KEYS, what="contacts"
+    )
+    if names is None or cities is None or contacts is None or not ok:
+        return None
+    if any(k not in contacts for k in CONTACT_KEYS):
+        return None
+    mission = Mission(
+        id=mid,
+        city=str(m["city"]),
+        country=str(m["country"]).upper(),
+        timezone=str(m["timezone"]),
+        languages=tuple(str(x) for x in langs),
+        names=names,
+        city_names=cities,
+        contacts=Contacts(**{k: str(contacts[k]) for k in CONTACT_KEYS}),
+        slug=str(m["slug"]),
+        file=file,
+        line=chk.doc.positions.get(p, (None, None))[0],
+    )
+    for key, table in (("names", names), ("city_names", cities)):
+        for loc in mission.locales:
+            if loc not in table:
+                chk.add(
+                    (*p, key),
+                    f"no {key.replace('_', ' ')[:-1]} in '{loc}'",
+                    hint=f"every plan for {mid} is in {', '.join(mission.locales)}: add '{loc}:'",
+                )
+    return mission
+
+
+def _per_locale(chk: Checker, value: object, path: tuple[str | int, ...]) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        chk.typed(value, path, dict)
+        return None
+    return {str(k): str(v) for k, v in value.items()}

@@ -1,0 +1,446 @@
+"""The ``run`` use-case: plan → ledger → set up accounts → send what is due now → the rest waits.
+
+Library code: no printing, no prompting. The CLI shows the plan, asks, then calls
+:func:`start_launch`. A launch is recorded in its final state in one transaction: ``active``
+(a crisis launch freezing its mission's routine launches in the same breath) or, when its
+content is not covered by a valid approval, ``awaiting-approval``: then nothing reaches a
+platform, no account, no profile, no post, until a second person approves it. An active
+launch's accounts and due posts are then worked by this process through the same claims the
+daemon uses, so a ``run`` killed at any point strands nothing: the daemon takes over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import ContentRejected, LauncherError, Unsupported, redact
+from ..ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
+from ..models import Plan
+from .dispatch import Dispatcher, DispatchResult, Targets, account_for, new_worker_id
+from .retry import Backoff, RetryPolicy, call_with_retry
+
+log = logging.getLogger("launcher.launch.lifecycle")
+
+#: how long ``run`` itself rides out a platform blip before leaving the post to the daemon
+RUN_WAIT = 30.0
+
+
+@dataclass
+class LaunchOutcome:
+    launch_id: str
+    state: str
+    posts: list[PostRecord]
+    accounts: list[AccountRecord]
+    sent_now: DispatchResult = field(default_factory=DispatchResult)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "launch": self.launch_id,
+            "state": self.state,
+            "accounts": [a.as_status() for a in self.accounts],
+            "posts": [p.as_status() for p in self.posts],
+        }
+
+
+def new_launch_id(mission: str, playbook: str, at: datetime) -> str:
+    """``rome-earthquake-20261123-0115-3fa9``: readable, sortable, unique enough to type."""
+    stamp = at.astimezone(UTC).strftime("%Y%m%d-%H%M")
+    return f"{mission}-{playbook}-{stamp}-{secrets.token_hex(2)}"
+
+
+def repeat_key(plan: Plan, given: Mapping[str, Any]) -> str:
+    """Playbook + mission + the facts the operator gave (typed): the same launch run twice
+    has the same key, whatever defaulted to "now"."""
+    facts = {k: plan.event.facts.get(k) for k in sorted(given)}
+    text = json.dumps(
+        [plan.playbook.id, plan.mission.id, facts], sort_keys=True, default=str, ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ledger rows of a plan: accounts (with the profile to set) and posts (with
+    ``prev_key`` for threads and ``expires_at``)."""
+    accounts = [
+        {
+            "platform": a.platform,
+            "locale": a.locale,
+            "handle": a.handle,
+            "display_name": a.display_name,
+            "bio": a.bio,
+            "links": [list(link) for link in a.links],
+        }
+        for a in plan.accounts
+    ]
+    previous: dict[tuple[str, int, str, str], str] = {}
+    posts = []
+    # the plan's own order (time, then the playbook's message order, the intro first): the
+    # ledger's ids follow it, and posts due together are sent in that order
+    for p in sorted(plan.posts, key=lambda p: p.at):
+        group = (p.message, p.occurrence, p.platform, p.locale)
+        prev = previous.get(group) if p.part > 1 else None
+        previous[group] = p.key
+        posts.append(
+            {
+                "key": p.key,
+                "message": p.message,
+                "platform": p.platform,
+                "locale": p.locale,
+                "text": p.text,
+                "due_at": ts(p.at),
+                "expires_at": ts(p.expires_at) if p.expires_at else None,
+                "part": p.part,
+                "parts": p.parts,
+                "pin": p.pin,
+                "prev_key": prev,
+            }
+        )
+    return accounts, posts
+
+
+def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any]]:
+    """The plan as recorded with the launch (``launcher plan --json``'s document) and its
+    SHA-256. The posts themselves are in the ``posts`` table either way."""
+    try:
+        from ..plan.view import plan_to_dict
+
+        doc = plan_to_dict(plan)
+    except Exception:  # the overview must never stop a launch: keep the essentials
+        log.warning("plan overview unavailable; recording the posts only", exc_info=True)
+        doc = {
+            "playbook": plan.playbook.id,
+            "mission": plan.mission.id,
+            "posts": [
+                {
+                    "key": p.key,
+                    "platform": p.platform,
+                    "locale": p.locale,
+                    "text": p.text,
+                    "at": p.at.isoformat(),
+                }
+                for p in plan.posts
+            ],
+        }
+    text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), doc
+
+
+def record_launch(
+    ledger: Ledger,
+    plan: Plan,
+    *,
+    actor: str,
+    now: float,
+    launch_id: str | None = None,
+    hold: Sequence[str] = (),
+    repeat: str | None = None,
+) -> str:
+    """Record a plan as a launch: ``active``, or ``awaiting-approval`` with ``hold``'s
+    reasons. A crisis launch that is active at once freezes its mission's routine ones."""
+    launch_id = launch_id or new_launch_id(
+        plan.mission.id, plan.playbook.id, plan.event.confirmed_at
+    )
+    accounts, posts = plan_rows(plan)
+    digest, doc = plan_fingerprint(plan)
+    ledger.create_launch(
+        launch_id=launch_id,
+        playbook=plan.playbook.id,
+        mission=plan.mission.id,
+        facts=plan.event.facts,
+        actor=actor,
+        now=now,
+        confirmed_at=ts(plan.event.confirmed_at),
+        plan_hash=digest,
+        plan_doc=doc,
+        account_rows=accounts,
+        post_rows=posts,
+        state="awaiting-approval" if hold else "active",
+        timezone=plan.mission.timezone,
+        kind="crisis" if plan.playbook.crisis else "routine",
+        note=hold,
+        repeat_key=repeat,
+    )
+    return launch_id
+
+
+def record_posts(
+    ledger: Ledger,
+    launch_id: str,
+    posts: Sequence[Mapping[str, Any]],
+    *,
+    mission: str = "test",
+    playbook: str = "test",
+    actor: str = "test",
+    now: float | None = None,
+    accounts: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """Record a launch from explicit post rows (``key``, ``due_at`` required; ``platform``,
+    ``locale``, ``text``, ``message``, ``part``/``parts``/``prev_key``, ``pin`` optional).
+    For tests, benchmarks and drills that do not go through a playbook."""
+    now = time.time() if now is None else now
+    rows = []
+    for p in posts:
+        row = {
+            "message": "msg",
+            "platform": "sandbox",
+            "locale": "en",
+            "part": 1,
+            "parts": 1,
+            "pin": False,
+            "prev_key": None,
+            **p,
+        }
+        row.setdefault("text", f"post {row['key']}")
+        rows.append(row)
+    ledger.create_launch(
+        launch_id=launch_id,
+        playbook=playbook,
+        mission=mission,
+        facts={},
+        actor=actor,
+        now=now,
+        confirmed_at=now,
+        plan_hash="-",
+        plan_doc=None,
+        account_rows=list(accounts),
+        post_rows=rows,
+    )
+    return launch_id
+
+
+def start_launch(
+    plan: Plan,
+    *,
+    ledger: Ledger,
+    targets: Targets,
+    actor: str,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    backoff: Backoff | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    send_now: bool = True,
+    launch_id: str | None = None,
+    hold: Sequence[str] = (),
+    emergency_reason: str | None = None,
+    repeat: str | None = None,
+) -> LaunchOutcome:
+    """Record the launch, set up its accounts, and send what is due now.
+
+    ``hold``: reasons the launch must wait for a second person (content not covered by a
+    valid approval). It is then recorded as ``awaiting-approval`` and nothing reaches a
+    platform until someone else approves it. ``emergency_reason``: go anyway, as a loudly
+    recorded emergency override (the hold reasons go to the audit trail). ``repeat``: the
+    launch's :func:`repeat_key`.
+    """
+    held = () if emergency_reason else tuple(hold)
+    launch_id = record_launch(
+        ledger, plan, actor=actor, now=clock(), launch_id=launch_id, hold=held, repeat=repeat
+    )
+    if emergency_reason:
+        ledger.mark_emergency(
+            launch_id, actor=actor, now=clock(), reason=emergency_reason, reasons_skipped=hold
+        )
+    if held:
+        return outcome(ledger, launch_id)
+    result = DispatchResult()
+    if send_now:
+        result = send_due(
+            ledger,
+            targets,
+            launch_id,
+            actor=actor,
+            clock=clock,
+            policy=policy,
+            backoff=backoff,
+            sleep=sleep,
+        )
+    return outcome(ledger, launch_id, result)
+
+
+def send_due(
+    ledger: Ledger,
+    targets: Targets,
+    launch_id: str,
+    *,
+    actor: str,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    backoff: Backoff | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    wait_up_to: float = RUN_WAIT,
+) -> DispatchResult:
+    """Set up a launch's accounts and send its posts that are due now, from this process
+    (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds."""
+    dispatcher = Dispatcher(
+        ledger,
+        targets,
+        actor=actor,
+        worker=new_worker_id("run"),
+        policy=policy,
+        backoff=backoff,
+        clock=clock,
+        sleep=None if sleep is time.sleep else sleep,
+    )
+    try:
+        return dispatcher.run_due(launch_id=launch_id, wait_up_to=wait_up_to)
+    finally:
+        dispatcher.close()
+
+
+def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None) -> LaunchOutcome:
+    launch = ledger.resolve(launch_id)
+    posts = ledger.posts(launch.id)
+    counts: dict[str, int] = {}
+    for p in posts:
+        counts[p.state] = counts.get(p.state, 0) + 1
+    return LaunchOutcome(
+        launch.id,
+        overall_state(launch.state, counts),
+        posts,
+        ledger.accounts(launch.id),
+        result or DispatchResult(),
+    )
+
+
+@dataclass
+class RetractOutcome:
+    launch_id: str
+    halted: int = 0
+    retracted: list[int] = field(default_factory=list)
+    unsupported: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    in_flight: int = 0  # posts a daemon was sending meanwhile: retract again once they land
+    pins: list[tuple[int, str]] = field(default_factory=list)  # pins left for a person to mend
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "launch": self.launch_id,
+            "halted": self.halted,
+            "retracted": self.retracted,
+            "unsupported": [{"post": p, "reason": r} for p, r in self.unsupported],
+            "failed": [{"post": p, "reason": r} for p, r in self.failed],
+            "in_flight": self.in_flight,
+            "pins": [{"post": p, "reason": r} for p, r in self.pins],
+        }
+
+
+def retract_launch(
+    ledger: Ledger,
+    targets: Targets,
+    launch_id: str,
+    *,
+    actor: str,
+    message: str | None = None,
+    platform: str | None = None,
+    clock: Callable[[], float] = time.time,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RetractOutcome:
+    """Stop what a retraction covers that is still pending, then delete what was posted
+    (the last thread part first). Unfiltered, the launch itself becomes ``retracted``.
+
+    Only this launch's own posts are touched (each post's platform id is its own, never
+    another launch's). A deleted post that was pinned is unpinned where the platform keeps
+    pointing at it, and the post pinned before it is pinned again where launcher knows it.
+    """
+    policy = policy or RetryPolicy()
+    launch = ledger.resolve(launch_id)
+    out = RetractOutcome(launch.id)
+    out.halted = ledger.halt_matching(
+        launch.id, actor=actor, now=clock(), message=message, platform=platform
+    )
+    accounts = ledger.account_refs(launch.id)
+    pinned = ledger.pinned_before(launch.id)
+    for post in ledger.retractable(launch.id, message=message, platform=platform):
+        assert post.platform_post_id is not None
+        try:
+            adapter = targets.adapter_for(post.platform, launch.mission)
+            account = account_for(targets, accounts, launch.mission, post)
+            call_with_retry(
+                lambda a=adapter, r=account, i=post.platform_post_id: a.retract(r, i),
+                policy=policy,
+                sleep=sleep,
+            )
+        except Unsupported as exc:
+            out.unsupported.append((post.id, exc.message))
+            ledger.record_event(
+                at=clock(),
+                actor=actor,
+                action="post.retract-unsupported",
+                launch_id=launch.id,
+                post_id=post.id,
+                reason=exc.message,
+            )
+            continue
+        except LauncherError as exc:
+            if not (isinstance(exc, ContentRejected) and exc.status == 404):
+                out.failed.append((post.id, redact(str(exc))))
+                ledger.record_event(
+                    at=clock(),
+                    actor=actor,
+                    action="post.retract-failed",
+                    launch_id=launch.id,
+                    post_id=post.id,
+                    reason=redact(str(exc)),
+                )
+                continue
+            ledger.mark_retracted(
+                post.id, actor=actor, now=clock(), detail="already gone from the platform"
+            )
+        else:
+            ledger.mark_retracted(post.id, actor=actor, now=clock())
+        out.retracted.append(post.id)
+        if post.id in pinned:
+            _mend_pin(ledger, adapter, account, post, pinned[post.id], out, actor, clock)
+    out.in_flight = sum(
+        1
+        for p in ledger.posts(launch.id)
+        if p.state == "sending"
+        and (message is None or p.message == message)
+        and (platform is None or p.platform == platform)
+    )
+    return out
+
+
+def _mend_pin(
+    ledger: Ledger,
+    adapter: Any,
+    account: Any,
+    post: PostRecord,
+    previous: str | None,
+    out: RetractOutcome,
+    actor: str,
+    clock: Callable[[], float],
+) -> None:
+    """The retracted post was pinned: take it off the profile, put the earlier pin back."""
+    assert post.platform_post_id is not None
+    try:
+        changed = adapter.unpin(account, post.platform_post_id, restore=previous)
+    except LauncherError as exc:
+        why = (
+            f"the profile may still point at the deleted pinned post ({redact(exc.message)}): "
+            f"pin another post on {post.platform} by hand"
+        )
+        out.pins.append((post.id, why))
+        ledger.record_event(
+            at=clock(), actor=actor, action="post.unpin-failed", launch_id=post.launch_id,
+            post_id=post.id, reason=why,
+        )  # fmt: skip
+        return
+    if changed:
+        ledger.record_event(
+            at=clock(),
+            actor=actor,
+            action="post.unpinned",
+            launch_id=post.launch_id,
+            post_id=post.id,
+            restored=previous,
+        )
