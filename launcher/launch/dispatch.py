@@ -23,18 +23,15 @@ is injectable (``clock() -> epoch seconds``), so tests never wait for real time.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ..adapters.base import AccountRef, Adapter, OutgoingPost, ProfileUpdate, Published
+from ..adapters.base import AccountRef, Adapter, OutgoingPost, Published
 from ..errors import (
     AdapterError,
     DuplicateContent,
@@ -45,8 +42,9 @@ from ..errors import (
     redact,
 )
 from ..ledger import Claim, Ledger, PostRecord, iso
-from ..ledger.provisioning import AccountClaim
+from .provision import AccountSetup
 from .retry import Backoff, RetryPolicy, call_with_retry
+from .workers import dead_local_claimants, new_worker_id
 
 log = logging.getLogger("launcher.launch.dispatch")
 
@@ -69,39 +67,6 @@ class Targets(Protocol):
 
 class Stopping(Exception):
     """Raised inside a wait when the worker was asked to stop."""
-
-
-def new_worker_id(role: str = "daemon") -> str:
-    """``host/pid/role-token``: unique per process, and tells whether its holder is alive."""
-    return f"{socket.gethostname()}/{os.getpid()}/{role}-{uuid.uuid4().hex[:8]}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) holds nothing
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def dead_local_claimants(claimants: list[str]) -> list[str]:
-    """Claim holders that are processes on this host which no longer exist."""
-    host, me = socket.gethostname(), os.getpid()
-    out = []
-    for c in claimants:
-        parts = c.split("/")
-        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
-            continue
-        pid = int(parts[1])
-        if pid != me and not _pid_alive(pid):
-            out.append(c)
-    return out
 
 
 def account_for(
@@ -148,7 +113,7 @@ class DispatchResult:
         )
 
 
-class Dispatcher:
+class Dispatcher(AccountSetup):
     """Delivers due work from one ledger. Thread-safe to stop; one thread runs it."""
 
     def __init__(
@@ -312,89 +277,6 @@ class Dispatcher:
             )
             return "released"
         return self.send(claim)
-
-    # -- accounts --------------------------------------------------------------------------
-    def _provision_batch(self, launch_id: str | None, result: DispatchResult) -> bool:
-        claims = self.ledger.claim_accounts(
-            worker=self.worker,
-            now=self.clock(),
-            lease=self.lease,
-            limit=self.batch,
-            launch_id=launch_id,
-            takeover=self._takeover(),
-        )
-        for i, claim in enumerate(claims):
-            if self.stop.is_set():
-                rest = [c.account.id for c in claims[i:]]
-                self.ledger.release_accounts(rest, worker=self.worker, now=self.clock())
-                break
-            self.provision(claim)
-            result.accounts.append(claim.account.id)
-        return bool(claims)
-
-    def provision(self, claim: AccountClaim) -> str:
-        """Create or activate one claimed account and set its profile; return its state."""
-        a = claim.account
-        finish = self.ledger.finish_account
-        common = {"worker": self.worker, "actor": self.actor}
-        try:
-            adapter = self.targets.adapter_for(a.platform, claim.mission)
-            ref = self.targets.account_ref(a.platform, claim.mission, a.locale, a.handle)
-            profile = ProfileUpdate(display_name=a.display_name, bio=a.bio, links=a.links)
-            done = adapter.provision(ref, profile)
-        except Unsupported as exc:
-            steps = list(exc.checklist) or [exc.message]
-            finish(a.id, now=self.clock(), state="manual", checklist=steps, **common)
-            return "manual"
-        except TransientError as exc:
-            wait = self.backoff.delay(a.attempts + 1, exc, self.rng)
-            error = redact(str(exc))
-            retry_at = self.clock() + wait
-            finish(
-                a.id, now=self.clock(), state="retrying", error=error, retry_at=retry_at, **common
-            )
-            log.warning(
-                "account %s/%s: platform fault, retrying in %.0fs: %s",
-                a.platform,
-                a.locale,
-                wait,
-                error,
-                extra={"launch": a.launch_id, "platform": a.platform},
-            )
-            return "retrying"
-        except LauncherError as exc:
-            error = redact(str(exc))
-            finish(a.id, now=self.clock(), state="failed", error=error, **common)
-            log.error(
-                "account %s/%s could not be set up: %s",
-                a.platform,
-                a.locale,
-                error,
-                extra={"launch": a.launch_id, "platform": a.platform},
-            )
-            return "failed"
-        except Exception as exc:  # a bug in an adapter: record it, do not loop on it
-            log.exception("adapter error", extra={"launch": a.launch_id, "platform": a.platform})
-            error = redact(f"internal error in the {a.platform} adapter: {type(exc).__name__}")
-            finish(a.id, now=self.clock(), state="failed", error=error, **common)
-            return "failed"
-        new_refs = {
-            k: v for k, v in done.account.credentials.items() if ref.credentials.get(k) != v
-        }
-        finish(
-            a.id,
-            now=self.clock(),
-            state="active",
-            account_id=done.account.account_id,
-            created=done.created,
-            checklist=list(done.checklist),
-            credentials=new_refs,
-            **common,
-        )
-        with self._lock:  # the next post of this launch reads the fresh account id
-            self._accounts.pop(a.launch_id, None)
-            self._refs.pop((a.launch_id, a.platform, a.locale), None)
-        return "active"
 
     # -- one post --------------------------------------------------------------------------
     def _account(self, claim: Claim) -> AccountRef:

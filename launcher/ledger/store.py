@@ -20,6 +20,7 @@ from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
 from .failures import damaged, naming, translate
 from .migrations import migrate
+from .outcomes import OutcomesMixin
 from .provisioning import ProvisioningMixin
 from .records import AccountRecord, EventRecord, LaunchRecord, LaunchSummary, PostRecord
 from .review import ReviewMixin
@@ -41,7 +42,7 @@ def _reading(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, ProvisioningMixin):
+class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, ProvisioningMixin):
     """The ledger over one database URL (default: SQLite under the data dir).
 
     Opening it brings the schema up to date and checks that every table is there; a database
