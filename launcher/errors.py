@@ -15,6 +15,8 @@ codes in one place (``cli.py``); library code never prints and never exits.
     ├── LedgerError                    exit 2: unknown launch, bad state change
     │   └── LedgerUnavailable          exit 1: the database cannot be reached, read or written
     │       └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
+    ├── FeedError                      exit 1: a source could not be fetched or read (never a
+    │                                  cancellation of anything: the watcher tries again later)
     └── AdapterError                   a platform call failed (carries platform, operation)
         ├── TransientError             worth retrying: connection, timeout, 5xx, 429
         │   └── RateLimited            429 or throttling, with the platform's retry hint
@@ -201,6 +203,20 @@ class ProblemCollector:
 
     def __bool__(self) -> bool:
         return bool(self.problems)
+
+
+class FeedError(LauncherError):
+    """An event source could not be fetched or its document not read (``source`` names it).
+
+    A failed fetch tells nothing about the events: it never counts as a cancellation."""
+
+    def __init__(self, message: str, *, source: str = "", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.source = source
+
+    def __str__(self) -> str:
+        text = f"{self.source}: {self.message}" if self.source else self.message
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
 
 
 class AdapterError(LauncherError):

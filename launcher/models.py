@@ -63,6 +63,8 @@ class Mission:
     slug: str  # short ASCII slug used in handles
     file: str = ""
     line: int | None = None
+    #: the region it serves (circles, polygons: :mod:`launcher.content.areas`), for feeds
+    area: tuple[Any, ...] = ()
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -127,9 +129,19 @@ class Playbook:
     #: a crisis launch freezes the mission's routine launches; routine playbooks set false
     crisis: bool = True
     file: str = ""
+    #: source events that propose this playbook (:mod:`launcher.content.triggers`)
+    triggers: tuple[Any, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """Every template the playbook can publish: profile, messages, trigger corrections
+        (what approvals pin and catalogs must translate)."""
+        corrections = [t.correction for t in self.triggers if t.correction]
+        names = [self.profile_template, *(m.template for m in self.messages), *corrections]
+        return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from .errors import ConfigError, Problem, SettingsError
 
 FILE_NAME = "launcher.yaml"
 ENV_CONFIG = "LAUNCHER_CONFIG"
-TOP_KEYS = ("data_dir", "database_url", "platforms", "missions")
+TOP_KEYS = ("data_dir", "database_url", "platforms", "missions", "feeds")
 PLATFORM_KEYS = ("adapter", "options", "accounts")
 ACCOUNT_KEYS = ("mission", "locale", "handle", "account_id", "credentials")
 DEFAULT_ADAPTER = "sandbox"
@@ -297,6 +297,11 @@ class Settings:
         data_dir = raw.get("data_dir")
         if data_dir is not None and not isinstance(data_dir, str):
             add(f"data_dir must be a directory path, not {_kind(data_dir)}", ("data_dir",))
+        if "feeds" in raw:  # event feeds: where sources are fetched from
+            from .feeds.settings import feed_settings_problems
+
+            for path, message in feed_settings_problems(raw["feeds"]):
+                add(message, ("feeds", *path))
         plats = raw.get("platforms") or {}
         if not isinstance(plats, Mapping):
             add(

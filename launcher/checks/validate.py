@@ -21,6 +21,7 @@ from ..content.playbook import parse_playbook_file
 from ..content.render import RenderError, environment, template_msgids
 from ..content.translations import MAPPING_FILE, babel_checks, load_mapping
 from ..errors import ContentError, InputError, LauncherError, Problem, SettingsError, dedupe
+from ..feeds.check import trigger_problems
 from ..paths import content_root
 from ..plan.build import Content, guard, plan_from
 
@@ -98,7 +99,10 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         if playbook is None or registry is None:
             continue
         content = Content(path, registry)
-        for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
+        problems.extend(
+            trigger_problems(content, playbook, EXAMPLE_NOW)
+        )  # sources, fields, corrections
+        for name in playbook.templates:
             if not (path / "templates" / name).is_file():
                 problems.append(
                     Problem(

@@ -11,6 +11,7 @@ from babel import Locale, UnknownLocaleError
 
 from ..errors import ContentError, Problem
 from ..models import Contacts, Mission
+from .areas import parse_area
 from .schema import Checker, did_you_mean, known_list
 from .yamlsrc import load_yaml
 
@@ -124,6 +125,7 @@ def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
             "city_names",
             "contacts",
         ),
+        optional=("area",),
         what=f"mission '{mid}'",
     )
     if m is None or any(k not in m for k in ("timezone", "languages", "slug", "country")):
@@ -172,6 +174,7 @@ def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
         slug=str(m["slug"]),
         file=file,
         line=chk.doc.positions.get(p, (None, None))[0],
+        area=parse_area(chk, m.get("area"), (*p, "area")),
     )
     for key, table in (("names", names), ("city_names", cities)):
         for loc in mission.locales:

@@ -116,11 +116,26 @@ def _v4_whole_crisis(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX ix_posts_state_retry ON posts (state, retry_at)"))
 
 
+def _v5_feeds(conn: Connection) -> None:
+    """Event feeds: polling state, source events and their ids and revisions, proposals, and
+    the source each launch came from (new tables only)."""
+    tables = [
+        schema.feed_state,
+        schema.source_events,
+        schema.source_aliases,
+        schema.source_revisions,
+        schema.proposals,
+        schema.launch_sources,
+    ]
+    schema.metadata.create_all(conn, tables=tables)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
+    Migration(5, "feeds: source events, proposals, launch sources", _v5_feeds),
 ]
 
 

@@ -178,3 +178,107 @@ events = Table(
     Column("detail", Text, nullable=False, default="{}"),  # JSON, never a secret
     Index("ix_events_launch", "launch_id", "id"),
 )
+
+# -- schema v5: event feeds (launcher/feeds) -------------------------------------------------
+#: proposals: what a watcher found, waiting for a person (or ``auto``) to decide
+PROPOSAL_KINDS = ("launch", "correction", "halt")
+PROPOSAL_STATES = ("open", "accepted", "dismissed", "withdrawn", "superseded")
+
+#: polling state per fetched document: conditional requests and backoff survive restarts
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("source", String(1000), primary_key=True),  # watcher name + URL
+    Column("etag", String(400), nullable=True),
+    Column("last_modified", String(100), nullable=True),
+    Column("checked_at", Float, nullable=True),
+    Column("ok_at", Float, nullable=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("next_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+#: one row per event a source published, whatever ids it had; ``revision_at`` orders revisions
+source_events = Table(
+    "source_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("watcher", String(100), nullable=False),
+    Column("key", String(400), nullable=False),  # the first id it was seen under
+    Column("revision", String(200), nullable=False),
+    Column("revision_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),  # active | cancelled
+    Column("title", Text, nullable=False, default=""),
+    Column("link", String(2000), nullable=True),
+    Column("data", Text, nullable=False),  # JSON: the fields as the watcher read them
+    Column("first_seen", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    # the revision whose consequences (proposals, revised posts, halts) are recorded: a crash
+    # between recording a revision and acting on it is finished at the next poll
+    Column("handled", String(200), nullable=True),
+)
+
+#: every id an event was ever published under (USGS ``ids``, CAP ``references``): dedupe
+source_aliases = Table(
+    "source_aliases",
+    metadata,
+    Column("alias", String(600), primary_key=True),
+    Column("event_id", Integer, ForeignKey("source_events.id"), nullable=False),
+    Index("ix_source_aliases_event", "event_id"),
+)
+
+#: the history of each event: every revision seen, in order
+source_revisions = Table(
+    "source_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("source_events.id"), nullable=False),
+    Column("revision", String(200), nullable=False),
+    Column("revision_at", Float, nullable=False),
+    Column("change", String(16), nullable=False),  # new | update | cancel
+    Column("data", Text, nullable=False),
+    Column("seen_at", Float, nullable=False),
+    Index("ix_source_revisions_event", "event_id", "id"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("playbook", String(100), nullable=False),
+    Column("mission", String(100), nullable=False),
+    Column("trigger", String(100), nullable=False),
+    Column("event_id", Integer, ForeignKey("source_events.id"), nullable=False),
+    Column("revision", String(200), nullable=False),
+    Column("facts", Text, nullable=False),  # JSON: parameter -> value as mapped from the source
+    Column("reasons", Text, nullable=False),  # JSON list: why it matched, what was measured
+    Column("link", String(2000), nullable=True),
+    Column("plan", Text, nullable=True),  # JSON: the rendered plan (launch), or the posts
+    Column("plan_hash", String(64), nullable=True),
+    Column("problems", Text, nullable=True),  # JSON list: why it cannot be accepted as it is
+    Column("launch_id", String(120), nullable=True),  # the launch it made or concerns
+    Column("auto", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    Column("decided_at", Float, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("note", Text, nullable=True),  # the decision's reason
+    Index("ix_proposals_state", "state", "id"),
+    Index("ix_proposals_event", "event_id"),
+)
+
+#: a launch made from a source event remembers it: which event, which revision, which facts
+launch_sources = Table(
+    "launch_sources",
+    metadata,
+    Column("launch_id", String(120), ForeignKey("launches.id"), primary_key=True),
+    Column("event_id", Integer, ForeignKey("source_events.id"), nullable=False),
+    Column("playbook", String(100), nullable=False),
+    Column("trigger", String(100), nullable=False),
+    Column("revision", String(200), nullable=False),
+    Column("facts", Text, nullable=False),  # JSON: the mapped facts now in force
+    Column("proposal_id", Integer, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_launch_sources_event", "event_id"),
+)
