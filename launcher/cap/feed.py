@@ -46,14 +46,17 @@ def write_feed(
     author = etree.SubElement(feed, f"{{{ATOM}}}author")
     _sub(author, "name", sender_of(org))
     link = etree.SubElement(feed, f"{{{ATOM}}}link")
-    link.attrib.update(rel="self", href=base + FEED_FILE)
+    link.set("rel", "self")
+    link.set("href", base + FEED_FILE)
     for _sent, ident, msg_type, launch, when in entries:
         entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
         _sub(entry, "id", base + f"{ident}.xml")
         _sub(entry, "title", f"{msg_type}: {launch.playbook} ({launch.mission})")
         _sub(entry, "updated", when)
         el = etree.SubElement(entry, f"{{{ATOM}}}link")
-        el.attrib.update(rel="alternate", type="application/cap+xml", href=base + f"{ident}.xml")
+        for name, value in (("rel", "alternate"), ("type", "application/cap+xml")):
+            el.set(name, value)
+        el.set("href", base + f"{ident}.xml")
     path = out / FEED_FILE
     path.write_bytes(
         etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)

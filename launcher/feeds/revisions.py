@@ -253,7 +253,12 @@ def _propose_correction(
             from ..launch.lifecycle import plan_rows
 
             _accounts, rows = plan_rows(plan)
-            rows = [r for r in rows if (r["platform"], r["locale"]) in accounts]
+            rows = [
+                r
+                for r in rows
+                if (r["platform"], r["locale"]) in accounts
+                and r["message"] == f"correction-{number}"
+            ]
         except Exception as exc:  # a template or rule problem: shown on the proposal
             problems.append(f"the correction cannot be rendered: {exc}")
     store.add_proposal(
@@ -336,13 +341,11 @@ def accept_correction(ctx: FeedContext, p: Any, emergency_reason: str | None) ->
     now = ctx.clock()
     for r in rows:
         r.update(due_at=now, expires_at=now + CORRECTION_LIFE.total_seconds())
-    if not store.decide(
-        ctx.ledger, p.id, to="accepted", actor=ctx.actor, now=now, launch_id=launch.id
-    ):
-        raise LedgerError(f"proposal {p.ref} was decided meanwhile by someone else")
+    # the posts first: the (launch, key) uniqueness lets only one acceptor add them
     store.add_posts(
         ctx.ledger, launch.id, rows, actor=ctx.actor, now=now, why=f"correction {p.ref}"
     )
+    store.decide(ctx.ledger, p.id, to="accepted", actor=ctx.actor, now=now, launch_id=launch.id)
     if emergency_reason and not decision.approved:
         ctx.ledger.record_event(
             at=now,

@@ -1,0 +1,80 @@
+"""A stand-in feed server on 127.0.0.1 (http.server in a thread): serves what a test sets,
+with the validators real feeds use (ETag / 304), and the failures they have (500, 429, an
+answer that never comes)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Doc:
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+    delay: float = 0.0  # seconds before answering (a timeout, for a short client timeout)
+    etag: bool = True
+
+
+@dataclass
+class FeedServer:
+    docs: dict[str, Doc] = field(default_factory=dict)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def start(self) -> FeedServer:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                parts = urlsplit(self.path)
+                owner.requests.append((parts.path, parts.query, dict(self.headers)))
+                doc = owner.docs.get(parts.path)
+                if doc is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                if doc.delay:
+                    time.sleep(doc.delay)
+                tag = '"' + hashlib.sha256(doc.body).hexdigest()[:16] + '"'
+                if doc.status == 200 and doc.etag and self.headers.get("If-None-Match") == tag:
+                    self.send_response(304)
+                    self.send_header("ETag", tag)
+                    self.end_headers()
+                    return
+                self.send_response(doc.status)
+                self.send_header("Content-Type", doc.content_type)
+                if doc.status == 200 and doc.etag:
+                    self.send_header("ETag", tag)
+                if doc.status == 429:
+                    self.send_header("Retry-After", "120")
+                self.send_header("Content-Length", str(len(doc.body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(doc.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        return [h for p, _q, h in self.requests if p == path]
