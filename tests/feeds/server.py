@@ -4,6 +4,7 @@ answer that never comes)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -30,7 +31,7 @@ class FeedServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 owner.requests.append((parts.path, parts.query, dict(self.headers)))
                 doc = owner.docs.get(parts.path)
@@ -54,10 +55,8 @@ class FeedServer:
                     self.send_header("Retry-After", "120")
                 self.send_header("Content-Length", str(len(doc.body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(doc.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *_args: object) -> None:
                 pass

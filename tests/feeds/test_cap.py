@@ -13,7 +13,7 @@ import xmlschema
 from launcher.feeds import store
 from tests.conftest import REPO, invoke
 
-from .fixtures import atom, cap_alert, ooni_answer, usgs_summary, T0
+from .fixtures import T0, atom, cap_alert, ooni_answer, usgs_summary
 from .server import Doc, FeedServer
 from .test_sequence_usgs import SIGNIFICANT, SUMMARY, ledger_of
 
@@ -45,14 +45,28 @@ def test_alert_update_cancel_and_the_launch_as_cap(
     first = watch(feed_config, "2026-05-22T08:40:00Z")
     assert first.exit_code == 0, first.output
     assert "earthquake for rome" in first.stdout
-    accepted = invoke("--config", str(feed_config), "accept", "p1", "--yes", "--now",
-                      "2026-05-22T08:45:00Z", "--json", root=REPO)  # fmt: skip
+    accepted = invoke(
+        "--config",
+        str(feed_config),
+        "accept",
+        "p1",
+        "--yes",
+        "--now",
+        "2026-05-22T08:45:00Z",
+        "--json",
+        root=REPO,
+    )
     assert accepted.exit_code == 0, accepted.output
     launch = json.loads(accepted.stdout)["launch"]
 
     # an Update references the Alert: the same event, revised (magnitude 6.0)
-    update = cap_alert("IT-2026-0002", sent="2026-05-22T11:05:00+02:00", msg_type="Update",
-                       references=f"{SENDER},IT-2026-0001,2026-05-22T10:35:00+02:00", magnitude="6.0")  # fmt: skip
+    update = cap_alert(
+        "IT-2026-0002",
+        sent="2026-05-22T11:05:00+02:00",
+        msg_type="Update",
+        references=f"{SENDER},IT-2026-0001,2026-05-22T10:35:00+02:00",
+        magnitude="6.0",
+    )
     serve(feeds, ["a2.xml", "a1.xml"], {"a1.xml": alert, "a2.xml": update})
     revised = watch(feed_config, "2026-05-22T09:10:00Z")
     assert "rewritten" in revised.stdout, revised.output
@@ -63,9 +77,13 @@ def test_alert_update_cancel_and_the_launch_as_cap(
         assert store.source_of(ledger, launch)["facts"]["magnitude"] == "6.0"
 
     # a Cancel proposes the halt; accepted, the launch is halted
-    cancel = cap_alert("IT-2026-0003", sent="2026-05-22T11:30:00+02:00", msg_type="Cancel",
-                       references=f"{SENDER},IT-2026-0002,2026-05-22T11:05:00+02:00",
-                       note="Evento annullato: errore di localizzazione")  # fmt: skip
+    cancel = cap_alert(
+        "IT-2026-0003",
+        sent="2026-05-22T11:30:00+02:00",
+        msg_type="Cancel",
+        references=f"{SENDER},IT-2026-0002,2026-05-22T11:05:00+02:00",
+        note="Evento annullato: errore di localizzazione",
+    )
     serve(
         feeds, ["a3.xml", "a2.xml", "a1.xml"], {"a1.xml": alert, "a2.xml": update, "a3.xml": cancel}
     )
@@ -105,7 +123,7 @@ def test_alert_update_cancel_and_the_launch_as_cap(
     assert wrote.exit_code == 0, wrote.output
     for f in out_dir.glob("*.xml"):
         schema.validate(str(f))
-    from launcher.feeds.base import Fetch, ReadContext
+    from launcher.feeds.base import ReadContext
     from launcher.feeds.capfeed import CAPWatcher
     from launcher.feeds.poll import Poller
 

@@ -94,8 +94,19 @@ def test_an_earthquake_from_first_report_to_deletion(feeds: FeedServer, feed_con
         assert store.proposal(ledger, "p1").state == "open"
 
     # an hour later the duty officer accepts: approved content goes out at once
-    accepted = invoke("--config", str(feed_config), "accept", "p1", "--yes", "--now",
-                      "2026-05-22T09:30:00Z", "--as", "Duty officer", "--json", root=REPO)  # fmt: skip
+    accepted = invoke(
+        "--config",
+        str(feed_config),
+        "accept",
+        "p1",
+        "--yes",
+        "--now",
+        "2026-05-22T09:30:00Z",
+        "--as",
+        "Duty officer",
+        "--json",
+        root=REPO,
+    )
     assert accepted.exit_code == 0, accepted.output
     doc = json.loads(accepted.stdout)
     assert doc["action"] == "launched" and doc["state"] == "active"
@@ -105,9 +116,16 @@ def test_an_earthquake_from_first_report_to_deletion(feeds: FeedServer, feed_con
 
     # the source revises: magnitude 6.4, a new place; later posts follow, a correction is proposed
     feeds.docs[SUMMARY] = Doc(
-        quake("at00xyz", ["us7000abcd", "at00xyz"], 70, mag=6.4,
-              place="5 km W of Norcia, Italy", alert="orange", status="reviewed")
-    )  # fmt: skip
+        quake(
+            "at00xyz",
+            ["us7000abcd", "at00xyz"],
+            70,
+            mag=6.4,
+            place="5 km W of Norcia, Italy",
+            alert="orange",
+            status="reviewed",
+        )
+    )
     revised = watch(feed_config, 75)
     assert revised.exit_code == 0, revised.output
     assert "later post(s) rewritten" in revised.stdout
@@ -124,8 +142,16 @@ def test_an_earthquake_from_first_report_to_deletion(feeds: FeedServer, feed_con
         actions = [e.action for e in ledger.events(launch)]
         assert "launch.facts-revised" in actions
 
-    done = invoke("--config", str(feed_config), "accept", correction.ref, "--yes", "--now",
-                  "2026-05-22T09:46:00Z", root=REPO)  # fmt: skip
+    done = invoke(
+        "--config",
+        str(feed_config),
+        "accept",
+        correction.ref,
+        "--yes",
+        "--now",
+        "2026-05-22T09:46:00Z",
+        root=REPO,
+    )
     assert done.exit_code == 0, done.output
     with ledger_of() as ledger:
         fixes = [p for p in ledger.posts(launch) if p.message.startswith("correction-")]
@@ -137,9 +163,15 @@ def test_an_earthquake_from_first_report_to_deletion(feeds: FeedServer, feed_con
 
     # USGS deletes the event: a halt is proposed, nothing is halted by itself
     feeds.docs[SUMMARY] = Doc(
-        quake("at00xyz", ["us7000abcd", "at00xyz"], 120, mag=6.4,
-              place="5 km W of Norcia, Italy", status="deleted")
-    )  # fmt: skip
+        quake(
+            "at00xyz",
+            ["us7000abcd", "at00xyz"],
+            120,
+            mag=6.4,
+            place="5 km W of Norcia, Italy",
+            status="deleted",
+        )
+    )
     deleted = watch(feed_config, 121)
     assert "halt proposed" in deleted.stdout, deleted.output
     with ledger_of() as ledger:
