@@ -8,14 +8,15 @@ import contextlib
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass
 class Doc:
-    body: bytes
+    body: bytes | Callable[[dict[str, str]], bytes]  # or built from the query
     status: int = 200
     content_type: str = "application/json"
     delay: float = 0.0  # seconds before answering (a timeout, for a short client timeout)
@@ -41,7 +42,9 @@ class FeedServer:
                     return
                 if doc.delay:
                     time.sleep(doc.delay)
-                tag = '"' + hashlib.sha256(doc.body).hexdigest()[:16] + '"'
+                query = dict(parse_qsl(parts.query))
+                body = doc.body(query) if callable(doc.body) else doc.body
+                tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if doc.status == 200 and doc.etag and self.headers.get("If-None-Match") == tag:
                     self.send_response(304)
                     self.send_header("ETag", tag)
@@ -53,10 +56,10 @@ class FeedServer:
                     self.send_header("ETag", tag)
                 if doc.status == 429:
                     self.send_header("Retry-After", "120")
-                self.send_header("Content-Length", str(len(doc.body)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(doc.body)
+                    self.wfile.write(body)
 
             def log_message(self, *_args: object) -> None:
                 pass
