@@ -95,6 +95,17 @@ def known(ledger: Ledger, alias: str) -> bool:
         )
 
 
+def known_aliases(ledger: Ledger, aliases: list[str]) -> set[str]:
+    """Which of ``aliases`` the ledger knows, in a few queries (a feed of 1,000 entries)."""
+    out: set[str] = set()
+    with ledger.engine.connect() as conn:
+        for i in range(0, len(aliases), 500):
+            chunk = aliases[i : i + 500]
+            q = select(source_aliases.c.alias).where(source_aliases.c.alias.in_(chunk))
+            out.update(r[0] for r in conn.execute(q))
+    return out
+
+
 def record_event(
     ledger: Ledger, watcher: str, ev: SourceEvent, *, now: float, actor: str
 ) -> tuple[int, str | None]:

@@ -154,7 +154,11 @@ def _poll_one(
         report.failed.append(f"{fetch.key}: {exc.message} (next try in {wait:.0f} s)")
         log.warning("feed %s failed (%d in a row): %s", fetch.key, failures, exc.message)
         return
+    known = store.known_aliases(ledger, [a for ev in events for a in ev.aliases])
+    missions = list(ctx.content.registry.missions.values())
     for ev in events:
+        if known.isdisjoint(ev.aliases) and not _may_match(src, ev, missions):
+            continue  # neither known nor of interest: a feed's 1,000 other quakes
         try:
             _act(ctx, src, ev, report)
         except LauncherError as exc:  # one event's trouble never stops the others
@@ -170,6 +174,14 @@ def _poll_one(
         failures=0,
         next_at=now + fetch.poll,
         error=None,
+    )
+
+
+def _may_match(src: Source, ev: Any, missions: list[Any]) -> bool:
+    watcher = type(src.watcher)
+    return any(
+        conditions_met(trigger, watcher, ev)[0] and missions_concerned(trigger, ev, missions)
+        for _playbook, trigger in src.triggers
     )
 
 
