@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from launcher.feeds import store  # noqa: E402
 from launcher.feeds.base import Fetch, ReadContext  # noqa: E402
 from launcher.feeds.context import FeedContext  # noqa: E402
 from launcher.feeds.usgs import USGSWatcher  # noqa: E402
 from launcher.feeds.watch import PassReport, Source, _act, _may_match  # noqa: E402
-from launcher.feeds import store  # noqa: E402
 from launcher.ledger import Ledger  # noqa: E402
 from launcher.plan.build import load_content  # noqa: E402
 from launcher.settings import Settings  # noqa: E402
