@@ -103,7 +103,7 @@ def watch_cmd(
             signal.signal(sig, lambda *_: stop.set())
         click.echo(f"watching as {actor}; Ctrl-C stops", err=True)
         run_forever(
-            lambda: _context(obj, actor, clock),
+            lambda: ctx,  # one ledger connection pool for the whole watch
             stop=stop,
             tick=tick,
             on_report=lambda r: [click.echo(line) for line in r.lines()],

@@ -198,3 +198,38 @@ def test_validate_names_file_and_line_of_a_bad_trigger(mini_root: Path) -> None:
     assert "'4.5_hourly' is not one of usgs's feeds" in err
     assert "unknown source 'usgss', did you mean 'usgs'" in err
     assert "playbooks/quake.yaml:" in err and "triggers.usgs.when.properties.alert" in err
+
+
+def test_the_watch_loop_proposes_within_one_pass_and_stops_on_request(
+    feeds: FeedServer, feed_config: Path
+) -> None:
+    """`launcher watch` as a service: the loop polls, records the proposal, and stops."""
+    import threading
+
+    from launcher.feeds.context import FeedContext
+    from launcher.feeds.watch import run_forever
+    from launcher.plan.build import load_content
+    from launcher.settings import load_settings
+
+    quiet(feeds)
+    feature = usgs_feature("us9", ["us9"], mag=6.3, place="Norcia, Italy", time=T0, updated=T0)
+    feeds.docs[SUMMARY] = Doc(usgs_summary([feature], T0))
+    settings = load_settings(str(feed_config))
+    stop = threading.Event()
+    reports = []
+    with ledger_of() as ledger:
+        ctx = FeedContext(
+            REPO, load_content(REPO), settings, ledger, "watch:test", lambda: T0.timestamp()
+        )
+
+        def seen(report) -> None:
+            reports.append(report)
+            stop.set()
+
+        from launcher.feeds.settings import mirrors
+
+        run_forever(lambda: ctx, stop=stop, tick=0.05, on_report=seen, mirrors=mirrors(settings))
+        assert reports and reports[0].proposals == [
+            "p1: earthquake for rome (M 6.3 - Norcia, Italy)"
+        ]
+        assert [p.ref for p in store.list_proposals(ledger)] == ["p1"]
