@@ -76,7 +76,8 @@ def _publishes(env: dict) -> Counter:
 
 def _pending(url: str) -> int:
     with Ledger(url) as led:
-        return sum(p.state in ("scheduled", "sending") for p in led.posts("L"))
+        # retrying is pending too: a lost answer is tried again (after a look) a moment later
+        return sum(p.state in ("scheduled", "sending", "retrying") for p in led.posts("L"))
 
 
 def _check_exactly_once(env: dict, url: str) -> None:
