@@ -15,6 +15,8 @@ codes in one place (``cli.py``); library code never prints and never exits.
     ├── LedgerError                    exit 2: unknown launch, bad state change
     │   └── LedgerUnavailable          exit 1: the database cannot be reached, read or written
     │       └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
+    ├── ArchiveError                   exit 1: an archive cannot be written, or does not verify
+    │   └── NotArchived                a deletion refused: no archive holds what it would delete
     └── AdapterError                   a platform call failed (carries platform, operation)
         ├── TransientError             worth retrying: connection, timeout, 5xx, 429
         │   └── RateLimited            429 or throttling, with the platform's retry hint
@@ -151,6 +153,24 @@ class LedgerError(LauncherError):
     """The ledger refused an operation (unknown launch, impossible state change)."""
 
     exit_code = 2
+
+
+class ArchiveError(LauncherError):
+    """An archive could not be written, or ``--verify`` found it changed (names each file)."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, details: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.details = list(details)
+
+    def __str__(self) -> str:
+        text = "\n".join([self.message, *(f"  {d}" for d in self.details)])
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+class NotArchived(ArchiveError):
+    """Something would be deleted that no archive holds (and ``--no-archive`` was not given)."""
 
 
 class LedgerUnavailable(LedgerError):

@@ -127,9 +127,17 @@ class Playbook:
     #: a crisis launch freezes the mission's routine launches; routine playbooks set false
     crisis: bool = True
     file: str = ""
+    #: the wind-down after the crisis (``sunset:``): a launcher.content.sunset.SunsetSpec
+    sunset: Any = None
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """Every template the playbook renders: profile, messages, and its sunset's."""
+        extra = self.sunset.templates if self.sunset is not None else ()
+        return (self.profile_template, *(m.template for m in self.messages), *extra)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "launcher"
 
 #: the stages of the flow, lowest first; a module may import its own stage or lower ones
-STAGES = {"content": 0, "plan": 1, "checks": 2, "preview": 2, "launch": 2}
+STAGES = {
+    "content": 0,
+    "plan": 1,
+    "checks": 2,
+    "preview": 2,
+    "launch": 2,
+    "archive": 2,
+    "sunset": 2,
+}
 
 
 def _modules() -> dict[str, Path]:

@@ -15,6 +15,7 @@ from ..errors import ContentError, InputError, Problem
 from ..models import INTRO_MESSAGE, PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
 from .params import parse_param
 from .schema import Checker, did_you_mean, known_list
+from .sunset import parse_sunset
 from .yamlsrc import load_yaml
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -29,6 +30,7 @@ TOP_OPTIONAL = (
     "post_on_banned_platform",
     "allow_emergency",
     "crisis",
+    "sunset",
 )
 MSG_REQUIRED = ("id", "template")
 MSG_OPTIONAL = (
@@ -109,6 +111,12 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
     for key in ("post_on_banned_platform", "allow_emergency", "crisis"):
         if key in top:
             chk.typed(top[key], (key,), bool)
+    sunset = None
+    if "sunset" in top:  # the wind-down: launcher.content.sunset
+        sunset = parse_sunset(
+            chk, top["sunset"], platforms, {m.id for m in messages}, duration=_duration,
+            platform_list=_platform_list, tones=TONES,
+        )  # fmt: skip
     if problems:
         return None, problems
     return (
@@ -127,6 +135,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
             allow_emergency=bool(top.get("allow_emergency", True)),
             crisis=bool(top.get("crisis", True)),
             file=display,
+            sunset=sunset,
         ),
         problems,
     )
