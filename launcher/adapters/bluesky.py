@@ -177,7 +177,7 @@ class BlueskyAdapter(XrpcClient):
 
         from ..paths import data_dir
 
-        host = urlparse(self.base_url).netloc or "pds"
+        host = (urlparse(self.base_url).netloc or "pds").replace(":", "_")
         folder = data_dir(self.settings.get("data_dir")) / "credentials"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"bluesky-{host}-{handle}.{kind}"

@@ -155,7 +155,8 @@ def write_archive(
     if sunset is not None:
         sections["sunset"] = sunset
     meta = {"written_at": iso(now) or "", "written_by": actor, "reason": reason}
-    sent = tuple(p["id"] for p in sections["posts"] if p["state"] == "sent")
+    held = [*sections["posts"], *(sunset or {}).get("farewells", [])]
+    sent = tuple(p["id"] for p in held if p["state"] == "sent")
     tmp = out.parent / f".{out.name}.partial-{secrets.token_hex(3)}"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -163,6 +163,7 @@ def sunset_doc(ledger: Ledger, launch_id: str) -> dict[str, Any] | None:
         "planned_by": record.created_by,
         "planned_at": iso(record.created_at),
         "steps": [s.as_status() for s in ledger.steps(record.id)],
+        "farewells": posts_doc(ledger, record.id),
     }
 
 

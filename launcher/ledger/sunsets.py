@@ -231,10 +231,16 @@ class SunsetsMixin:
             return [ArchiveRecord.from_row(r) for r in conn.execute(q)]
 
     def unarchived(self, launch_id: str, post_ids: Iterable[int]) -> list[int]:
-        """Of ``post_ids`` (sent posts of ``launch_id``), those no archive holds."""
+        """Of ``post_ids`` (sent posts of ``launch_id``), those no archive holds. A sunset's
+        farewells are archived with the launch it winds down."""
+        related = {launch_id}
+        own = self.sunset(launch_id)
+        if own is not None:
+            related.add(own.launch_id)
         held: set[int] = set()
-        for rec in self.archives_of(launch_id):
-            held.update(rec.posts)
+        for lid in related:
+            for rec in self.archives_of(lid):
+                held.update(rec.posts)
         return sorted(set(post_ids) - held)
 
     def record_no_archive(
