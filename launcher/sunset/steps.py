@@ -197,7 +197,11 @@ class SunsetWorker:
                     adapter, checklists.UNPIN_BY_HAND, post=platform_post_id,
                     handle=record.handle, platform=adapter.title,
                 )  # fmt: skip
-        result: dict[str, Any] = {"done": f"{len(changed)} pinned post(s) taken off the profile"}
+        n = len(claim.step.detail.get("posts", []))
+        result: dict[str, Any] = {
+            "done": f"{len(changed)} of {n} crisis pin(s) still on the profile, taken off"
+            + (" (the others were no longer pinned)" if len(changed) < n else "")
+        }
         if by_hand:
             raise Done("manual", checklist=by_hand, **result)
         return result

@@ -101,3 +101,25 @@ def test_an_archive_that_cannot_be_written_changes_nothing_until_it_is() -> None
     assert retried.exit_code == 0, retried.output
     assert "1 sunset step(s)" in retried.stdout
     assert {s["state"] for s in _steps(sid)} == {"done"}
+
+
+def test_farewells_that_never_went_out_do_not_keep_the_crisis_pin_up() -> None:
+    """Halted for the whole wind-down: the farewells expire unsent, and the date's steps still
+    take the crisis pin off every profile."""
+    from launcher.adapters.sandbox import SandboxAdapter
+
+    launch = run_quake()
+    result = sunset(launch, "--on", "2026-07-01", "--now", "2026-05-26T08:00:00Z", "--yes",
+                    "--json")  # fmt: skip
+    sid = json.loads(result.stdout)["sunset"]
+    assert invoke("halt", sid, root=REPO).exit_code == 0
+    assert invoke("resume", sid, "--now", "2026-07-01T08:00:01Z", root=REPO).exit_code == 0
+    daemon("2026-07-01T08:00:01Z")
+    doc = json.loads(invoke("status", sid, "--json", root=REPO).stdout)
+    assert {p["state"] for p in doc["posts"]} == {"expired"}
+    unpins = [s for s in doc["sunset"]["steps"] if s["action"] == "unpin"]
+    assert len(unpins) == 15 and {s["state"] for s in unpins} == {"done"}
+    taken = [int(s["done"].split(" of ")[0]) for s in unpins]
+    assert all(n >= 1 for n in taken), [s["done"] for s in unpins]  # each profile had one up
+    for a in json.loads(invoke("status", launch, "--json", root=REPO).stdout)["accounts"]:
+        assert SandboxAdapter({"stands_for": a["platform"]}).pinned(a["handle"]) is None
