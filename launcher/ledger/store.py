@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, and_, bindparam, func, inspect, select, update
 
 from ..errors import LedgerDamaged, LedgerError
+from .archives import ArchivesMixin
 from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
@@ -44,7 +45,13 @@ def _reading(fn: F) -> F:
 
 
 class Ledger(
-    ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, ProvisioningMixin, SunsetsMixin
+    ControlMixin,
+    ReviewMixin,
+    DeliveryMixin,
+    OutcomesMixin,
+    ProvisioningMixin,
+    ArchivesMixin,
+    SunsetsMixin,
 ):
     """The ledger over one database URL (default: SQLite under the data dir).
 
