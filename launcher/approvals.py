@@ -69,7 +69,7 @@ def _h(data: bytes | str) -> str:
 
 def _templates_of(root: Path, playbook: Playbook) -> list[str]:
     seen: list[str] = []
-    todo = list(playbook.templates)
+    todo = list(playbook.templates)  # profile, messages and the sunset's
     while todo:
         name = todo.pop()
         if name in seen:

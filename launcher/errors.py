@@ -17,6 +17,8 @@ codes in one place (``cli.py``); library code never prints and never exits.
     │       └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
     ├── FeedError                      exit 1: a source could not be fetched or read (never a
     │                                  cancellation of anything: the watcher tries again later)
+    ├── ArchiveError                   exit 1: an archive cannot be written, or does not verify
+    │   └── NotArchived                a deletion refused: no archive holds what it would delete
     └── AdapterError                   a platform call failed (carries platform, operation)
         ├── TransientError             worth retrying: connection, timeout, 5xx, 429
         │   └── RateLimited            429 or throttling, with the platform's retry hint
@@ -153,6 +155,24 @@ class LedgerError(LauncherError):
     """The ledger refused an operation (unknown launch, impossible state change)."""
 
     exit_code = 2
+
+
+class ArchiveError(LauncherError):
+    """An archive could not be written, or ``--verify`` found it changed (names each file)."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, details: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.details = list(details)
+
+    def __str__(self) -> str:
+        text = "\n".join([self.message, *(f"  {d}" for d in self.details)])
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+class NotArchived(ArchiveError):
+    """Something would be deleted that no archive holds (and ``--no-archive`` was not given)."""
 
 
 class LedgerUnavailable(LedgerError):

@@ -131,16 +131,19 @@ class Playbook:
     file: str = ""
     #: source events that propose this playbook (:mod:`launcher.content.triggers`)
     triggers: tuple[Any, ...] = ()
+    #: the wind-down after the crisis (``sunset:``): a launcher.content.sunset.SunsetSpec
+    sunset: Any = None
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.name == name), None)
 
     @property
     def templates(self) -> tuple[str, ...]:
-        """Every template the playbook can publish: profile, messages, trigger corrections
-        (what approvals pin and catalogs must translate)."""
+        """Every template the playbook can publish: profile, messages, trigger corrections and
+        its sunset's (what approvals pin and catalogs must translate)."""
         corrections = [t.correction for t in self.triggers if t.correction]
-        names = [self.profile_template, *(m.template for m in self.messages), *corrections]
+        extra = self.sunset.templates if self.sunset is not None else ()
+        names = [self.profile_template, *(m.template for m in self.messages), *corrections, *extra]
         return tuple(dict.fromkeys(names))
 
 

@@ -14,7 +14,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "launcher"
 
 #: the stages of the flow, lowest first; a module may import its own stage or lower ones
-STAGES = {"content": 0, "plan": 1, "checks": 2, "preview": 2, "launch": 2, "feeds": 2, "cap": 2}
+STAGES = {
+    "content": 0,
+    "plan": 1,
+    "checks": 2,
+    "preview": 2,
+    "launch": 2,
+    "archive": 2,
+    "sunset": 2,
+    "feeds": 2,
+    "cap": 2,
+}
 
 
 def _modules() -> dict[str, Path]:

@@ -51,6 +51,11 @@ class Capabilities:
     #: seconds to wait after a lost answer before looking for the post: a request queued on
     #: the platform past the client's timeout may still be processed (X has no key)
     reconcile_after: float = 0.0
+    #: what :meth:`Adapter.revoke` can end through the API when a sunset retires launcher's
+    #: access to an account it created: "token" (the access token is revoked: Mastodon),
+    #: "app-password" (the app password launcher made, and its sessions: Bluesky),
+    #: "outbox" (the sandbox records it), "none" (a checklist for a person)
+    revoke: str = "none"
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,16 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Revoked:
+    """What :meth:`Adapter.revoke` ended: the credential names (keys of
+    ``AccountRef.credentials``) no longer valid on the platform, whose stored references can
+    now be forgotten, and what a person must still do."""
+
+    names: tuple[str, ...] = ()
+    checklist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Provisioned:
     account: AccountRef
     created: bool  # True: created now; False: a standby account was activated
@@ -175,3 +190,18 @@ class Adapter(ABC):
         Returns True when something was changed. The default: deleting a post unpins it on
         the platform itself (Mastodon, Telegram, Facebook), nothing to mend."""
         return False
+
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        """Take a pinned post that stays published off the profile (a sunset). True when
+        something was changed. The default suits platforms whose profile points at one
+        pinned post (Bluesky, the sandbox): the pointer is removed if it is this post."""
+        return self.unpin(account, platform_post_id)
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """End the access launcher holds to an account it created (a sunset): revoke the
+        tokens it stored, as far as the platform's API allows (``capabilities.revoke``)."""
+        raise Unsupported(
+            f"{self.title} access cannot be revoked through the API",
+            platform=self.name,
+            operation="revoke",
+        )

@@ -17,6 +17,8 @@
   with ``swapRecord`` set to the cid read; pinning sets its ``pinnedPost`` strong reference
   (and reports the one it replaced); after a pinned post is deleted, ``unpin`` points the
   profile back at the post pinned before it, or removes ``pinnedPost``.
+- **Accounts it creates** post with an app password of their own, kept in an owner-only file
+  (``credentials.app_password``); a sunset revokes it (:meth:`BlueskyAdapter.revoke`).
 - **Post ids** are ``at://`` URIs (``Published.extra`` adds ``cid`` and the thread root);
   where a post id is expected, a bare record key stands for a post of the account's repo.
 """
@@ -28,8 +30,10 @@ import mimetypes
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlparse
 
-from ..errors import AuthFailed, ConfigError, ContentRejected, PermanentError
+from ..credentials import remember
+from ..errors import AdapterError, AuthFailed, ConfigError, ContentRejected, PermanentError
 from .base import (
     AccountRef,
     Capabilities,
@@ -38,6 +42,7 @@ from .base import (
     ProfileUpdate,
     Provisioned,
     Published,
+    Revoked,
 )
 from .bluesky_xrpc import (
     POST,
@@ -50,8 +55,12 @@ from .bluesky_xrpc import (
     tid_for_key,
 )
 from .facets import detect_facets
+from .sunset_steps import REVOKE_BY_HAND, steps
 
 log = logging.getLogger("launcher.adapters.bluesky")
+
+#: the name of the app password launcher makes for an account it creates
+APP_PASSWORD = "launcher"
 
 __all__ = ["BlueskyAdapter", "lang_tag", "parse_at_uri", "tid_for_key"]
 
@@ -70,6 +79,7 @@ class BlueskyAdapter(XrpcClient):
         delete=True,
         idempotency="client-record-key",
         language_tag=True,
+        revoke="app-password",
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "URL of the PDS that hosts the accounts", default="https://bsky.social"),
@@ -134,7 +144,90 @@ class BlueskyAdapter(XrpcClient):
             created = False
         done = replace(account, handle=session.handle, account_id=session.did)
         self.update_profile(done, profile)
+        if created:
+            done = self._with_app_password(done)
         return Provisioned(account=done, created=created)
+
+    def _with_app_password(self, account: AccountRef) -> AccountRef:
+        """An account launcher just created posts with an app password of its own
+        (:data:`APP_PASSWORD`), kept in an owner-only file like Mastodon's tokens: its
+        sessions cannot change the account's settings, and a sunset revokes it (and every
+        session made with it) without touching the account's password. A PDS that refuses
+        one leaves the account on its password, as before."""
+        try:
+            body = self._xrpc(
+                account,
+                "POST",
+                "com.atproto.server.createAppPassword",
+                operation="provision",
+                json={"name": APP_PASSWORD},
+            )
+        except AdapterError as exc:
+            log.warning("bluesky: no app password for %s: %s", account.handle, exc.message)
+            return account
+        password = body.get("password")
+        if not isinstance(password, str) or not password:
+            return account
+        remember(password)
+        path = self._keep(account.handle, "app-password", password)
+        return replace(account, credentials={**account.credentials, "app_password": f"file:{path}"})
+
+    def _keep(self, handle: str, kind: str, value: str) -> Any:
+        import os
+
+        from ..paths import data_dir
+
+        host = (urlparse(self.base_url).netloc or "pds").replace(":", "_")
+        folder = data_dir(self.settings.get("data_dir")) / "credentials"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"bluesky-{host}-{handle}.{kind}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(value + "\n")
+        return path
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """End launcher's access to an account it created: its app password is revoked
+        (``revokeAppPassword``, with a session of the account's own password: the PDS ends
+        every session made with the app password too), then that session is deleted. Without
+        an app password, the sessions launcher holds are deleted and a checklist says how to
+        end the rest."""
+        values = {"handle": self.full_handle(account), "platform": self.title}
+        if not account.credentials.get("app_password"):
+            self._end_sessions(account)
+            return Revoked(checklist=steps(self, REVOKE_BY_HAND, **values))
+        main = replace(
+            account,
+            credentials={k: v for k, v in account.credentials.items() if k != "app_password"},
+        )
+        self._forget(account)
+        session = self._login(main)
+        self._call(
+            "POST",
+            "com.atproto.server.revokeAppPassword",
+            operation="revoke",
+            token=session.access,
+            json={"name": APP_PASSWORD},
+        )
+        self._end_sessions(main)
+        return Revoked(names=("app_password",))
+
+    def _end_sessions(self, account: AccountRef) -> None:
+        """``deleteSession`` (with the refresh token) for the session held, then forget it."""
+        session = self._sessions.get(self._key(account)) or self._sessions.get(
+            self.full_handle(account)
+        )
+        if session is not None:
+            try:
+                self._call(
+                    "POST",
+                    "com.atproto.server.deleteSession",
+                    operation="revoke",
+                    token=session.refresh,
+                )
+            except AdapterError as exc:  # expired already: nothing left to end
+                log.info("bluesky: session of %s not deleted: %s", session.handle, exc.message)
+        self._forget(account)
 
     def _taken_error(
         self, handle: str, taken: ContentRejected, refused: AuthFailed

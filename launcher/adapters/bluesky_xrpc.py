@@ -202,7 +202,9 @@ class XrpcClient(HttpAdapter):
         return self._login(account)
 
     def _login(self, account: AccountRef) -> _Session:
-        password = self.credential(account, "password")
+        # an account launcher created posts with the app password it made for it
+        own = account.credentials.get("app_password")
+        password = self.credential(account, "app_password" if own else "password")
         log.info("bluesky: creating a session for %s", self.full_handle(account))
         try:
             body = self._call(

@@ -278,3 +278,9 @@ class FacebookAdapter(HttpAdapter):
             data={"is_pinned": "true"},
         )
         return None
+
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        self.call(
+            "POST", f"/{platform_post_id}", account, operation="unpin", data={"is_pinned": "false"}
+        )
+        return True

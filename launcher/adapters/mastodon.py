@@ -39,6 +39,7 @@ from .base import (
     ProfileUpdate,
     Provisioned,
     Published,
+    Revoked,
 )
 from .http import (
     N_,
@@ -49,6 +50,7 @@ from .http import (
     retry_after_header,
     text_rule,
 )
+from .sunset_steps import REVOKE_BY_HAND, steps
 
 CHECKLIST_CREATE_MANUAL = (
     N_("Registrations on {instance} are closed: create the account @{handle} on the web site"),
@@ -102,6 +104,7 @@ class MastodonAdapter(HttpAdapter):
         language_tag=True,
         threads=True,
         idempotency_window=3600.0,
+        revoke="token",
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "instance URL, e.g. https://social.example.org", required=True),
@@ -116,6 +119,13 @@ class MastodonAdapter(HttpAdapter):
         Option("visibility", "public | unlisted | private | direct", default="public"),
         Option("timeout", "read timeout in seconds", default=30),
         Option("data_dir", "where created account tokens are kept (set by the settings)"),
+        Option(
+            "client_id",
+            "id of the application behind app_token, to revoke created accounts' tokens at"
+            " their sunset (POST /oauth/revoke)",
+            credential=True,
+        ),
+        Option("client_secret", "secret of that application", credential=True),
     )
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
@@ -417,6 +427,45 @@ class MastodonAdapter(HttpAdapter):
             if "duplicate" not in message.lower():  # "Duplicate record": already pinned
                 raise self.error_for(resp, operation="pin", create=False)
         return None  # Mastodon keeps several pins: deleting one leaves the others
+
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        resp = self.request(
+            "POST",
+            f"/api/v1/statuses/{platform_post_id}/unpin",
+            operation="unpin",
+            headers=self._auth(account),
+            ok=(404,),  # deleted meanwhile: not on the profile any more
+        )
+        return resp.status_code != 404
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """Revoke the access token launcher got when it created the account
+        (``POST /oauth/revoke``: idempotent, 200 ``{}``). It needs the application's
+        ``client_id`` and ``client_secret``; without them, a checklist."""
+        values = {"handle": f"@{account.handle}@{self.instance}", "platform": self.title}
+        if not account.credentials.get("token"):
+            return Revoked()
+        client_id = self.credential(None, "client_id", required=False)
+        client_secret = self.credential(None, "client_secret", required=False)
+        if not client_id or not client_secret:
+            raise Unsupported(
+                "revoking a token needs the application's client_id and client_secret",
+                platform=self.name,
+                operation="revoke",
+                checklist=steps(self, REVOKE_BY_HAND, **values),
+                hint="set platforms.mastodon.options.client_id and client_secret",
+            )
+        self.request(
+            "POST",
+            "/oauth/revoke",
+            operation="revoke",
+            data={
+                "client_id": client_id.reveal(),
+                "client_secret": client_secret.reveal(),
+                "token": self.credential(account, "token").reveal(),
+            },
+        )
+        return Revoked(names=("token",))
 
 
 def os_open(path: Path) -> int:

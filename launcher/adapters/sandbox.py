@@ -46,6 +46,7 @@ from .base import (
     ProfileUpdate,
     Provisioned,
     Published,
+    Revoked,
 )
 
 ENV_FAIL = "LAUNCHER_SANDBOX_FAIL"
@@ -104,6 +105,7 @@ class SandboxAdapter(Adapter):
         images=True,
         language_tag=True,
         threads=True,
+        revoke="outbox",
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("outbox", "outbox file (JSON lines)", default="<data_dir>/sandbox/outbox.jsonl"),
@@ -214,15 +216,43 @@ class SandboxAdapter(Adapter):
             avatar=str(profile.avatar) if profile.avatar else None,
             account_id=account.account_id or f"sbx-acct-{account.handle}",
         )
+        credentials = dict(account.credentials)
+        if not account.standby:  # like a platform that creates accounts: a token of its own
+            credentials["token"] = f"file:{self._issue_token(account.handle)}"
         ref = AccountRef(
             platform=account.platform,
             handle=account.handle,
             locale=account.locale,
             account_id=rec["account_id"],
-            credentials=account.credentials,
+            credentials=credentials,
             standby=account.standby,
         )
         return Provisioned(account=ref, created=not account.standby, checklist=())
+
+    def _issue_token(self, handle: str) -> Path:
+        """An owner-only token file for an account the sandbox created (as Mastodon's
+        adapter keeps the token a new account gets), under the data directory."""
+        import secrets
+
+        from ..credentials import remember
+        from ..paths import data_dir
+
+        token = "sbx-token-" + secrets.token_urlsafe(12)
+        remember(token)
+        folder = data_dir(self.settings.get("data_dir")) / "credentials"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"sandbox-{self.stands_for}-{handle}.token"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(token + "\n")
+        return path
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """Records the revocation of every credential the account holds (the sandbox has no
+        server: what it "revoked" is in the outbox)."""
+        names = tuple(sorted(account.credentials))
+        self._record(op="revoke", handle=account.handle, credentials=list(names))
+        return Revoked(names=names)
 
     def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
         self._record(

@@ -298,6 +298,16 @@ class TelegramAdapter(HttpAdapter):
         )
         return None  # a channel keeps several pins: deleting one shows the one before
 
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        self.call(
+            account,
+            "unpinChatMessage",
+            operation="unpin",
+            chat_id=self.chat(account),
+            message_id=int(platform_post_id),
+        )
+        return True
+
 
 def _json(value: Any) -> str:
     import json

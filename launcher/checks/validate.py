@@ -102,13 +102,13 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         problems.extend(
             trigger_problems(content, playbook, EXAMPLE_NOW)
         )  # sources, fields, corrections
-        for name in playbook.templates:
+        for name in dict.fromkeys(playbook.templates):
             if not (path / "templates" / name).is_file():
                 problems.append(
                     Problem(
                         f"template '{name}' does not exist",
                         file=playbook.file,
-                        field="profile/messages.template",
+                        field="profile/messages/sunset template",
                         hint="paths are relative to templates/",
                     )
                 )
@@ -124,6 +124,12 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     plan = guard(content, plan_from(content, playbook, mission, facts, EXAMPLE_NOW))
                     renders += 1
                     warnings.extend(plan.warnings)
+                    if playbook.sunset is not None and variant == "all facts":
+                        from ..sunset.plan import check_sunset  # farewells, restored profiles
+
+                        problems.extend(
+                            check_sunset(content, playbook, mission, plan.event.facts, EXAMPLE_NOW)
+                        )
                 except ContentError as exc:
                     problems.extend(exc.problems)
                 except InputError as exc:

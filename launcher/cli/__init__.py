@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "launcher.cli.preview",
     "launcher.cli.feeds",
     "launcher.cli.cap",
+    "launcher.cli.archive",
+    "launcher.cli.sunset",
 )
 
 

@@ -120,7 +120,15 @@ def daemon_cmd(
             backoff=Backoff(cap=retry_cap),
             **kw,
         )
-        daemon = Daemon(dispatcher, poll=poll)
+        from ..paths import content_root
+        from ..sunset import SunsetWorker
+
+        sunsets = SunsetWorker(
+            ledger, settings, actor=daemon_actor(actor_name), clock=clock or time.time,
+            backoff=Backoff(cap=retry_cap), archive_base=settings.data_dir,
+            root=content_root(obj.get("root")),
+        )  # fmt: skip
+        daemon = Daemon(dispatcher, poll=poll, chores=[sunsets])
         if once:
             daemon.run_once()
             dispatcher.close()
@@ -230,12 +238,21 @@ def retry_cmd(
         posts, accounts = ledger.requeue(
             lid, actor=actor, now=clock(), post_key=post_key, platform=platform
         )
+        steps = ledger.requeue_steps(lid, actor=actor, now=clock()) if rec.kind == "sunset" else 0
         result = send_due(ledger, settings, lid, actor=actor, clock=clock)
+        if steps:
+            from ..sunset.record import carry_on
+
+            carry_on(ledger, settings, lid, actor=actor, clock=clock,
+                     archive_base=settings.data_dir)  # fmt: skip
         final = outcome(ledger, lid, result)
     if as_json:
         echo_json({**final.as_dict(), "requeued": {"posts": posts, "accounts": accounts}})
     else:
-        click.echo(f"{lid}: {posts} post(s) and {accounts} account(s) tried again")
+        click.echo(
+            f"{lid}: {posts} post(s) and {accounts} account(s) tried again"
+            + (f", {steps} sunset step(s)" if steps else "")
+        )
         print_run(final)
     if any(p.state == "failed" for p in final.posts):
         sys.exit(1)
@@ -246,6 +263,17 @@ def retry_cmd(
 @click.option("--message", help="Only this message id.")
 @click.option("--platform", help="Only this platform.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--archive-to",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Where the archive of what is deleted goes (default: under the data directory).",
+)
+@click.option(
+    "--no-archive",
+    is_flag=True,
+    help="Delete posts no archive holds without archiving them first (recorded).",
+)
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -255,29 +283,49 @@ def retract_cmd(
     message: str | None,
     platform: str | None,
     yes: bool,
+    archive_to: str | None,
+    no_archive: bool,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
     """Delete what was posted (and stop what is still pending) for a launch.
 
-    Without filters the whole launch is retracted. Exit 1 if a deletion failed.
+    Without filters the whole launch is retracted. What is deleted is archived first (unless
+    an archive holds it already, or --no-archive, which is recorded); if the archive cannot
+    be written, nothing is deleted. Exit 1 if a deletion failed.
     """
+    from pathlib import Path
+
     from ..actor import resolve_actor
     from ..launch.lifecycle import retract_launch
+    from ..paths import content_root
 
+    if archive_to and no_archive:
+        raise click.UsageError("--archive-to and --no-archive exclude each other")
     settings, ledger = open_ledger(obj)
     with ledger:
         lid = ledger.resolve(launch).id
         actor = resolve_actor(actor_name)
         if not yes:
             n = len(ledger.retractable(lid, message=message, platform=platform))
+            first = " (without an archive)" if no_archive else " (archived first)"
             click.confirm(
-                f"Delete {n} published post(s) of {lid} as {actor}?", abort=True, err=as_json
+                f"Delete {n} published post(s) of {lid}{first if n else ''} as {actor}?",
+                abort=True,
+                err=as_json,
             )
-        out = retract_launch(ledger, settings, lid, actor=actor, message=message, platform=platform)
+        out = retract_launch(
+            ledger, settings, lid, actor=actor, message=message, platform=platform,
+            archive_to=Path(archive_to) if archive_to else None, no_archive=no_archive,
+            root=content_root(obj.get("root")),
+        )  # fmt: skip
     if as_json:
         echo_json(out.as_dict())
     else:
+        if out.archive:
+            click.echo(f"archived first: {out.archive}")
+        if out.no_archive:
+            click.secho("deleted WITHOUT an archive (--no-archive, recorded)", fg="yellow")
         click.echo(
             f"retracted {len(out.retracted)} post(s) of {lid}; {out.halted} pending post(s) halted"
         )

@@ -10,6 +10,7 @@ import click
 
 from .common import JSON_OPTION, echo_json, open_ledger, when
 from .output import print_checklists, print_failures, print_waiting
+from .sunset import print_sunset, sunset_view
 
 
 # -- status ------------------------------------------------------------------------------
@@ -45,6 +46,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         rec = ledger.resolve(launch)
         posts = ledger.posts(rec.id)
         accounts = ledger.accounts(rec.id)
+        sunset = sunset_view(ledger, rec.id)
     counts: dict[str, int] = {}
     for p in posts:
         counts[p.state] = counts.get(p.state, 0) + 1
@@ -66,6 +68,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "counts": counts,
                 "accounts": [a.as_status() for a in accounts],
                 "posts": [p.as_status() for p in posts],
+                "sunset": sunset,
             },
             big=len(posts) > 5000,
         )
@@ -113,6 +116,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         click.echo("\n".join(text for text, _ in lines))
     print_failures(posts)
     print_waiting(posts, accounts)
+    print_sunset(sunset)
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:

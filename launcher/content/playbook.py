@@ -15,6 +15,7 @@ from ..errors import ContentError, InputError, Problem
 from ..models import INTRO_MESSAGE, PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
 from .params import parse_param
 from .schema import Checker, did_you_mean, known_list
+from .sunset import parse_sunset
 from .triggers import parse_triggers
 from .yamlsrc import load_yaml
 
@@ -31,6 +32,7 @@ TOP_OPTIONAL = (
     "allow_emergency",
     "crisis",
     "triggers",
+    "sunset",
 )
 MSG_REQUIRED = ("id", "template")
 MSG_OPTIONAL = (
@@ -112,6 +114,12 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
         if key in top:
             chk.typed(top[key], (key,), bool)
     triggers = parse_triggers(chk, top.get("triggers"), params)
+    sunset = None
+    if "sunset" in top:  # the wind-down: launcher.content.sunset
+        sunset = parse_sunset(
+            chk, top["sunset"], platforms, {m.id for m in messages}, duration=_duration,
+            platform_list=_platform_list, tones=TONES,
+        )  # fmt: skip
     if problems:
         return None, problems
     return (
@@ -131,6 +139,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
             crisis=bool(top.get("crisis", True)),
             file=display,
             triggers=triggers,
+            sunset=sunset,
         ),
         problems,
     )

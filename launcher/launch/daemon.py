@@ -19,9 +19,10 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Protocol
 
 from .dispatch import Dispatcher, DispatchResult
 
@@ -30,6 +31,14 @@ log = logging.getLogger("launcher.launch.daemon")
 #: posts sent concurrently by one daemon. One is fastest against a quick platform (the GIL
 #: serialises the Python work); more overlap the waits of a slow one.
 DEFAULT_WORKERS = 1
+
+
+class Chore(Protocol):
+    """Work a daemon does each pass besides posts (e.g. :class:`launcher.sunset.SunsetWorker`)."""
+
+    def run_due(self) -> int: ...
+
+    def next_due(self) -> float | None: ...
 
 
 class _QuietSkips(logging.Filter):
@@ -50,8 +59,12 @@ class Daemon:
         *,
         poll: float = 0.5,
         clock: Callable[[], float] | None = None,
+        chores: Sequence[Chore] = (),
     ) -> None:
         self.dispatcher = dispatcher
+        #: more due work each pass, after the posts (a sunset's steps): ``run_due()``, and
+        #: ``next_due()`` so the daemon wakes for it
+        self.chores = tuple(chores)
         self.poll = poll
         self.clock = clock or dispatcher.clock
         self.stop = dispatcher.stop
@@ -66,6 +79,9 @@ class Daemon:
         try:
             result = self.dispatcher.run_due()
             self.totals += result
+            for chore in self.chores:
+                if not self.stop.is_set():
+                    chore.run_due()
             self._ticks += 1
             if not self.stop.is_set():
                 self._wake_at_next_due(progress=result.total > 0)
@@ -75,7 +91,15 @@ class Daemon:
 
     def _wake_at_next_due(self, *, progress: bool = True) -> None:
         ledger = self.dispatcher.ledger
-        due = [t for t in (ledger.next_due(), ledger.next_account_due()) if t is not None]
+        due = [
+            t
+            for t in (
+                ledger.next_due(),
+                ledger.next_account_due(),
+                *(c.next_due() for c in self.chores),
+            )
+            if t is not None
+        ]
         if not due or self._scheduler is None:
             return
         nxt = min(due)

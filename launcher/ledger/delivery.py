@@ -15,7 +15,9 @@ The protocol, for one post::
 
 A post is claimable when it is ``scheduled`` and due, or ``retrying`` and its next attempt is
 due, its launch is active, the previous thread part is sent and its account is ready (active
-or manual). A due post whose ``expires_at`` has passed is never claimed: the claim marks it
+or manual). A first part that replies to an earlier post (a sunset's farewells reply to the
+one before) waits for it too, but goes out on its own if that one failed, expired or was
+retracted. A due post whose ``expires_at`` has passed is never claimed: the claim marks it
 ``expired`` with the reason, in the same transaction.
 
 A claim is taken inside ``BEGIN IMMEDIATE`` on SQLite (``FOR UPDATE SKIP LOCKED`` elsewhere),
@@ -28,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
 
 from .records import Claim, PostRecord, iso
 from .schema import READY_ACCOUNT_STATES, accounts, launches, posts
@@ -72,7 +74,9 @@ class DeliveryMixin:
                 posts,
                 launches.c.mission,
                 launches.c.state.label("launch_state"),
-                _parent.c.platform_post_id.label("reply_to"),
+                case((_parent.c.state == "sent", _parent.c.platform_post_id), else_=None).label(
+                    "reply_to"
+                ),
             )
             .join(launches, launches.c.id == posts.c.launch_id)
             .outerjoin(_parent, _parent.c.id == posts.c.reply_to_post_id)
@@ -109,6 +113,15 @@ class DeliveryMixin:
         ready = or_(
             posts.c.reply_to_post_id.is_(None),
             exists().where(_prev.c.id == posts.c.reply_to_post_id, _prev.c.state == "sent"),
+            # a first part that answers an earlier post (a farewell series) goes out on its
+            # own when that one ended unsent; later parts of a thread never do
+            and_(
+                posts.c.part == 1,
+                exists().where(
+                    _prev.c.id == posts.c.reply_to_post_id,
+                    _prev.c.state.in_(("failed", "expired", "retracted")),
+                ),
+            ),
         )
         due = or_(
             and_(posts.c.state == "scheduled", posts.c.due_at <= now),

@@ -130,12 +130,21 @@ def _v5_feeds(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+def _v6_sunsets(conn: Connection) -> None:
+    """Archives and sunsets: the tables ``archives``, ``sunsets`` and ``sunset_steps`` (new
+    tables only; a sunset's farewell posts are posts of a launch of kind ``sunset``)."""
+    schema.metadata.create_all(
+        conn, tables=[schema.archives, schema.sunsets, schema.sunset_steps], checkfirst=True
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
     Migration(5, "feeds: source events, proposals, launch sources", _v5_feeds),
+    Migration(6, "archives, sunsets and their steps", _v6_sunsets),
 ]
 
 

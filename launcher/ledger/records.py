@@ -244,7 +244,14 @@ def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
     """One word for a launch. Never ``complete`` while any post failed or expired: a post
     that a person must look at (``failed``) wins, then work still going (``active``), then
     posts whose life ended unsent (``expired``)."""
-    if launch_state in ("halted", "retracted", "provisioning", "awaiting-approval", "rejected"):
+    if launch_state in (
+        "halted",
+        "retracted",
+        "provisioning",
+        "awaiting-approval",
+        "rejected",
+        "ended",
+    ):
         return launch_state
     if counts.get("failed"):
         return "failed"

@@ -12,6 +12,9 @@ says why a launch waits or was halted (approval reasons, ``content freeze``);
 ``override_reason`` is set when it was sent as an emergency override; ``kind`` is ``crisis``
 or ``routine`` (a crisis launch freezes the routine launches of its mission); ``repeat_key``
 identifies playbook + mission + given facts, so the same launch run twice is noticed.
+A launch whose sunset was carried out is ``ended`` (nothing of it is sent any more); the sunset
+itself is a launch of kind ``sunset`` holding the farewell posts (tables ``sunsets`` and
+``sunset_steps``, schema v6).
 
 Post states::
 
@@ -64,8 +67,9 @@ LAUNCH_STATES = (
     "halted",
     "rejected",
     "retracted",
+    "ended",
 )
-LAUNCH_KINDS = ("crisis", "routine")
+LAUNCH_KINDS = ("crisis", "routine", "sunset")
 ACCOUNT_STATES = ("pending", "provisioning", "active", "manual", "retrying", "failed")
 #: accounts whose posts may go out
 READY_ACCOUNT_STATES = ("active", "manual")
@@ -281,4 +285,66 @@ launch_sources = Table(
     Column("proposal_id", Integer, nullable=True),
     Column("updated_at", Float, nullable=False),
     Index("ix_launch_sources_event", "event_id"),
+)
+
+
+# -- schema v6: archives and sunsets ------------------------------------------------------
+#: an archive written of a launch (``launcher archive``, a retraction, a sunset): where, its
+#: BagIt tag manifest's SHA-256 (so a re-hashed archive is still found out) and which posts it
+#: holds as sent, so nothing is deleted that no archive holds
+archives = Table(
+    "archives",
+    metadata,
+    Column("id", String(160), primary_key=True),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("posts", Text, nullable=False, default="[]"),  # JSON list of post ids, as sent
+    Column("reason", String(40), nullable=False),  # archive | retract | sunset
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_archives_launch", "launch_id"),
+)
+
+#: a launch's wind-down: its farewell posts are the posts of the launch ``id`` (kind
+#: ``sunset``); the date's steps are rows of ``sunset_steps``
+sunsets = Table(
+    "sunsets",
+    metadata,
+    Column("id", String(120), ForeignKey("launches.id"), primary_key=True),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("on_at", Float, nullable=False),  # the sunset date (UTC epoch)
+    Column("successors", Text, nullable=False, default="{}"),  # JSON {platform: handle}
+    Column("state", String(16), nullable=False),  # planned | done
+    Column("no_archive", Boolean, nullable=False, default=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_sunsets_launch", "launch_id"),
+)
+
+#: one step of a sunset, carried out by whichever process claims it (like a post):
+#: ``scheduled`` → ``running`` (claimed) → ``done`` | ``manual`` (a checklist for a person)
+#: | ``retrying`` (a platform fault) | ``failed`` | ``skipped``
+sunset_steps = Table(
+    "sunset_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sunset_id", String(120), ForeignKey("sunsets.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("platform", String(40), nullable=True),  # None: the whole launch
+    Column("locale", String(20), nullable=True),
+    Column("due_at", Float, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON: what to do
+    Column("result", Text, nullable=True),  # JSON: what was done, the checklist
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claim_until", Float, nullable=True),
+    Column("retry_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("sunset_id", "seq", name="uq_sunset_steps_seq"),
+    Index("ix_sunset_steps_state", "state", "due_at"),
 )
