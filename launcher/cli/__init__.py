@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "launcher.cli.lint",
     "launcher.cli.i18n",
     "launcher.cli.preview",
+    "launcher.cli.completion",
 )
 
 
@@ -136,7 +137,8 @@ def cli(ctx: click.Context, root: str | None, config: str | None) -> None:
 
     \b
     Exit codes: 0 ok; 1 an operation failed (platform outage, ...);
-    2 bad input or content (the message says where and how to fix it).
+    2 bad input or content (the message says where and how to fix it);
+    3 a confirmation was declined: nothing was done.
     """
     from ..logging_setup import setup_cli_logging
 

@@ -1,4 +1,4 @@
-"""Content commands: list, show, validate, plan. Thin: parse, call the library, print."""
+"""Content commands: init, list, show, validate, plan. Thin: parse, call the library, print."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from .completion import locales as complete_locales
+from .completion import missions as complete_missions
+from .completion import playbooks as complete_playbooks
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -86,6 +89,7 @@ def plan_options(f):
         "--locale",
         "locales",
         multiple=True,
+        shell_complete=complete_locales,
         help="Only these locales (repeatable). Default: the mission's + en, fr.",
     )(f)
     f = click.option(
@@ -101,8 +105,14 @@ def plan_options(f):
         metavar="NAME=VALUE",
         help="An event fact (repeatable); see `launcher show PLAYBOOK`.",
     )(f)
-    f = click.option("--mission", "-m", required=True, help="Mission id, e.g. rome.")(f)
-    return click.argument("playbook")(f)
+    f = click.option(
+        "--mission",
+        "-m",
+        required=True,
+        shell_complete=complete_missions,
+        help="Mission id, e.g. rome.",
+    )(f)
+    return click.argument("playbook", shell_complete=complete_playbooks)(f)
 
 
 @click.command("list")
@@ -127,19 +137,30 @@ def list_cmd(obj: dict, as_json: bool) -> None:
                 "parameters": params,
             }
         )
+    if not rows:
+        from ..errors import ConfigError
+        from ..paths import MAKE_OR_SELECT
+
+        raise ConfigError(f"no playbooks in {root / 'playbooks'}", hint=MAKE_OR_SELECT)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    if not rows:
-        click.echo(f"No playbooks in {root / 'playbooks'}.")
-        return
-    click.echo(f"{'PLAYBOOK':<16}{'KIND':<16}{'TITLE':<44}PARAMETERS (? = optional)")
-    for r in rows:
-        click.echo(f"{r['id']:<16}{r['kind']:<16}{r['title'][:42]:<44}{' '.join(r['parameters'])}")
+    table(
+        ("PLAYBOOK", "KIND", "TITLE", "PARAMETERS (? = optional)"),
+        [(r["id"], r["kind"], r["title"], " ".join(r["parameters"])) for r in rows],
+    )
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns as wide as their widest cell (never run together), two spaces apart."""
+    from .output import format_table
+
+    for line in format_table(header, rows):
+        click.echo(line)
 
 
 @click.command("show")
-@click.argument("playbook")
+@click.argument("playbook", shell_complete=complete_playbooks)
 @click.pass_obj
 def show_cmd(obj: dict, playbook: str) -> None:
     """Explain one playbook: parameters, accounts, messages, schedule."""
@@ -299,6 +320,35 @@ def plan_cmd(
     click.echo(plan_to_json(plan) if as_json else render_plan_text(plan, full=full), nl=False)
 
 
+@click.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--playbook",
+    default="earthquake",
+    show_default=True,
+    help="The sample playbook to start from.",
+)
+def init_cmd(directory: str, playbook: str) -> None:
+    """Start a content repository in DIRECTORY from the shipped sample: missions, a playbook,
+    its templates and catalogs, babel.cfg, guardrails.yaml, launcher.yaml (sandbox), a README
+    for the content team and a CI check running `launcher validate`."""
+    from pathlib import Path
+
+    from ..content.newrepo import init_repository
+
+    result = init_repository(Path(directory), playbook)
+    click.echo(
+        f"created {result.root}: playbook {result.playbook}, {result.strings} strings in"
+        f" {len(result.locales)} catalogs ({', '.join(result.locales)})"
+    )
+    for rel in result.files:
+        click.echo(f"  {rel}")
+    click.echo(
+        f"next: cd {directory} && launcher validate; then read README.md (approve the content"
+        " with your own key before a crisis)"
+    )
+
+
 def register(group: click.Group) -> None:
-    for command in (list_cmd, show_cmd, validate_cmd, plan_cmd):
+    for command in (init_cmd, list_cmd, show_cmd, validate_cmd, plan_cmd):
         group.add_command(command)

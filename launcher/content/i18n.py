@@ -407,25 +407,6 @@ def _plural_problem(locale: str, display: str, what: str, tags: list[str]) -> Pr
     return Problem(f"Plural-Forms header {what}", file=display, field="Plural-Forms", hint=hint)
 
 
-UI_LOCALE_ENV = "LAUNCHER_UI_LOCALE"
-
-
-def ui_locale() -> str:
-    """The language of messages for the person at the keyboard (manual checklists):
-    ``LAUNCHER_UI_LOCALE``, else the language of ``LANG``, else English."""
-    import os
-
-    value = os.environ.get(UI_LOCALE_ENV) or os.environ.get("LANG", "")
-    lang = value.split(".")[0].split("_")[0].split("-")[0].lower()
-    return lang if lang and lang not in ("c", "posix") else "en"
-
-
-def ui_gettext(root: Path):
-    """gettext for :func:`ui_locale` from the content's catalogs; English if it has none."""
-    catalog, _problems = load_catalog(root, ui_locale())
-    return catalog.translations.gettext if catalog is not None else (lambda s: s)
-
-
 def locale_problem(locale: str) -> str | None:
     try:
         Locale.parse(locale)

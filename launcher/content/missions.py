@@ -50,6 +50,16 @@ class Registry:
 
 def load_registry(root: Path) -> tuple[Registry | None, list[Problem]]:
     path = root / "missions.yaml"
+    if not path.is_file():
+        from ..paths import MAKE_OR_SELECT
+
+        return None, [
+            Problem(
+                f"file not found in the content root {root}",
+                file="missions.yaml",
+                hint=f"every content root has a missions.yaml: {MAKE_OR_SELECT}",
+            )
+        ]
     doc, problems = load_yaml(path, "missions.yaml")
     if doc is None:
         return None, problems

@@ -59,6 +59,14 @@ def load_playbook(root: Path, playbook_id: str) -> Playbook:
     path = root / "playbooks" / f"{playbook_id}.yaml"
     if not path.is_file():
         known = playbook_ids(root)
+        if not known:
+            from ..paths import MAKE_OR_SELECT
+
+            raise InputError(
+                f"unknown playbook '{playbook_id}': {root / 'playbooks'} has no playbooks",
+                field="PLAYBOOK",
+                hint=MAKE_OR_SELECT,
+            )
         raise InputError(
             f"unknown playbook '{playbook_id}'{did_you_mean(playbook_id, known)}",
             field="PLAYBOOK",

@@ -76,6 +76,20 @@ def update_catalogs(
     return results
 
 
+def prune_to_template(root: Path) -> None:
+    """Keep in every catalog exactly the strings of the .pot, nothing obsolete (a repository
+    made from the sample by `launcher init` starts without the other playbooks' strings)."""
+    template = read_template(root)
+    for loc in known_locales(root, None):
+        path = catalog_path(root, loc)
+        catalog, problems = parse_catalog(path.read_bytes(), loc, relative(root, path))
+        if catalog is None:
+            raise ContentError(problems)
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        write_atomically(path, po_bytes(catalog))
+
+
 def add_locale(root: Path, locale: str) -> tuple[Path, int, list[Problem]]:
     """`launcher i18n add`: a new catalog from the .pot, with a Plural-Forms header that
     agrees with CLDR (Babel's own table is wrong for some languages: Arabic)."""
