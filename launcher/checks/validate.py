@@ -45,7 +45,11 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     problems = report.problems
     registry, reg_problems = load_registry(path)
     problems.extend(reg_problems)
-    report.checked["missions"] = len(registry.missions) if registry else 0
+    report.checked["missions"] = len(registry.missions) + len(registry.broken) if registry else 0
+    # draft locales (still being translated) and catalogs no mission publishes in yet are
+    # reported as warnings: they block nothing
+    drafts = {loc: f"draft locale {loc}" for loc in (registry.draft_locales if registry else ())}
+    published = registry.locales_in_use if registry else frozenset()
 
     env = environment(path)
     templates = sorted((path / "templates").rglob("*.j2"))
@@ -79,13 +83,18 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             all_msgids.setdefault(msgid, where)
     locale_dirs = sorted(p.name for p in (path / "locales").glob("*") if p.is_dir())
     for loc in locale_dirs:
+        if registry is not None and loc not in published and loc not in drafts:
+            drafts[loc] = f"locale {loc}, which no mission publishes in yet"
+        found = report.warnings if loc in drafts else problems
         cat, cat_problems = load_catalog(path, loc)
-        problems.extend(cat_problems)
+        found.extend(_draft(cat_problems, loc, drafts))
         if cat is not None:
-            problems.extend(plural_problems(cat))
-            problems.extend(check_entries(cat, all_msgids))
-            # Babel's checks on the rest (the adapters' checklist steps, strings not yet used)
-            problems.extend(babel_checks(cat.catalog, cat.display, skip=all_msgids))
+            found.extend(_draft(plural_problems(cat), loc, drafts))
+            found.extend(_draft(check_entries(cat, all_msgids), loc, drafts))
+            # Babel's checks on the rest (strings not used by any template yet)
+            found.extend(
+                _draft(babel_checks(cat.catalog, cat.display, skip=all_msgids), loc, drafts)
+            )
     report.checked["catalogs"] = len(locale_dirs)
 
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))
@@ -144,8 +153,24 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         report.checked["settings"] = 1
 
     report.problems = dedupe(problems)
-    report.warnings = dedupe(warnings)
+    report.warnings = dedupe([*report.warnings, *warnings])
     return report
+
+
+def _draft(found: list[Problem], loc: str, drafts: dict[str, str]) -> list[Problem]:
+    """Problems of a draft locale say so (they are warnings until it is done)."""
+    if loc not in drafts:
+        return found
+    return [
+        Problem(
+            f"({drafts[loc]}) {p.message}",
+            file=p.file,
+            line=p.line,
+            field=p.field,
+            hint=p.hint,
+        )
+        for p in found
+    ]
 
 
 def _approval_problems(root: Path) -> list[Problem]:

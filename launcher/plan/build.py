@@ -161,7 +161,7 @@ def plan_from(
     locales: Sequence[str] | None = None,
 ) -> Plan:
     root = content.root
-    plan_locales = _select_locales(mission, locales)
+    plan_locales = _select_locales(mission, locales, content.registry.draft_locales)
     problems: list[Problem] = []
     catalogs: dict[str, LoadedCatalog] = {}
     used = playbook_msgids(root, playbook, problems)
@@ -279,14 +279,25 @@ def expiries(spec: Any, times: Sequence[datetime]) -> list[datetime]:
     return out
 
 
-def _select_locales(mission: Mission, wanted: Sequence[str] | None) -> tuple[str, ...]:
+def _select_locales(
+    mission: Mission, wanted: Sequence[str] | None, drafts: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """The plan's locales: the mission's, or those asked for; never a draft (a language
+    still being translated, ``draft_locales`` in missions.yaml)."""
     if not wanted:
-        return mission.locales
+        return tuple(loc for loc in mission.locales if loc not in drafts)
     out = []
     for loc in wanted:
         bad = locale_problem(loc)
         if bad:
             raise InputError(bad, field="--locale", hint="use a code such as it, fr, ja")
+        if loc in drafts:
+            raise InputError(
+                f"locale '{loc}' is a draft (still being translated): no plan publishes in it",
+                field="--locale",
+                hint=f"finish it (launcher i18n status --locale {loc}), then take it off"
+                " draft_locales in missions.yaml",
+            )
         if loc not in mission.locales:
             raise InputError(
                 f"locale '{loc}' is not one of mission {mission.id}'s locales",
