@@ -175,8 +175,16 @@ def show_cmd(obj: dict, playbook: str) -> None:
     for p in pb.parameters:
         bounds = []
         if p.min is not None or p.max is not None:
+            from ..content.relative import show_seconds
+
+            def show(b, p=p):
+                if b is None:
+                    return ""
+                return show_seconds(b) if p.type == "datetime" else b
+
             bounds.append(
-                f"{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}"
+                f"{show(p.min)}..{show(p.max)}"
+                + (" from the confirmation" if p.type == "datetime" else "")
             )
         if p.max_length:
             bounds.append(f"max {p.max_length} chars")
@@ -230,12 +238,18 @@ def describe_schedule(s) -> str:
                 return f"{secs // n}{unit}"
         return f"{secs}s" if secs else "0m"
 
+    def moment(fact, td) -> str:
+        if fact is None:
+            return f"+{d(td)}"
+        sign = "-" if td < td.__class__(0) else "+"
+        return f"event.{fact}" + (f" {sign} {d(abs(td))}" if td else "")
+
     if s.daily_at is not None:
         text = f"daily at {s.daily_at:%H:%M} local for {s.days} day(s)"
     else:
-        text = f"at +{d(s.offset)}"
+        text = f"at {moment(s.at_fact, s.offset)}"
         if s.every is not None:
-            text += f", every {d(s.every)} until +{d(s.until)}"
+            text += f", every {d(s.every)} until {moment(s.until_fact, s.until)}"
         for every, until in s.phases:
             text += f", then every {d(every)} until +{d(until)}"
     if s.quiet:

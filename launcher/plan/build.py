@@ -25,9 +25,10 @@ from ..content.i18n import (
     plural_problems,
     regional_locale,
 )
+from ..content.localfacts import for_locale, script_warnings
 from ..content.missions import Organisation, Registry, load_registry_or_raise
 from ..content.params import resolve_facts
-from ..content.playbook import DEFAULT_ONE_OFF_LIFE, load_playbook
+from ..content.playbook import load_playbook
 from ..content.render import (
     RenderError,
     environment,
@@ -40,7 +41,7 @@ from ..models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, Planne
 from ..paths import content_root
 from . import handles, textrules
 from .intro import intro_posts
-from .schedule import send_times
+from .timing import expiries, message_times
 
 PLATFORM_NAMES = {
     "mastodon": "Mastodon",
@@ -109,6 +110,10 @@ def build_plan(
         out_of_bounds=out_of_bounds,
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
+    texts = [p.name for p in playbook.parameters if p.type == "text"]
+    scripts = script_warnings(facts, texts, plan.locales)
+    if scripts:
+        plan = replace(plan, warnings=(*plan.warnings, *scripts))
     if out_of_bounds:
         plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
@@ -130,7 +135,7 @@ def guard(content: Content, plan: Plan) -> Plan:
         raise ContentError(errors)
     return replace(
         plan,
-        warnings=tuple(findings_to_problems(findings, "warning")),
+        warnings=(*plan.warnings, *findings_to_problems(findings, "warning")),
         findings=tuple(f for f in findings if f.severity == "warning"),
     )
 
@@ -185,17 +190,19 @@ def plan_from(
     posts: list[PlannedPost] = []
     intros: list[tuple[str, str, str]] = []  # (platform, locale, pinned_intro text)
     base_vars = {
-        "event": dict(facts),
+        "event": {k: v for k, v in facts.items() if "." not in k},
         "event_kind": playbook.kind,
         "org": {"website": org.website, "crisis_line": org.crisis_line, "id": org.id},
         "now": now,
         "banned_platform_name": PLATFORM_NAMES.get(banned) if banned else None,
     }
-    schedules = _message_times(playbook, mission, facts, now, base_vars, problems)
+    notes: list[Problem] = []
+    schedules = message_times(playbook, mission, facts, now, base_vars, problems, notes)
     for loc in plan_locales:
         env = environment(root)
         loc_vars = {
             **base_vars,
+            "event": for_locale(facts, loc),  # place.uk is place in the uk posts
             "locale": loc,
             "mission": _mission_vars(mission, loc),
             **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),
@@ -212,7 +219,7 @@ def plan_from(
             targets = [p for p in (spec.platforms or platforms) if p in platforms]
             per_platform = _depends_on_platform(env, spec.template)
             total = len(times)
-            lives = expiries(spec, times)
+            lives = expiries(spec, times, now, facts)
             for occ, at in enumerate(times):
                 shared: str | None = None
                 for platform in targets:
@@ -258,25 +265,8 @@ def plan_from(
         accounts=tuple(accounts),
         posts=tuple(posts),
         skipped_platforms=tuple(skipped),
+        warnings=tuple(notes),
     )
-
-
-def expiries(spec: Any, times: Sequence[datetime]) -> list[datetime]:
-    """When each occurrence of a message stops being worth sending: ``expires`` after its
-    time if the playbook says so; else when the next occurrence is due (the last one of a
-    series lives as long as the gap before it), or 24 h for a one-off post. A post delayed by
-    an outage past this moment is recorded as expired, never sent stale."""
-    if spec.expires is not None:
-        return [t + spec.expires for t in times]
-    out = []
-    for i, t in enumerate(times):
-        if i + 1 < len(times):
-            out.append(times[i + 1])
-        elif i > 0:
-            out.append(t + (t - times[i - 1]))
-        else:
-            out.append(t + DEFAULT_ONE_OFF_LIFE)
-    return out
 
 
 def _select_locales(
@@ -306,45 +296,6 @@ def _select_locales(
             )
         out.append(loc)
     return tuple(out)
-
-
-def _message_times(
-    playbook: Playbook,
-    mission: Mission,
-    facts: dict[str, Any],
-    now: datetime,
-    base_vars: dict[str, Any],
-    problems: list[Problem],
-) -> dict[str, list[datetime]]:
-    out: dict[str, list[datetime]] = {}
-    env = None
-    for spec in playbook.messages:
-        if spec.when:
-            env = env or _expr_env()
-            try:
-                if not env.compile_expression(spec.when)(**base_vars):
-                    continue
-            except Exception as exc:  # any Jinja error in the expression is a content problem
-                problems.append(
-                    Problem(
-                        f"cannot evaluate 'when: {spec.when}': {exc}",
-                        file=playbook.file,
-                        line=spec.line,
-                        field=f"messages.{spec.id}.when",
-                        hint="write a Jinja expression on event facts,"
-                        " e.g. event.deaths is not none",
-                    )
-                )
-                continue
-        out[spec.id] = send_times(spec.schedule, now, mission.timezone)
-    return out
-
-
-def _expr_env():
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined)
 
 
 _platform_dependence: dict[tuple[int, str, float], bool] = {}
