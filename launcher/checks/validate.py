@@ -152,9 +152,18 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             problems.append(Problem(exc.message, field="settings", hint=exc.hint))
         report.checked["settings"] = 1
 
-    report.problems = dedupe(problems)
+    report.problems = sorted(dedupe(problems), key=_structure_first)
     report.warnings = dedupe([*report.warnings, *warnings])
     return report
+
+
+def _structure_first(problem: Problem) -> int:
+    """The structure of the content (missions.yaml, playbooks, babel.cfg) before what follows
+    from it (templates, catalogs, renders): one broken key can explain many later lines."""
+    file = problem.file or ""
+    if file == "missions.yaml" or file.startswith("playbooks/") or file == MAPPING_FILE:
+        return 0
+    return 1
 
 
 def _draft(found: list[Problem], loc: str, drafts: dict[str, str]) -> list[Problem]:

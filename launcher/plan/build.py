@@ -41,6 +41,7 @@ from ..models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, Planne
 from ..paths import content_root
 from . import handles, textrules
 from .intro import intro_posts
+from .problems import merge_locales, text_source
 from .timing import expiries, message_times
 
 PLATFORM_NAMES = {
@@ -214,7 +215,8 @@ def plan_from(
                 intros.append((platform, loc, made[1]))
         for order, spec in enumerate(playbook.messages):
             times = schedules.get(spec.id)
-            if not times:
+            if not times:  # not planned for this event: its template must still be sound
+                _check_unplanned(env, playbook, spec, platforms, loc_vars, problems)
                 continue
             targets = [p for p in (spec.platforms or platforms) if p in platforms]
             per_platform = _depends_on_platform(env, spec.template)
@@ -244,12 +246,23 @@ def plan_from(
                     posts.extend(
                         replace(p, expires_at=lives[occ])
                         for p in _posts_for(
-                            playbook, spec, order, occ, at, platform, loc, text, problems
+                            playbook,
+                            spec,
+                            order,
+                            occ,
+                            at,
+                            platform,
+                            loc,
+                            text,
+                            problems,
+                            source=lambda spec=spec, loc=loc, text=text: text_source(
+                                root, catalogs[loc], spec.template, text
+                            ),
                         )
                     )
     posts.extend(intro_posts(playbook, intros, posts, now, problems))
     if problems:
-        raise ContentError(dedupe(problems))
+        raise ContentError(merge_locales(dedupe(problems)))
     loc_rank = {loc: i for i, loc in enumerate(plan_locales)}
     plat_rank = {p: i for i, p in enumerate(platforms)}
     msg_rank = {INTRO_MESSAGE: -1, **{m.id: i for i, m in enumerate(playbook.messages)}}
@@ -267,6 +280,45 @@ def plan_from(
         skipped_platforms=tuple(skipped),
         warnings=tuple(notes),
     )
+
+
+def _check_unplanned(
+    env: Any,
+    playbook: Playbook,
+    spec: Any,
+    platforms: Sequence[str],
+    loc_vars: dict[str, Any],
+    problems: list[Problem],
+) -> None:
+    """Render a message this event does not plan (``when:`` false, a fact not given) once,
+    with example values for the facts not given: a typo in it is found now, not on the day
+    of the event that needs it."""
+    from ..content.params import example_value
+
+    now = loc_vars["now"]
+    event = dict(loc_vars["event"])
+    for param in playbook.parameters:
+        if event.get(param.name) is None:
+            event[param.name] = example_value(param, now)
+    platform = next((p for p in (spec.platforms or platforms) if p in platforms), None)
+    if platform is None:
+        return
+    variables = {
+        **loc_vars,
+        "event": event,
+        "platform": platform,
+        "platform_name": PLATFORM_NAMES[platform],
+        "limit": textrules.rule(platform).limit,
+        "at": now,
+        "update_number": 1,
+        "updates_total": 1,
+    }
+    try:
+        render_template(env, spec.template, variables)
+    except RenderError as exc:
+        problem = _with_context(exc.problem, playbook, spec.id, loc_vars["locale"])
+        note = " (a message not planned for these facts: rendered with example facts)"
+        problems.append(replace(problem, message=problem.message + note))
 
 
 def _select_locales(
@@ -433,6 +485,7 @@ def _posts_for(
     loc: str,
     text: str,
     problems: list[Problem],
+    source: Any = None,
 ) -> list[PlannedPost]:
     rule = textrules.rule(platform)
     key = f"{spec.id}#{occ + 1}/{platform}/{loc}"
@@ -465,14 +518,17 @@ def _posts_for(
         ]
     length, limit = over
     if not spec.thread:
+        file, line = source() if source else (f"templates/{spec.template}", None)
+        where = f"{file}:{line}" if line else file
         problems.append(
             Problem(
                 f"post is too long for {platform}: {length} > {limit} ({rule.unit})",
-                file=playbook.file,
-                line=spec.line,
-                field=f"messages.{spec.id} (locale {loc}, platform {platform})",
-                hint=f"shorten templates/{spec.template} for this locale, "
-                "or set 'thread: true' on the message to split it into numbered parts",
+                file=file,
+                line=line,
+                field=f"{playbook.id}: messages.{spec.id} (locale {loc}, platform {platform})",
+                hint=f"shorten the text in {where} (the {loc} wording of"
+                f" templates/{spec.template}), or set 'thread: true' on the message"
+                f" ({playbook.file}:{spec.line}) to split it into numbered parts",
             )
         )
         return []
