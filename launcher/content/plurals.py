@@ -95,7 +95,7 @@ def plural_forms(locale: str) -> str:
     """The ``Plural-Forms`` header value for ``locale``, e.g. ``nplurals=2; plural=(n > 1);``:
     CLDR's rule for whole numbers, as gettext evaluates it."""
     rule = cldr_rule(locale)
-    reached = {rule(n) for n in WHOLE_SAMPLE}
+    reached = set(_forms(locale).values())
     tags = [t for t in _plural_tags if t in reached]
     index = tags.index
     compile_ = _WholeNumbers().compile
@@ -107,6 +107,13 @@ def plural_forms(locale: str) -> str:
         parts.append(f"{compile_(folded)} ? {index(tag)} : ")
     expr = "".join(parts) + str(index("other") if "other" in tags else len(tags) - 1)
     return f"nplurals={len(tags)}; plural=({expr});"
+
+
+@lru_cache(maxsize=1024)
+def _forms(locale: str) -> dict[int, str]:
+    """CLDR's category of every number of :data:`WHOLE_SAMPLE` in ``locale``."""
+    rule = cldr_rule(locale)
+    return {n: rule(n) for n in WHOLE_SAMPLE}
 
 
 def expression(header: str) -> str:
@@ -131,15 +138,16 @@ def check_plural_header(
     every number agrees.
     """
     try:
-        cldr = cldr_rule(locale)
+        cldr_rule(locale)
         picks = evaluator(plural_expr)
     except (ValueError, UnknownLocaleError) as exc:
         return [_problem(locale, display, f"cannot be evaluated by gettext: {exc}")]
     if num_plurals == 1 and locale.split("_")[0] in ONE_FORM_OK:
         return []
+    forms = _forms(locale)
     candidates = []
     for sample in (SMALL_SAMPLE, WHOLE_SAMPLE):
-        used = {cldr(n) for n in sample}
+        used = {forms[n] for n in sample}
         tags = [t for t in _plural_tags if t in used]
         candidates.append((sample, tags))
     fitting = [(s, t) for s, t in candidates if len(t) == num_plurals]
@@ -156,7 +164,7 @@ def check_plural_header(
         ]
     sample, tags = fitting[-1]
     for n in sample:
-        want, got = tags.index(cldr(n)), picks(n)
+        want, got = tags.index(forms[n]), picks(n)
         if got != want:
             return [
                 _problem(
