@@ -88,6 +88,10 @@ class Schedule:
     offset: timedelta = timedelta(0)
     every: timedelta | None = None
     until: timedelta | None = None
+    #: ``at``/``until`` relative to a datetime fact instead of the confirmation
+    #: (``at: event.deadline - 2h``: at_fact "deadline", offset -2h); see content/relative.py
+    at_fact: str | None = None
+    until_fact: str | None = None
     phases: tuple[tuple[timedelta, timedelta], ...] = ()  # (every, until) pairs, in order
     daily_at: time | None = None
     days: int = 1

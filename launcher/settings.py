@@ -454,10 +454,16 @@ def settings_path(
     env = os.environ.get(ENV_CONFIG)
     if env:
         return Path(env).expanduser()
-    from .paths import content_root
+    from .paths import ROOT_ENV, content_root, content_root_or_none
 
-    candidate = content_root(root) / FILE_NAME
-    return candidate if candidate.is_file() else None
+    # a root someone selected must exist; without one, commands that need no content
+    # (status, daemon, adapters) run with the defaults
+    chosen = root or os.environ.get(ROOT_ENV)
+    if chosen and (Path(chosen).expanduser() / FILE_NAME).is_file():
+        return Path(chosen).expanduser() / FILE_NAME
+    found = content_root(chosen) if chosen else content_root_or_none()
+    candidate = found / FILE_NAME if found is not None else None
+    return candidate if candidate is not None and candidate.is_file() else None
 
 
 def load_settings(path: str | None = None, *, root: str | None = None) -> Settings:

@@ -46,7 +46,11 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     problems = report.problems
     registry, reg_problems = load_registry(path)
     problems.extend(reg_problems)
-    report.checked["missions"] = len(registry.missions) if registry else 0
+    report.checked["missions"] = len(registry.missions) + len(registry.broken) if registry else 0
+    # draft locales (still being translated) and catalogs no mission publishes in yet are
+    # reported as warnings: they block nothing
+    drafts = {loc: f"draft locale {loc}" for loc in (registry.draft_locales if registry else ())}
+    published = registry.locales_in_use if registry else frozenset()
 
     env = environment(path)
     templates = sorted((path / "templates").rglob("*.j2"))
@@ -80,13 +84,18 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             all_msgids.setdefault(msgid, where)
     locale_dirs = sorted(p.name for p in (path / "locales").glob("*") if p.is_dir())
     for loc in locale_dirs:
+        if registry is not None and loc not in published and loc not in drafts:
+            drafts[loc] = f"locale {loc}, which no mission publishes in yet"
+        found = report.warnings if loc in drafts else problems
         cat, cat_problems = load_catalog(path, loc)
-        problems.extend(cat_problems)
+        found.extend(_draft(cat_problems, loc, drafts))
         if cat is not None:
-            problems.extend(plural_problems(cat))
-            problems.extend(check_entries(cat, all_msgids))
-            # Babel's checks on the rest (the adapters' checklist steps, strings not yet used)
-            problems.extend(babel_checks(cat.catalog, cat.display, skip=all_msgids))
+            found.extend(_draft(plural_problems(cat), loc, drafts))
+            found.extend(_draft(check_entries(cat, all_msgids), loc, drafts))
+            # Babel's checks on the rest (strings not used by any template yet)
+            found.extend(
+                _draft(babel_checks(cat.catalog, cat.display, skip=all_msgids), loc, drafts)
+            )
     report.checked["catalogs"] = len(locale_dirs)
 
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))
@@ -153,9 +162,34 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             problems.append(Problem(exc.message, field="settings", hint=exc.hint))
         report.checked["settings"] = 1
 
-    report.problems = dedupe(problems)
-    report.warnings = dedupe(warnings)
+    report.problems = sorted(dedupe(problems), key=_structure_first)
+    report.warnings = dedupe([*report.warnings, *warnings])
     return report
+
+
+def _structure_first(problem: Problem) -> int:
+    """The structure of the content (missions.yaml, playbooks, babel.cfg) before what follows
+    from it (templates, catalogs, renders): one broken key can explain many later lines."""
+    file = problem.file or ""
+    if file == "missions.yaml" or file.startswith("playbooks/") or file == MAPPING_FILE:
+        return 0
+    return 1
+
+
+def _draft(found: list[Problem], loc: str, drafts: dict[str, str]) -> list[Problem]:
+    """Problems of a draft locale say so (they are warnings until it is done)."""
+    if loc not in drafts:
+        return found
+    return [
+        Problem(
+            f"({drafts[loc]}) {p.message}",
+            file=p.file,
+            line=p.line,
+            field=p.field,
+            hint=p.hint,
+        )
+        for p in found
+    ]
 
 
 def _approval_problems(root: Path) -> list[Problem]:

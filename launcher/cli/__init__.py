@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "launcher.cli.cap",
     "launcher.cli.archive",
     "launcher.cli.sunset",
+    "launcher.cli.completion",
 )
 
 
@@ -140,7 +141,8 @@ def cli(ctx: click.Context, root: str | None, config: str | None) -> None:
 
     \b
     Exit codes: 0 ok; 1 an operation failed (platform outage, ...);
-    2 bad input or content (the message says where and how to fix it).
+    2 bad input or content (the message says where and how to fix it);
+    3 a confirmation was declined: nothing was done.
     """
     from ..logging_setup import setup_cli_logging
 

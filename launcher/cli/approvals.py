@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from .completion import launches, playbooks
 from .drill import NOW_OPTION, REALLY_OPTION
 
 
@@ -37,7 +38,7 @@ def approve_group() -> None:
 
 
 @approve_group.command("content")
-@click.argument("playbook")
+@click.argument("playbook", shell_complete=playbooks)
 @click.option(
     "--locale",
     "locales",
@@ -155,7 +156,7 @@ def approvals_cmd(obj: dict, as_json: bool) -> None:
 
 
 @approve_group.command("launch")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--as", "who", metavar="NAME", help="Who approves (must not be who ran it).")
 @NOW_OPTION
 @REALLY_OPTION
@@ -191,7 +192,7 @@ def approve_launch_cmd(
 
 
 @click.command("reject")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--reason", required=True, help="Why it must not go out (recorded).")
 @click.option("--as", "who", metavar="NAME", help="Who rejects.")
 @click.pass_obj

@@ -11,7 +11,8 @@ import time
 
 import click
 
-from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger
+from .common import AS_OPTION, JSON_OPTION, confirm, echo_json, open_ledger
+from .completion import launches
 from .content import parse_at
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really, launch_clock
 from .output import print_run
@@ -139,7 +140,7 @@ def daemon_cmd(
 
 # -- halt, resume, retract ---------------------------------------------------------------
 @click.command("halt")
-@click.argument("launch", required=False)
+@click.argument("launch", required=False, shell_complete=launches)
 @click.option("--all", "all_", is_flag=True, help="Halt every active launch.")
 @AS_OPTION
 @JSON_OPTION
@@ -176,7 +177,7 @@ def halt_cmd(
 
 
 @click.command("resume")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @NOW_OPTION
 @AS_OPTION
 @click.pass_obj
@@ -204,7 +205,7 @@ def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) 
 
 
 @click.command("retry")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--post", "post_key", metavar="KEY", help="Only this post (its key, see status).")
 @click.option("--platform", help="Only this platform's posts and accounts.")
 @NOW_OPTION
@@ -259,7 +260,7 @@ def retry_cmd(
 
 
 @click.command("retract")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--message", help="Only this message id.")
 @click.option("--platform", help="Only this platform.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -309,9 +310,8 @@ def retract_cmd(
         if not yes:
             n = len(ledger.retractable(lid, message=message, platform=platform))
             first = " (without an archive)" if no_archive else " (archived first)"
-            click.confirm(
+            confirm(
                 f"Delete {n} published post(s) of {lid}{first if n else ''} as {actor}?",
-                abort=True,
                 err=as_json,
             )
         out = retract_launch(

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger, when
+from .common import AS_OPTION, JSON_OPTION, confirm, echo_json, open_ledger, when
 from .content import parse_at
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really
 
@@ -232,7 +232,7 @@ def accept_cmd(
         p = store.proposal(ctx.ledger, proposal)
         if not yes:
             _show(p, store.event(ctx.ledger, p.event_id))
-            click.confirm(f"Accept {p.ref} ({p.kind}) as {actor}?", abort=True, err=as_json)
+            confirm(f"Accept {p.ref} ({p.kind}) as {actor}?", err=as_json)
         drill_really(ctx.ledger, targets, drill, command="accept", actor=actor)
         done = accept(
             ctx,

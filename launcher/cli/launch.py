@@ -14,7 +14,15 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger, settings_of, when
+from .common import (
+    AS_OPTION,
+    JSON_OPTION,
+    confirm,
+    echo_json,
+    open_ledger,
+    settings_of,
+    when,
+)
 from .content import mission_content, parse_at, parse_sets, plan_options
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really
 from .output import print_run
@@ -154,9 +162,8 @@ def run_cmd(
             for w in warnings[len(plan.warnings) :]:
                 click.secho(f"warning: {w}", fg="yellow", err=as_json)
             click.secho(_what_happens(decision, emergency_reason), err=as_json, bold=True)
-            click.confirm(
+            confirm(
                 f"Launch {len(plan.posts)} posts on {len(plan.accounts)} accounts as {actor}?",
-                abort=True,
                 err=as_json,
             )
         result = start_launch(

@@ -9,13 +9,14 @@ from typing import Any
 import click
 
 from .common import JSON_OPTION, echo_json, open_ledger, when
-from .output import print_checklists, print_failures, print_waiting
+from .completion import launches
+from .output import format_table, print_checklists, print_failures, print_waiting
 from .sunset import print_sunset, sunset_view
 
 
 # -- status ------------------------------------------------------------------------------
 @click.command("status")
-@click.argument("launch", required=False)
+@click.argument("launch", required=False, shell_complete=launches)
 @JSON_OPTION
 @click.pass_obj
 def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
@@ -32,16 +33,23 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
             if not summaries:
                 click.echo("No launches yet.")
                 return
-            click.echo(f"{'LAUNCH':<44}{'STATE':<19}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
-            for s in summaries:
-                total = sum(s.counts.values())
-                failed = s.counts.get("failed", 0)
-                flag = "  EMERGENCY OVERRIDE" if s.launch.override_reason else ""
-                line = (
-                    f"{s.launch.id:<44}{s.overall:<19}{s.counts.get('sent', 0):>6}"
-                    f"{total:>7}{failed:>8}  {s.launch.created_by}{flag}"
+            rows = [
+                (
+                    s.launch.id,
+                    s.overall,
+                    s.counts.get("sent", 0),
+                    sum(s.counts.values()),
+                    s.counts.get("failed", 0),
+                    s.launch.created_by
+                    + ("  EMERGENCY OVERRIDE" if s.launch.override_reason else ""),
                 )
-                click.secho(line, fg="red" if failed else None, bold=bool(failed))
+                for s in summaries
+            ]
+            header = ("LAUNCH", "STATE", "SENT", "TOTAL", "FAILED", "BY")
+            lines = format_table(header, rows, right=(2, 3, 4))
+            click.echo(lines[0])
+            for row, line in zip(rows, lines[1:], strict=True):
+                click.secho(line, fg="red" if row[4] else None, bold=bool(row[4]))
             return
         rec = ledger.resolve(launch)
         posts = ledger.posts(rec.id)
@@ -91,8 +99,11 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     local, zone_name = _local_formatter(rec.timezone)
     click.echo(f"times in {zone_name}")
     click.echo(f"\naccounts ({len(accounts)}):")
-    for a in accounts:
-        click.echo(f"  {a.platform:<10}{a.locale:<7}{a.state:<8}{a.handle}")
+    for line in format_table(
+        ("PLATFORM", "LOCALE", "STATE", "HANDLE"),
+        [(a.platform, a.locale, a.state, a.handle) for a in accounts],
+    )[1:]:
+        click.echo(f"  {line}")
     print_checklists(accounts)
     click.echo(
         f"\n{'ID':>6} {'STATE':<10}{'DUE':<26}{'SENT':<26}"
@@ -157,7 +168,7 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 
 # -- log ---------------------------------------------------------------------------------
 @click.command("log")
-@click.argument("launch", required=False)
+@click.argument("launch", required=False, shell_complete=launches)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N entries (N ≥ 1).")
 @JSON_OPTION
 @click.pass_obj

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger, settings_of, when
+from .common import AS_OPTION, JSON_OPTION, confirm, echo_json, open_ledger, settings_of, when
 from .content import parse_at
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really
 
@@ -116,10 +116,9 @@ def sunset_cmd(
         decision = _decide(obj, plan)
         if not yes:
             _show(plan, as_json, footer=None)
-            click.confirm(
+            confirm(
                 f"Record this sunset of {rec.id} ({len(plan.posts)} farewell post(s),"
                 f" {len(plan.steps)} step(s) on {date:%Y-%m-%d %H:%M}Z) as {actor}?",
-                abort=True,
                 err=as_json,
             )
         out = start_sunset(
