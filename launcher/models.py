@@ -127,9 +127,23 @@ class Playbook:
     #: a crisis launch freezes the mission's routine launches; routine playbooks set false
     crisis: bool = True
     file: str = ""
+    #: approved answers for the listening post (``launcher.content.replies.ReplySpec``)
+    replies: tuple[Any, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def reply(self, reply_id: str) -> Any | None:
+        return next((r for r in self.replies if r.id == reply_id), None)
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """Every template the playbook renders: the profile's, the messages', the replies'."""
+        return (
+            self.profile_template,
+            *(m.template for m in self.messages),
+            *(r.template for r in self.replies),
+        )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ..content.translations import MAPPING_FILE, babel_checks, load_mapping
 from ..errors import ContentError, InputError, LauncherError, Problem, SettingsError, dedupe
 from ..paths import content_root
 from ..plan.build import Content, guard, plan_from
+from ..plan.replies import reply_problems
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -98,7 +99,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         if playbook is None or registry is None:
             continue
         content = Content(path, registry)
-        for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
+        for name in playbook.templates:
             if not (path / "templates" / name).is_file():
                 problems.append(
                     Problem(
@@ -120,6 +121,10 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     plan = guard(content, plan_from(content, playbook, mission, facts, EXAMPLE_NOW))
                     renders += 1
                     warnings.extend(plan.warnings)
+                    if variant == "all facts":  # the inbox's answers, every locale and platform
+                        problems.extend(
+                            reply_problems(content, playbook, mission, facts, EXAMPLE_NOW)
+                        )
                 except ContentError as exc:
                     problems.extend(exc.problems)
                 except InputError as exc:

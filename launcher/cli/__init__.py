@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "launcher.cli.lint",
     "launcher.cli.i18n",
     "launcher.cli.preview",
+    "launcher.cli.listening",
 )
 
 

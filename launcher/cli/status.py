@@ -45,6 +45,9 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         rec = ledger.resolve(launch)
         posts = ledger.posts(rec.id)
         accounts = ledger.accounts(rec.id)
+        from .listening import status_lines
+
+        listening, listening_lines = status_lines(ledger, rec.id)  # removed posts, inbox
     counts: dict[str, int] = {}
     for p in posts:
         counts[p.state] = counts.get(p.state, 0) + 1
@@ -66,6 +69,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "counts": counts,
                 "accounts": [a.as_status() for a in accounts],
                 "posts": [p.as_status() for p in posts],
+                **listening,
             },
             big=len(posts) > 5000,
         )
@@ -113,6 +117,8 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         click.echo("\n".join(text for text, _ in lines))
     print_failures(posts)
     print_waiting(posts, accounts)
+    for text, loud in listening_lines:
+        click.secho(text, fg="red" if loud else None, bold=loud)
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:

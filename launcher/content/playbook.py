@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import ContentError, InputError, Problem
 from ..models import INTRO_MESSAGE, PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
 from .params import parse_param
+from .replies import parse_replies
 from .schema import Checker, did_you_mean, known_list
 from .yamlsrc import load_yaml
 
@@ -29,6 +30,7 @@ TOP_OPTIONAL = (
     "post_on_banned_platform",
     "allow_emergency",
     "crisis",
+    "replies",
 )
 MSG_REQUIRED = ("id", "template")
 MSG_OPTIONAL = (
@@ -97,6 +99,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
     params = _parameters(chk, top["parameters"])
     platforms = _platform_list(chk, top["platforms"], ("platforms",))
     messages = _messages(chk, top["messages"], platforms)
+    replies = parse_replies(chk, top.get("replies"), platforms)  # the listening post's answers
     banned = top.get("banned_platform")
     if banned is not None:
         spec = next((p for p in params if p.name == banned), None)
@@ -127,6 +130,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
             allow_emergency=bool(top.get("allow_emergency", True)),
             crisis=bool(top.get("crisis", True)),
             file=display,
+            replies=replies,
         ),
         problems,
     )

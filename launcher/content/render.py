@@ -350,7 +350,7 @@ def playbook_msgids(
     catalogs must translate. Content knowledge, so planning and the translation workflow
     both take it from here."""
     used: dict[str, tuple[str, int]] = {}
-    for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
+    for name in playbook.templates:
         try:
             found = template_msgids(root, name)
         except RenderError as exc:

@@ -116,11 +116,20 @@ def _v4_whole_crisis(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX ix_posts_state_retry ON posts (state, retry_at)"))
 
 
+def _v6_listening(conn: Connection) -> None:
+    """The listening post: inbox items, metric snapshots, collection cursors, and answers
+    (posts that reply to a platform post outside the launch's own threads). New tables
+    only: no existing row changes."""
+    tables = [schema.inbox_items, schema.metric_snapshots, schema.listen_cursors, schema.answers]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
+    Migration(6, "listening: inbox items, metric snapshots, cursors, answers", _v6_listening),
 ]
 
 
