@@ -111,7 +111,9 @@ def listen_cmd(
 
 @click.command("inbox")
 @click.argument("launch", required=False)
-@click.option("--locale", help="Only items in this locale (the account's or the detected one).")
+@click.option(
+    "--locale", help="Only items in this locale: the account's, or the language detected."
+)
 @click.option("--platform", help="Only this platform.")
 @click.option(
     "--state",

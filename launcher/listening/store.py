@@ -121,6 +121,7 @@ class Item:
             "platform": self.platform,
             "account": self.handle,
             "kind": self.kind,
+            "platform_id": self.platform_item_id,
             "author": self.author,
             "text": self.text,
             "url": self.url,
@@ -352,7 +353,13 @@ class ListeningStore:
         if launch_id:
             q = q.where(inbox_items.c.launch_id == launch_id)
         if locale:
-            q = q.where(or_(inbox_items.c.answer_locale == locale, inbox_items.c.locale == locale))
+            q = q.where(
+                or_(
+                    inbox_items.c.answer_locale == locale,
+                    inbox_items.c.locale == locale,
+                    inbox_items.c.language == locale.replace("_", "-").split("-")[0],
+                )
+            )
         if platform:
             q = q.where(inbox_items.c.platform == platform)
         if state:
