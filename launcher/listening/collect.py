@@ -42,6 +42,9 @@ log = logging.getLogger("launcher.listening")
 RESERVE_PAUSE = 60.0
 #: in the daemon, the ledger is looked at for listening work at most this often
 SCAN_EVERY = 5.0
+#: measurements committed together: each commit is synced to the disk (a crash loses at
+#: most this many, which the next pass takes again)
+FLUSH_EVERY = 1000
 
 
 class Targets(Protocol):
@@ -313,10 +316,9 @@ class Collector:
             caps = adapter.capabilities.listening
             if not caps.post_metrics:  # nothing to read: record why, once per age
                 why = {m: caps.why(m) or "not measured" for m in METRICS}
-                gone = PostMetrics(unavailable=why)
-                self.snapshots.record_posts(
-                    [(d, gone) for d in batch], now=self.clock(), actor=self.actor
-                )
+                none = PostMetrics(unavailable=why)
+                at = self.clock()
+                self.snapshots.record_posts([(d, none, at) for d in batch], actor=self.actor)
                 result.snapshots += len(batch)
                 self._skip(result, adapter, "post counts", caps.why("likes"))
                 continue
@@ -328,30 +330,41 @@ class Collector:
             target = Target(platform, mission, handle, locale, account_id, creds, (lid,))
             account = self._account(target)
             size = max(1, caps.batch)
-            for start in range(0, len(batch), size):
-                chunk = batch[start : start + size]
-                try:
-                    got = self._call(
-                        adapter,
-                        (platform, mission),
-                        lambda c=chunk, a=adapter, r=account: a.fetch_post_metrics(
-                            r, [d.platform_post_id for d in c]
-                        ),
-                        result,
+            buffer: list[tuple[DuePost, PostMetrics, float]] = []
+            try:
+                for start in range(0, len(batch), size):
+                    chunk = batch[start : start + size]
+                    try:
+                        got = self._call(
+                            adapter,
+                            (platform, mission),
+                            lambda c=chunk, a=adapter, r=account: a.fetch_post_metrics(
+                                r, [d.platform_post_id for d in c]
+                            ),
+                            result,
+                        )
+                    except Unsupported as exc:
+                        self._skip(result, adapter, "post counts", exc.message)
+                        break
+                    except (AdapterError, LauncherError) as exc:
+                        self._error(result, f"counts of {platform} posts of {lid}", exc)
+                        break
+                    at = self.clock()
+                    buffer.extend(
+                        (d, got[d.platform_post_id], at) for d in chunk if d.platform_post_id in got
                     )
-                except Unsupported as exc:
-                    self._skip(result, adapter, "post counts", exc.message)
-                    break
-                except (AdapterError, LauncherError) as exc:
-                    self._error(result, f"counts of {platform} posts of {lid}", exc)
-                    break
-                measured = [
-                    (d, got[d.platform_post_id]) for d in chunk if d.platform_post_id in got
-                ]
-                result.removed += self.snapshots.record_posts(
-                    measured, now=self.clock(), actor=self.actor
-                )
-                result.snapshots += len(measured)
+                    if len(buffer) >= FLUSH_EVERY:
+                        self._flush(buffer, result)
+            finally:  # also when posting needs the worker: what was measured is kept
+                self._flush(buffer, result)
+
+    def _flush(
+        self, buffer: list[tuple[DuePost, PostMetrics, float]], result: CollectResult
+    ) -> None:
+        if buffer:
+            result.removed += self.snapshots.record_posts(buffer, actor=self.actor)
+            result.snapshots += len(buffer)
+            buffer.clear()
 
     # -- followers -------------------------------------------------------------------------
     def _followers(self, target: Target, result: CollectResult, *, force: bool) -> None:

@@ -159,17 +159,16 @@ class SnapshotStore:
 
     def record_posts(
         self,
-        measured: Sequence[tuple[DuePost, PostMetrics]],
+        measured: Sequence[tuple[DuePost, PostMetrics, float]],
         *,
-        now: float,
         actor: str,
     ) -> int:
-        """Record one batch of measurements in one transaction; a post found removed gets an
-        audit event, once. Returns how many were found removed."""
+        """Record measurements (each with the moment it was taken) in one transaction; a post
+        found removed gets an audit event, once. Returns how many were found removed."""
         gone = 0
         with self.writer.begin() as conn:
             rows = []
-            for due, m in measured:
+            for due, m, now in measured:
                 rows.append(
                     {
                         "launch_id": due.launch_id,
