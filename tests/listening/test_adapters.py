@@ -678,3 +678,25 @@ def test_every_adapter_declares_its_listening_or_says_why_not(tmp_path: Path) ->
                 assert li.why(metric), f"{name} does not say why it has no {metric}"
         if not li.inbox:
             assert li.why("inbox"), name
+
+
+def test_x_rate_limit_on_mentions_waits_for_its_reset(rsps, xapi) -> None:
+    reset = int(NOW.timestamp()) + 840
+    rsps.get(
+        f"{XAPI}/2/users/2244994945/mentions",
+        status=429,
+        json={
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
+        headers={
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        },
+    )
+    with pytest.raises(errors.RateLimited) as info:
+        xapi.fetch_inbox(X_ACCOUNT, None)
+    assert info.value.retry_after == 840.0

@@ -54,3 +54,5 @@ def test_the_shipped_playbooks_declare_their_replies() -> None:
         pb = load_playbook(REPO, playbook)
         assert {x.id for x in pb.replies} == {"hotline", "registration", "where-to-follow"}
         assert all(x.description for x in pb.replies)
+        shown = invoke("show", playbook, root=REPO).stdout
+        assert "REPLIES" in shown and "where-to-follow" in shown
