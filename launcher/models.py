@@ -137,17 +137,28 @@ class Playbook:
     triggers: tuple[Any, ...] = ()
     #: the wind-down after the crisis (``sunset:``): a launcher.content.sunset.SunsetSpec
     sunset: Any = None
+    #: approved answers for the listening post (``launcher.content.replies.ReplySpec``)
+    replies: tuple[Any, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.name == name), None)
 
+    def reply(self, reply_id: str) -> Any | None:
+        return next((r for r in self.replies if r.id == reply_id), None)
+
     @property
     def templates(self) -> tuple[str, ...]:
-        """Every template the playbook can publish: profile, messages, trigger corrections and
-        its sunset's (what approvals pin and catalogs must translate)."""
+        """Every template the playbook can publish: profile, messages, trigger corrections,
+        its sunset's and its replies' (what approvals pin and catalogs must translate)."""
         corrections = [t.correction for t in self.triggers if t.correction]
         extra = self.sunset.templates if self.sunset is not None else ()
-        names = [self.profile_template, *(m.template for m in self.messages), *corrections, *extra]
+        names = [
+            self.profile_template,
+            *(m.template for m in self.messages),
+            *corrections,
+            *extra,
+            *(r.template for r in self.replies),
+        ]
         return tuple(dict.fromkeys(names))
 
 

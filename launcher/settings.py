@@ -21,6 +21,7 @@ defaults (``LAUNCHER_DATA_DIR`` beats ``data_dir``). Format (YAML)::
       kyiv:                                # per-mission overrides, same shape as above
         platforms:
           telegram: {options: {bot_token: env:KYIV_BOT_TOKEN}}
+    listening: {snapshots: [1h, 24h, 7d]}  # optional: launcher.listening.config
 
 Validation (:meth:`Settings.problems`) never touches the network and never echoes a value.
 ``run`` checks the part of it that concerns the launch (:meth:`Settings.problems_for`) before
@@ -45,7 +46,7 @@ from .errors import ConfigError, Problem, SettingsError
 
 FILE_NAME = "launcher.yaml"
 ENV_CONFIG = "LAUNCHER_CONFIG"
-TOP_KEYS = ("data_dir", "database_url", "platforms", "missions", "feeds")
+TOP_KEYS = ("data_dir", "database_url", "platforms", "missions", "feeds", "listening")
 PLATFORM_KEYS = ("adapter", "options", "accounts")
 ACCOUNT_KEYS = ("mission", "locale", "handle", "account_id", "credentials")
 DEFAULT_ADAPTER = "sandbox"
@@ -181,6 +182,13 @@ class Settings:
             "accounts": accounts,
         }
 
+    @property
+    def listening(self) -> Any:
+        """The listening post's schedule (:class:`launcher.listening.config.ListenConfig`)."""
+        from .listening.config import parse_config
+
+        return parse_config(self.raw.get("listening"))
+
     def adapter_for(self, platform: str, mission: str | None = None) -> Adapter:
         key = (platform, mission)
         if key not in self._adapters:
@@ -286,6 +294,9 @@ class Settings:
         for key in raw:
             if key not in TOP_KEYS:
                 add(f"unknown key {key!r}; known: {', '.join(TOP_KEYS)}", (key,))
+        from .listening.config import parse_config
+
+        parse_config(raw.get("listening"), add)  # the listening post's schedule (its module)
         url = raw.get("database_url")
         if url is not None:
             from .ledger.engine import check_url

@@ -19,6 +19,9 @@
   profile back at the post pinned before it, or removes ``pinnedPost``.
 - **Accounts it creates** post with an app password of their own, kept in an owner-only file
   (``credentials.app_password``); a sunset revokes it (:meth:`BlueskyAdapter.revoke`).
+- **Answers** to inbox items thread under the item with the strong refs collected with it
+  (``OutgoingPost.reply_refs``: its root and itself as parent); listening is in
+  :mod:`launcher.adapters.bluesky_listen`.
 - **Post ids** are ``at://`` URIs (``Published.extra`` adds ``cid`` and the thread root);
   where a post id is expected, a bare record key stands for a post of the account's repo.
 """
@@ -44,6 +47,7 @@ from .base import (
     Published,
     Revoked,
 )
+from .bluesky_listen import LISTENING, BlueskyListening
 from .bluesky_xrpc import (
     POST,
     PROFILE,
@@ -65,7 +69,7 @@ APP_PASSWORD = "launcher"
 __all__ = ["BlueskyAdapter", "lang_tag", "parse_at_uri", "tid_for_key"]
 
 
-class BlueskyAdapter(XrpcClient):
+class BlueskyAdapter(BlueskyListening, XrpcClient):
     name: ClassVar[str] = "bluesky"
     platform: ClassVar[str] = "bluesky"
     title: ClassVar[str] = "Bluesky"
@@ -80,6 +84,7 @@ class BlueskyAdapter(XrpcClient):
         idempotency="client-record-key",
         language_tag=True,
         revoke="app-password",
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "URL of the PDS that hosts the accounts", default="https://bsky.social"),
@@ -395,12 +400,19 @@ class BlueskyAdapter(XrpcClient):
             "$type": POST,
             "text": post.text,
             "createdAt": self._now(),
-            "langs": [lang_tag(post.locale)],
+            "langs": [lang_tag(post.reply_refs.get("lang") or post.locale)],
         }
         facets = detect_facets(post.text, lambda h: self._resolve_handle(account, h))
         if facets:
             record["facets"] = facets
-        if post.reply_to:
+        refs = post.reply_refs
+        if refs.get("parent_uri") and refs.get("parent_cid"):  # an answer to an inbox item
+            record["reply"] = {
+                "root": {"uri": refs.get("root_uri") or refs["parent_uri"],
+                         "cid": refs.get("root_cid") or refs["parent_cid"]},
+                "parent": {"uri": refs["parent_uri"], "cid": refs["parent_cid"]},
+            }  # fmt: skip
+        elif post.reply_to:
             record["reply"] = self._reply_refs(account, self._post_uri(account, post.reply_to))
         if post.image is not None:
             blob = self._upload(account, post.image)

@@ -47,6 +47,7 @@ from .base import (
     Provisioned,
     Published,
 )
+from .facebook_listen import LISTENING, FacebookListening
 from .http import N_, HttpAdapter, json_body, normalize_text, retry_after_header, text_rule
 
 THROTTLING = {4, 17, 32, 341, 613, 80001}
@@ -77,7 +78,7 @@ CHECKLIST_PROFILE = (
 _LIMIT, _COUNTING = text_rule("facebook", 63206, "characters (Unicode code points)")
 
 
-class FacebookAdapter(HttpAdapter):
+class FacebookAdapter(FacebookListening, HttpAdapter):
     name: ClassVar[str] = "facebook"
     platform: ClassVar[str] = "facebook"
     title: ClassVar[str] = "Facebook Pages"
@@ -93,6 +94,7 @@ class FacebookAdapter(HttpAdapter):
         images=True,
         language_tag=False,
         threads=True,
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "Graph API host", default="https://graph.facebook.com"),

@@ -16,11 +16,13 @@
   if it was created after that attempt began, has the post's exact text (and reply parent) and
   is not a post the ledger already holds for another post.
 - Rate limits: 429 with ``X-RateLimit-Reset`` as ISO 8601.
+- Listening (mentions, counts, followers) and answers: :mod:`launcher.adapters.mastodon_listen`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -50,6 +52,7 @@ from .http import (
     retry_after_header,
     text_rule,
 )
+from .mastodon_listen import LISTENING, MastodonListening, narrower
 from .sunset_steps import REVOKE_BY_HAND, steps
 
 CHECKLIST_CREATE_MANUAL = (
@@ -88,7 +91,7 @@ _LIMIT, _COUNTING = text_rule(
 )
 
 
-class MastodonAdapter(HttpAdapter):
+class MastodonAdapter(MastodonListening, HttpAdapter):
     name: ClassVar[str] = "mastodon"
     platform: ClassVar[str] = "mastodon"
     title: ClassVar[str] = "Mastodon"
@@ -105,6 +108,7 @@ class MastodonAdapter(HttpAdapter):
         threads=True,
         idempotency_window=3600.0,
         revoke="token",
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "instance URL, e.g. https://social.example.org", required=True),
@@ -344,8 +348,9 @@ class MastodonAdapter(HttpAdapter):
     def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
         body: dict[str, Any] = {
             "status": post.text,
-            "visibility": self.visibility,
-            "language": language_code(post.locale),
+            # an answer is never more public than what it answers (a direct mention)
+            "visibility": narrower(self.visibility, post.reply_refs.get("visibility")),
+            "language": language_code(post.reply_refs.get("lang") or post.locale),
         }
         if post.reply_to:
             body["in_reply_to_id"] = post.reply_to
@@ -374,7 +379,7 @@ class MastodonAdapter(HttpAdapter):
 
     def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
         account_id = account.account_id or self._me(account)
-        want = normalize_text(post.text)
+        want = normalize_text(short_mentions(post.text))
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
         found: Mapping[str, Any] | None = None
         for _ in range(MAX_RECONCILE_PAGES):
@@ -398,7 +403,8 @@ class MastodonAdapter(HttpAdapter):
                     continue  # another post's, as the ledger knows
                 if post.reply_to and str(status.get("in_reply_to_id")) != str(post.reply_to):
                     continue
-                if normalize_text(status.get("content") or "", html_content=True) == want:
+                html = status.get("content") or ""
+                if normalize_text(short_mentions(html), html_content=True) == want:
                     found = status  # keep looking back: the oldest match is our first attempt
             if post.not_before is None:  # no bound to page back to: the newest page only
                 break
@@ -466,6 +472,15 @@ class MastodonAdapter(HttpAdapter):
             },
         )
         return Revoked(names=("token",))
+
+
+_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]*\w")
+
+
+def short_mentions(text: str) -> str:
+    """``@user@domain`` → ``@user``: how a status's HTML shows a mention, so an answer that
+    addresses its author is recognised during reconciliation."""
+    return _MENTION.sub(r"@\1", text)
 
 
 def os_open(path: Path) -> int:

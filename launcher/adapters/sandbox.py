@@ -23,6 +23,9 @@ How many failures were consumed is kept in ``<outbox dir>/failures.json`` so sep
 processes (CLI, daemon) see them used up. Like X, Facebook and Telegram it has no idempotency
 key: a repeated publish posts twice, so callers reconcile (``find_published`` scans the
 outbox for the post's identity: its launch and key, which every record carries).
+
+Its audience (replies, likes, follows, a moderator's removal) lives in a file beside the
+outbox, for listening drills: :mod:`launcher.adapters.sandbox_listen`.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from .base import (
     Published,
     Revoked,
 )
+from .sandbox_listen import LISTENING, SandboxListening
 
 ENV_FAIL = "LAUNCHER_SANDBOX_FAIL"
 FAIL_KINDS = ("rate-limit", "outage", "timeout", "lost-answer", "timeout-after-accept", "reject")
@@ -90,7 +94,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SandboxAdapter(Adapter):
+class SandboxAdapter(SandboxListening, Adapter):
     name: ClassVar[str] = "sandbox"
     platform: ClassVar[str] = "sandbox"
     title: ClassVar[str] = "Sandbox (local outbox)"
@@ -106,6 +110,7 @@ class SandboxAdapter(Adapter):
         language_tag=True,
         threads=True,
         revoke="outbox",
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("outbox", "outbox file (JSON lines)", default="<data_dir>/sandbox/outbox.jsonl"),

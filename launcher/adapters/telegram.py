@@ -40,6 +40,7 @@ from .base import (
     Published,
 )
 from .http import N_, HttpAdapter, json_body, retry_after_header, text_rule
+from .telegram_listen import LISTENING, TelegramListening
 
 CAPTION_LIMIT = 1024
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
@@ -80,7 +81,7 @@ def escape_html(text: str) -> str:
 _LIMIT, _COUNTING = text_rule("telegram", 4096, "characters after entity parsing (captions 1024)")
 
 
-class TelegramAdapter(HttpAdapter):
+class TelegramAdapter(TelegramListening, HttpAdapter):
     name: ClassVar[str] = "telegram"
     platform: ClassVar[str] = "telegram"
     title: ClassVar[str] = "Telegram channel (Bot API)"
@@ -96,6 +97,7 @@ class TelegramAdapter(HttpAdapter):
         images=True,
         language_tag=False,
         threads=True,
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "Bot API server", default="https://api.telegram.org"),

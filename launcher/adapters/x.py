@@ -44,6 +44,7 @@ from .http import (
     retry_after_header,
     text_rule,
 )
+from .x_listen import LISTENING, XListening
 
 CHECKLIST_CREATE = (
     N_("Create the X account @{handle} in the X app or web site (phone and e-mail verified)"),
@@ -72,7 +73,7 @@ MAX_RECONCILE_PAGES = 20
 _LIMIT, _COUNTING = text_rule("x", 280, "twitter-text v3 weighted: links 23, emoji and CJK 2")
 
 
-class XAdapter(HttpAdapter):
+class XAdapter(XListening, HttpAdapter):
     """X has no idempotency key, so "never twice" rests on reconciliation, which has a gap:
     a request X queued but had not yet processed when the read timeout expired can still be
     processed after launcher looked for the post and found nothing. The post is then sent
@@ -95,6 +96,7 @@ class XAdapter(HttpAdapter):
         language_tag=False,
         threads=True,
         reconcile_after=90.0,
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "API base URL", default="https://api.x.com"),

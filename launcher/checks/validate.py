@@ -24,6 +24,7 @@ from ..errors import ContentError, InputError, LauncherError, Problem, SettingsE
 from ..feeds.check import trigger_problems
 from ..paths import content_root
 from ..plan.build import Content, guard, plan_from
+from ..plan.replies import reply_problems
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -138,6 +139,10 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
 
                         problems.extend(
                             check_sunset(content, playbook, mission, plan.event.facts, EXAMPLE_NOW)
+                        )
+                    if variant == "all facts":  # the inbox's answers, every locale and platform
+                        problems.extend(
+                            reply_problems(content, playbook, mission, facts, EXAMPLE_NOW)
                         )
                 except ContentError as exc:
                     problems.extend(exc.problems)

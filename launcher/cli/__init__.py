@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "launcher.cli.archive",
     "launcher.cli.sunset",
     "launcher.cli.completion",
+    "launcher.cli.listening",
 )
 
 

@@ -217,10 +217,12 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
     """Launches awaiting approval by a second person, with the reasons."""
     from ..ledger import iso
     from .common import open_ledger
+    from .listening import pending_answers, print_pending_answers
 
     _, ledger = open_ledger(obj)
     with ledger:
         rows = ledger.awaiting()
+        answers = pending_answers(ledger)  # the listening post's answers wait here too
     if as_json:
         click.echo(
             json.dumps(
@@ -234,12 +236,14 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
                         "reasons": list(r.note),
                     }
                     for r in rows
-                ],
+                ]
+                + [{"answer": a.id, **a.as_dict()} for a in answers],
                 ensure_ascii=False,
                 indent=2,
             )
         )
         return
+    print_pending_answers(answers)
     if not rows:
         click.echo("No launch is awaiting approval.")
         return

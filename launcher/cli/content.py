@@ -228,6 +228,14 @@ def show_cmd(obj: dict, playbook: str) -> None:
             + (f"; only on {', '.join(m.platforms)}" if m.platforms else "")
             + (f"; when {m.when}" if m.when else "")
         )
+    if pb.replies:  # the listening post's approved answers (launcher answer ITEM --with ID)
+        click.echo("\nREPLIES (launcher answer ITEM --with ID)")
+        for r in pb.replies:
+            click.echo(f"  {r.id:<20} {r.description}")
+            click.echo(
+                f"  {'':<20} templates/{r.template}"
+                + (f"; only on {', '.join(r.platforms)}" if r.platforms else "")
+            )
 
 
 def describe_schedule(s) -> str:

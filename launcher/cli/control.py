@@ -51,6 +51,12 @@ from .output import print_run
     help="The longest wait of our own between attempts at a failing platform "
     "(its own Retry-After hint is honoured however long).",
 )
+@click.option(
+    "--listen/--no-listen",
+    default=True,
+    show_default=True,
+    help="Collect replies, mentions and counts between posts (the listening post).",
+)
 @NOW_OPTION
 @REALLY_OPTION
 @click.option(
@@ -76,6 +82,7 @@ def daemon_cmd(
     batch: int,
     workers: int,
     retry_cap: float,
+    listen: bool,
     now: str | None,
     really: bool,
     log_format: str,
@@ -129,7 +136,18 @@ def daemon_cmd(
             backoff=Backoff(cap=retry_cap), archive_base=settings.data_dir,
             root=content_root(obj.get("root")),
         )  # fmt: skip
-        daemon = Daemon(dispatcher, poll=poll, chores=[sunsets])
+        collector = None
+        if listen:  # between posts, never before one (launcher.listening.collect)
+            from ..listening.collect import Collector
+
+            collector = Collector(
+                ledger,
+                settings,
+                config=settings.listening,
+                actor=daemon_actor(actor_name),
+                clock=dispatcher.clock,
+            )
+        daemon = Daemon(dispatcher, poll=poll, chores=[sunsets], background=collector)
         if once:
             daemon.run_once()
             dispatcher.close()

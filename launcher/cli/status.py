@@ -55,6 +55,9 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         posts = ledger.posts(rec.id)
         accounts = ledger.accounts(rec.id)
         sunset = sunset_view(ledger, rec.id)
+        from .listening import status_lines
+
+        listening, listening_lines = status_lines(ledger, rec.id)  # removed posts, inbox
     counts: dict[str, int] = {}
     for p in posts:
         counts[p.state] = counts.get(p.state, 0) + 1
@@ -77,6 +80,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "accounts": [a.as_status() for a in accounts],
                 "posts": [p.as_status() for p in posts],
                 "sunset": sunset,
+                **listening,
             },
             big=len(posts) > 5000,
         )
@@ -128,6 +132,8 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     print_failures(posts)
     print_waiting(posts, accounts)
     print_sunset(sunset)
+    for text, loud in listening_lines:
+        click.secho(text, fg="red" if loud else None, bold=loud)
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:

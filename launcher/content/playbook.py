@@ -15,6 +15,7 @@ from ..errors import ContentError, InputError, Problem
 from ..models import INTRO_MESSAGE, PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
 from .params import parse_param
 from .relative import Moment, MomentError, parse_moment
+from .replies import parse_replies
 from .schema import Checker, did_you_mean, known_list
 from .sunset import parse_sunset
 from .triggers import parse_triggers
@@ -34,6 +35,7 @@ TOP_OPTIONAL = (
     "crisis",
     "triggers",
     "sunset",
+    "replies",
 )
 MSG_REQUIRED = ("id", "template")
 MSG_OPTIONAL = (
@@ -110,6 +112,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
     params = _parameters(chk, top["parameters"])
     platforms = _platform_list(chk, top["platforms"], ("platforms",))
     messages = _messages(chk, top["messages"], platforms, params)
+    replies = parse_replies(chk, top.get("replies"), platforms)  # the listening post's answers
     banned = top.get("banned_platform")
     if banned is not None:
         spec = next((p for p in params if p.name == banned), None)
@@ -149,6 +152,7 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
             file=display,
             triggers=triggers,
             sunset=sunset,
+            replies=replies,
         ),
         problems,
     )

@@ -328,6 +328,7 @@ class Dispatcher(AccountSetup):
             launch=p.launch_id,
             not_before=datetime.fromtimestamp(since, UTC),
             known_ids=known,
+            reply_refs=claim.reply_refs,
         )
 
     def _cool_keys(self, claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
 
 from .records import Claim, PostRecord, iso
-from .schema import READY_ACCOUNT_STATES, accounts, launches, posts
+from .schema import READY_ACCOUNT_STATES, accounts, answers, launches, posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -74,12 +74,17 @@ class DeliveryMixin:
                 posts,
                 launches.c.mission,
                 launches.c.state.label("launch_state"),
-                case((_parent.c.state == "sent", _parent.c.platform_post_id), else_=None).label(
-                    "reply_to"
-                ),
+                # a thread part replies to the part before it (once that is sent); an answer
+                # (listening) to the inbox item it answers, outside the launch's own threads
+                func.coalesce(
+                    case((_parent.c.state == "sent", _parent.c.platform_post_id), else_=None),
+                    answers.c.target_id,
+                ).label("reply_to"),
+                answers.c.target_refs.label("reply_refs"),
             )
             .join(launches, launches.c.id == posts.c.launch_id)
             .outerjoin(_parent, _parent.c.id == posts.c.reply_to_post_id)
+            .outerjoin(answers, answers.c.post_id == posts.c.id)
             .where(*conds)
             .order_by(posts.c.due_at, posts.c.id)
             .limit(limit)
@@ -176,6 +181,7 @@ class DeliveryMixin:
                             mission=m["mission"],
                             launch_state=m["launch_state"],
                             reply_to=m["reply_to"],
+                            reply_refs=_refs(m["reply_refs"]),
                             reconcile=reconcile or bool(m["reconcile"]),
                             lease_until=now + lease,
                         )
@@ -326,6 +332,17 @@ class DeliveryMixin:
             q = q.where(posts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar() or 0)
+
+
+def _refs(raw: str | None) -> dict[str, str]:
+    """An answer's thread references as stored (JSON); anything else reads as none."""
+    import json
+
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def expiry_reason(expires_at: float | None, error: str | None) -> str:

@@ -138,6 +138,14 @@ def _v6_sunsets(conn: Connection) -> None:
     )
 
 
+def _v7_listening(conn: Connection) -> None:
+    """The listening post: inbox items, metric snapshots, collection cursors, and answers
+    (posts that reply to a platform post outside the launch's own threads). New tables
+    only: no existing row changes."""
+    tables = [schema.inbox_items, schema.metric_snapshots, schema.listen_cursors, schema.answers]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
@@ -145,6 +153,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
     Migration(5, "feeds: source events, proposals, launch sources", _v5_feeds),
     Migration(6, "archives, sunsets and their steps", _v6_sunsets),
+    Migration(7, "listening: inbox items, metric snapshots, cursors, answers", _v7_listening),
 ]
 
 

@@ -228,6 +228,8 @@ class Claim:
     reply_to: str | None  # the platform post id of the previous thread part
     reconcile: bool
     lease_until: float = 0.0  # when this worker's claim expires unless renewed
+    #: an answer to an inbox item: what the platform needs to thread it (Bluesky strong refs)
+    reply_refs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

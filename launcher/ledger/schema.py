@@ -348,3 +348,106 @@ sunset_steps = Table(
     UniqueConstraint("sunset_id", "seq", name="uq_sunset_steps_seq"),
     Index("ix_sunset_steps_state", "state", "due_at"),
 )
+
+
+# -- the listening post (schema v7) ------------------------------------------------------
+#: inbox item states: new → answered (an answer is queued or awaits approval) | dismissed
+INBOX_STATES = ("new", "answered", "dismissed")
+#: answer states: awaiting-approval (free text, edited content) → queued (a post exists) |
+#: rejected
+ANSWER_STATES = ("awaiting-approval", "queued", "rejected")
+
+#: replies, mentions, quotes and comments addressed to a launch's accounts
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("locale", String(20), nullable=False),  # the locale of the account addressed
+    Column("handle", String(200), nullable=False),  # the account addressed
+    Column("kind", String(16), nullable=False),  # mention | reply | quote | comment
+    Column("platform_item_id", String(300), nullable=False),
+    Column("author", String(300), nullable=False),
+    Column("author_id", String(300), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("url", String(1000), nullable=True),
+    Column("created_at", Float, nullable=True),  # as the platform dates it
+    Column("collected_at", Float, nullable=False),
+    Column("in_reply_to", String(300), nullable=True),  # platform id of the post it answers
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=True),  # ours, if it is
+    Column("language", String(20), nullable=True),  # detected from the text
+    Column("language_score", Float, nullable=True),
+    Column("platform_language", String(20), nullable=True),  # as the author's client said
+    Column("answer_locale", String(20), nullable=False),  # what an answer is rendered in
+    Column("state", String(16), nullable=False, default="new"),
+    Column("refs", Text, nullable=True),  # JSON: what a threaded answer needs
+    Column("note", Text, nullable=True),  # why it was dismissed
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("platform", "handle", "platform_item_id", name="uq_inbox_items_platform"),
+    Index("ix_inbox_items_launch", "launch_id", "created_at"),
+)
+
+#: counts of a post (or followers of an account) at a moment; ``age`` names the scheduled
+#: snapshot (``1h``, ``24h``, ``7d``) or is empty for a refresh between them
+metric_snapshots = Table(
+    "metric_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=True),  # None: an account
+    Column("platform", String(40), nullable=False),
+    Column("locale", String(20), nullable=False),
+    Column("handle", String(200), nullable=True),
+    Column("age", String(16), nullable=False, default=""),
+    Column("taken_at", Float, nullable=False),
+    Column("replies", Integer, nullable=True),
+    Column("reposts", Integer, nullable=True),
+    Column("likes", Integer, nullable=True),
+    Column("quotes", Integer, nullable=True),
+    Column("reach", Integer, nullable=True),
+    Column("followers", Integer, nullable=True),
+    Column("removed", Boolean, nullable=False, default=False),
+    Column("unavailable", Text, nullable=True),  # JSON {metric: why}
+    Index("ix_metric_snapshots_launch", "launch_id", "taken_at"),
+    Index("ix_metric_snapshots_post", "post_id", "age"),
+)
+
+#: where collection of each account's inbox stands, per (platform, mission, handle)
+listen_cursors = Table(
+    "listen_cursors",
+    metadata,
+    Column("platform", String(40), primary_key=True),
+    Column("mission", String(100), primary_key=True),
+    Column("handle", String(200), primary_key=True),
+    Column("cursor", Text, nullable=True),
+    Column("checked_at", Float, nullable=True),
+    Column("next_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+#: answers to inbox items: a post of the launch (``post_id``) once queued, threaded under
+#: the item on its platform (``target_id``, ``target_refs``)
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("inbox_items.id"), nullable=False),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("reply_id", String(100), nullable=True),  # the playbook's reply template; None: text
+    Column("answer_key", String(120), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("locale", String(20), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", Float, nullable=True),
+    Column("reasons", Text, nullable=True),  # JSON list: why it waits for a second person
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=True),
+    Column("target_id", String(300), nullable=False),
+    Column("target_refs", Text, nullable=True),  # JSON
+    UniqueConstraint("item_id", "answer_key", name="uq_answers_item_key"),
+    Index("ix_answers_post", "post_id"),
+)
