@@ -104,6 +104,13 @@ class Settings:
 
     # -- plain values --------------------------------------------------------------------
     @cached_property
+    def budget(self) -> Any:
+        """The rate budget the adapters of these settings share (:mod:`launcher.budget`)."""
+        from .budget import Budget
+
+        return Budget()
+
+    @cached_property
     def data_dir(self) -> Path:
         from .paths import data_dir
 
@@ -194,7 +201,9 @@ class Settings:
                 options.setdefault("stands_for", platform)
             if any(o.name == "data_dir" for o in cls.options):
                 options.setdefault("data_dir", str(self.data_dir))
-            self._adapters[key] = cls(options)
+            built = self._adapters[key] = cls(options)
+            if hasattr(built, "budget"):  # one rate budget for every adapter of the settings
+                built.budget = self.budget
         adapter = self._adapters[key]
         if self.gettext is not None and hasattr(adapter, "gettext"):
             adapter.gettext = self.gettext  # type: ignore[attr-defined]

@@ -15,7 +15,9 @@ The protocol, for one post::
 
 A post is claimable when it is ``scheduled`` and due, or ``retrying`` and its next attempt is
 due, its launch is active, the previous thread part is sent and its account is ready (active
-or manual). A due post whose ``expires_at`` has passed is never claimed: the claim marks it
+or manual). Claims come oldest first (due time, then the plan's order), and a dispatcher
+sends the posts of one account it holds one after the other, in that order. A due post whose
+``expires_at`` has passed is never claimed: the claim marks it
 ``expired`` with the reason, in the same transaction.
 
 A claim is taken inside ``BEGIN IMMEDIATE`` on SQLite (``FOR UPDATE SKIP LOCKED`` elsewhere),
@@ -58,6 +60,15 @@ _ACCOUNT_NOT_READY = (
 )
 
 
+def launch_scope(column: Any, launch_id: str | Iterable[str] | None) -> list[Any]:
+    """The condition limiting a query to one launch, or to several (a launch group)."""
+    if launch_id is None:
+        return []
+    if isinstance(launch_id, str):
+        return [column == launch_id]
+    return [column.in_(list(launch_id))]
+
+
 class DeliveryMixin:
     engine: Engine
     writer: Engine
@@ -91,7 +102,7 @@ class DeliveryMixin:
         now: float,
         lease: float,
         limit: int = 20,
-        launch_id: str | None = None,
+        launch_id: str | Iterable[str] | None = None,
         takeover: Iterable[str] = (),
     ) -> list[Claim]:
         """Claim up to ``limit`` posts that are due, oldest first: first any ``sending``
@@ -99,7 +110,7 @@ class DeliveryMixin:
         retrying posts of active launches whose previous thread part is sent and whose
         account is ready. Due posts past their ``expires_at`` are marked expired instead."""
         takeover = list(takeover)
-        scope = [posts.c.launch_id == launch_id] if launch_id else []
+        scope = launch_scope(posts.c.launch_id, launch_id)
         stale = and_(
             posts.c.state == "sending",
             or_(posts.c.claim_until < now, posts.c.claimed_by.in_(takeover))
@@ -242,7 +253,7 @@ class DeliveryMixin:
                 ).all()
             )
 
-    def next_due(self, *, launch_id: str | None = None) -> float | None:
+    def next_due(self, *, launch_id: str | Iterable[str] | None = None) -> float | None:
         """The earliest moment something may become claimable: a scheduled post's due time,
         a retrying post's next attempt (of active launches), or a lease expiry."""
         q = (
@@ -256,24 +267,25 @@ class DeliveryMixin:
             .where(posts.c.state == "retrying", launches.c.state == "active")
         )
         lq = select(func.min(posts.c.claim_until)).where(posts.c.state == "sending")
-        if launch_id:
-            q = q.where(posts.c.launch_id == launch_id)
-            rq = rq.where(posts.c.launch_id == launch_id)
-            lq = lq.where(posts.c.launch_id == launch_id)
+        scope = launch_scope(posts.c.launch_id, launch_id)
+        if scope:
+            q, rq, lq = q.where(*scope), rq.where(*scope), lq.where(*scope)
         with self.engine.connect() as conn:
             values = [conn.execute(x).scalar() for x in (q, rq, lq)]
         found = [v for v in values if v is not None]
         return min(found) if found else None
 
-    def next_retry(self, *, launch_id: str | None = None) -> float | None:
+    def next_retry(self, *, launch_id: str | Iterable[str] | None = None) -> float | None:
         """When the next retrying post of an active launch is due."""
         q = (
             select(func.min(posts.c.retry_at))
             .join(launches, launches.c.id == posts.c.launch_id)
-            .where(posts.c.state == "retrying", launches.c.state == "active")
+            .where(
+                posts.c.state == "retrying",
+                launches.c.state == "active",
+                *launch_scope(posts.c.launch_id, launch_id),
+            )
         )
-        if launch_id:
-            q = q.where(posts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
 

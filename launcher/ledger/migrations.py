@@ -116,11 +116,17 @@ def _v4_whole_crisis(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX ix_posts_state_retry ON posts (state, retry_at)"))
 
 
+def _v7_launch_groups(conn: Connection) -> None:
+    """Many missions in one run: launch_groups and launch_group_members."""
+    schema.metadata.create_all(conn, tables=[schema.launch_groups, schema.launch_group_members])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
+    Migration(7, "launch groups: the launches of one run for several missions", _v7_launch_groups),
 ]
 
 

@@ -19,6 +19,7 @@ from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
 from .failures import damaged, naming, translate
+from .groups import GroupsMixin
 from .migrations import migrate
 from .outcomes import OutcomesMixin
 from .provisioning import ProvisioningMixin
@@ -42,7 +43,9 @@ def _reading(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, ProvisioningMixin):
+class Ledger(
+    ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, ProvisioningMixin, GroupsMixin
+):
     """The ledger over one database URL (default: SQLite under the data dir).
 
     Opening it brings the schema up to date and checks that every table is there; a database
