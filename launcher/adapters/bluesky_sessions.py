@@ -2,11 +2,12 @@
 restart) refreshes the session instead of logging in again: ``createSession`` is limited to 30
 per 5 minutes and 300 a day per account.
 
-A session is a secret: it is kept in an owner-only file (mode 0600, in a 0700 folder) under
-the data directory, ``sessions/bluesky/<digest of PDS and handle>.json``, never in the ledger,
-and both its tokens are registered with the redactor as soon as they are read. A refresh token
-works once: two processes refreshing the same session at the same moment would make one of
-them log in again, so a refresh happens under an exclusive lock on the session's file, and a
+A session is a secret: it is kept where launcher keeps the tokens of the accounts it creates,
+an owner-only file (mode 0600, in a 0700 folder) under the data directory,
+``credentials/bluesky-<PDS host>-<handle>.session.token``, never in the ledger, and both its
+tokens are registered with the redactor as soon as they are read. A refresh token works once:
+two processes refreshing the same session at the same moment would make one of them log in
+again, so a refresh happens under an exclusive lock (``locks/``, holding no secret), and a
 process that finds the file already refreshed by another adopts that one instead.
 """
 
@@ -15,9 +16,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,19 +38,24 @@ def jwt_expiry(token: str) -> float | None:
         return None
 
 
-class SessionStore:
-    """Sessions of one PDS, one file per account."""
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "_"
 
-    def __init__(self, folder: Path, pds: str) -> None:
-        self.folder = folder
-        self.pds = pds
+
+class SessionStore:
+    """Sessions of one PDS, one file per account, under the data directory ``data``."""
+
+    def __init__(self, data: Path, pds: str) -> None:
+        self.folder = data / "credentials"
+        self.locks = data / "locks"
+        self.host = _safe(pds.split("://", 1)[-1])
 
     def _path(self, handle: str) -> Path:
-        digest = hashlib.sha256(f"{self.pds}|{handle.lower()}".encode()).hexdigest()[:24]
-        return self.folder / f"{digest}.json"
+        return self.folder / f"bluesky-{self.host}-{_safe(handle.lower())}.session.token"
 
     def _ensure(self) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.locks.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def load(self, handle: str) -> dict[str, Any] | None:
         """The stored session of ``handle`` (tokens registered as secrets), or None."""
@@ -72,7 +78,7 @@ class SessionStore:
         path = self._path(handle)
         try:
             self._ensure()
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.token")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "w", encoding="utf-8") as fh:
                 json.dump(doc, fh)
@@ -89,7 +95,7 @@ class SessionStore:
         """An exclusive lock on one account's session, across processes."""
         try:
             self._ensure()
-            lock = open(self._path(handle).with_suffix(".lock"), "a")  # noqa: SIM115
+            lock = open(self.locks / f"{self._path(handle).name}.lock", "a")  # noqa: SIM115
         except OSError:
             yield
             return

@@ -100,8 +100,7 @@ class XrpcClient(HttpAdapter):
         """Where sessions outlive the process (the data directory)."""
         from ..paths import data_dir
 
-        folder = data_dir(self.settings.get("data_dir")) / "sessions" / "bluesky"
-        return SessionStore(folder, self.base_url)
+        return SessionStore(data_dir(self.settings.get("data_dir")), self.base_url)
 
     def account_key(self, account: AccountRef) -> str:
         return self.full_handle(account)

@@ -37,9 +37,9 @@ from .output import print_run
 @click.option(
     "--workers",
     type=int,
-    default=1,
+    default=32,
     show_default=True,
-    help="Posts sent concurrently; more helps only when the platform is slow to answer.",
+    help="Platform calls made at once: accounts side by side, each account's posts in order.",
 )
 @click.option(
     "--retry-cap",
