@@ -63,6 +63,8 @@ class Mission:
     slug: str  # short ASCII slug used in handles
     file: str = ""
     line: int | None = None
+    #: region tags (``europe``, ``mena``): ``run --missions europe`` launches them all
+    regions: tuple[str, ...] = ()
 
     @property
     def locales(self) -> tuple[str, ...]:

@@ -15,14 +15,42 @@ from .output import print_checklists, print_failures, print_waiting
 # -- status ------------------------------------------------------------------------------
 @click.command("status")
 @click.argument("launch", required=False)
+@click.option("--group", metavar="GROUP", help="The launches of a launch group.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Follow the posts due now as they go out, until none is left to send: a live display"
+    " on a terminal, plain lines otherwise.",
+)
 @JSON_OPTION
 @click.pass_obj
-def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
-    """Launches, or one launch: its accounts and every post's state."""
+def status_cmd(
+    obj: dict, launch: str | None, group: str | None, watch: bool, as_json: bool
+) -> None:
+    """Launches, or one launch: its accounts and every post's state; --group: the launches
+    of one group; --watch: follow them as they go out."""
     from ..ledger import iso, overall_state
 
     _, ledger = open_ledger(obj)
     with ledger:
+        if watch:
+            return _watch(ledger, launch, group, as_json)
+        if group is not None:
+            if launch is not None:
+                raise click.UsageError("give a LAUNCH or --group GROUP, not both")
+            rec_group = ledger.group(group)
+            summaries = ledger.summaries(rec_group.launches)
+            if as_json:
+                echo_json(
+                    {"group": rec_group.id, "launches": [_summary_dict(s) for s in summaries]}
+                )
+                return
+            click.echo(
+                f"launch group {rec_group.id}  ({rec_group.playbook}, {rec_group.selector},"
+                f" by {rec_group.created_by} at {when(rec_group.created_at)})"
+            )
+            _print_summaries(summaries)
+            return
         if launch is None:
             summaries = ledger.summaries()
             if as_json:
@@ -31,16 +59,7 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
             if not summaries:
                 click.echo("No launches yet.")
                 return
-            click.echo(f"{'LAUNCH':<44}{'STATE':<19}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
-            for s in summaries:
-                total = sum(s.counts.values())
-                failed = s.counts.get("failed", 0)
-                flag = "  EMERGENCY OVERRIDE" if s.launch.override_reason else ""
-                line = (
-                    f"{s.launch.id:<44}{s.overall:<19}{s.counts.get('sent', 0):>6}"
-                    f"{total:>7}{failed:>8}  {s.launch.created_by}{flag}"
-                )
-                click.secho(line, fg="red" if failed else None, bold=bool(failed))
+            _print_summaries(summaries)
             return
         rec = ledger.resolve(launch)
         posts = ledger.posts(rec.id)
@@ -113,6 +132,46 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         click.echo("\n".join(text for text, _ in lines))
     print_failures(posts)
     print_waiting(posts, accounts)
+
+
+def _print_summaries(summaries: Any) -> None:
+    click.echo(f"{'LAUNCH':<44}{'STATE':<19}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
+    for s in summaries:
+        total = sum(s.counts.values())
+        failed = s.counts.get("failed", 0)
+        flag = "  EMERGENCY OVERRIDE" if s.launch.override_reason else ""
+        line = (
+            f"{s.launch.id:<44}{s.overall:<19}{s.counts.get('sent', 0):>6}"
+            f"{total:>7}{failed:>8}  {s.launch.created_by}{flag}"
+        )
+        click.secho(line, fg="red" if failed else None, bold=bool(failed))
+
+
+def _watch(ledger: Any, launch: str | None, group: str | None, as_json: bool) -> None:
+    """``status --watch``: follow the posts due now of one launch, a group, or every active
+    launch, until nothing due is left to send."""
+    import time
+
+    from .progress import measure, summary, watch
+
+    if launch and group:
+        raise click.UsageError("give a LAUNCH or --group GROUP, not both")
+    if group:
+        ids = list(ledger.group(group).launches)
+    elif launch:
+        ids = [ledger.resolve(launch).id]
+    else:
+        ids = ledger.launch_ids(state="active")
+    if not ids:
+        click.echo("nothing is going out: no active launch")
+        return
+    stream = click.get_text_stream("stdout")
+    tty = stream.isatty() and not as_json
+    last = watch(lambda: measure(ledger.progress(ids, now=time.time())), out=stream, tty=tty)
+    if as_json:
+        echo_json({"launches": [p.__dict__ | {"done": p.done} for p in last]})
+    else:
+        click.echo(summary(last))
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:

@@ -15,6 +15,7 @@ from .schema import Checker, did_you_mean, known_list
 from .yamlsrc import load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]{1,8}$")
+REGION_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,5}$")
 CONTACT_KEYS = ("emergency_phone", "phone", "email", "website", "registration_url")
 
@@ -124,6 +125,7 @@ def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
             "city_names",
             "contacts",
         ),
+        optional=("regions",),
         what=f"mission '{mid}'",
     )
     if m is None or any(k not in m for k in ("timezone", "languages", "slug", "country")):
@@ -156,7 +158,8 @@ def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
     contacts = chk.mapping(
         m.get("contacts"), (*p, "contacts"), required=CONTACT_KEYS, what="contacts"
     )
-    if names is None or cities is None or contacts is None or not ok:
+    regions = _regions(chk, m.get("regions"), (*p, "regions"), mid)
+    if names is None or cities is None or contacts is None or regions is None or not ok:
         return None
     if any(k not in contacts for k in CONTACT_KEYS):
         return None
@@ -172,6 +175,7 @@ def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
         slug=str(m["slug"]),
         file=file,
         line=chk.doc.positions.get(p, (None, None))[0],
+        regions=regions,
     )
     for key, table in (("names", names), ("city_names", cities)):
         for loc in mission.locales:
@@ -182,6 +186,29 @@ def _mission(chk: Checker, mid: str, body: object, file: str) -> Mission | None:
                     hint=f"every plan for {mid} is in {', '.join(mission.locales)}: add '{loc}:'",
                 )
     return mission
+
+
+def _regions(
+    chk: Checker, value: object, path: tuple[str | int, ...], mid: str
+) -> tuple[str, ...] | None:
+    """``regions: [europe, eu]``: tags that ``run --missions`` selects missions by."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        chk.add(path, "expected a list of region tags, e.g. [europe]")
+        return None
+    out: list[str] = []
+    for i, tag in enumerate(value):
+        if not isinstance(tag, str) or not REGION_RE.match(tag) or len(tag) == 2:
+            chk.add(
+                (*path, i),
+                f"region tag {tag!r} must be a lower-case word of 3 to 40 letters, digits or"
+                " hyphens (two letters are a country code)",
+                hint="e.g. europe, mena, east-asia",
+            )
+            return None
+        out.append(tag)
+    return tuple(out)
 
 
 def _per_locale(chk: Checker, value: object, path: tuple[str | int, ...]) -> dict[str, str] | None:

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ..errors import LedgerError
-from .schema import launch_group_members, launch_groups
+from .schema import accounts, launch_group_members, launch_groups, posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -121,6 +121,32 @@ class GroupsMixin:
                     )
                 ).all()
             )
+
+    def progress(
+        self, launch_ids: Sequence[str], *, now: float
+    ) -> dict[str, dict[str, dict[str, int]]]:
+        """How far the launches got with what is due by ``now``: launch -> {"posts": post
+        state -> count of posts due by now, "accounts": account state -> count}."""
+        ids = list(launch_ids)
+        out: dict[str, dict[str, dict[str, int]]] = {
+            lid: {"posts": {}, "accounts": {}} for lid in ids
+        }
+        pq = (
+            select(posts.c.launch_id, posts.c.state, func.count())
+            .where(posts.c.launch_id.in_(ids), posts.c.due_at <= now)
+            .group_by(posts.c.launch_id, posts.c.state)
+        )
+        aq = (
+            select(accounts.c.launch_id, accounts.c.state, func.count())
+            .where(accounts.c.launch_id.in_(ids))
+            .group_by(accounts.c.launch_id, accounts.c.state)
+        )
+        with self.engine.connect() as conn:
+            for lid, state, n in conn.execute(pq):
+                out[lid]["posts"][state] = int(n)
+            for lid, state, n in conn.execute(aq):
+                out[lid]["accounts"][state] = int(n)
+        return out
 
 
 def _prefix(ref: str) -> str:
