@@ -95,6 +95,7 @@ class Settings:
         )
         #: problems found while loading (duplicate keys), reported by :meth:`problems`
         self.load_problems: list[Problem] = []
+        self._checked: list[tuple[Path_, Problem]] | None = None  # settings never change
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
         #: translation for the adapters' checklists (the CLI sets the user's catalog)
         self.gettext: Callable[[str], str] | None = None
@@ -277,6 +278,12 @@ class Settings:
         return mine, others
 
     def _problems(self) -> list[tuple[Path_, Problem]]:
+        """Every problem with its path, checked once (a run for 50 missions asks 50 times)."""
+        if self._checked is None:
+            self._checked = self._find_problems()
+        return list(self._checked)
+
+    def _find_problems(self) -> list[tuple[Path_, Problem]]:
         out: list[tuple[Path_, Problem]] = []
 
         def add(message: str, path: Path_, hint: str | None = None) -> None:

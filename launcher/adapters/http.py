@@ -18,8 +18,8 @@ Every request first takes its place in the rate budget (:mod:`launcher.budget`):
 the adapter declares (``limits``, per account, app or host), what the platform's rate-limit
 headers said is left (:meth:`HttpAdapter.rate_observations`), and at most ``max_in_flight``
 requests open to one host. A request with no room soon raises ``OverBudget`` unsent.
-Connections are kept alive per host: adapters of one process that talk to the same host share
-one pool (:func:`session_for`), sized for concurrent senders.
+Connections are kept alive per host and sending thread, shared by the adapters of one process
+that talk to the same host (:class:`HostSession`).
 """
 
 from __future__ import annotations
@@ -54,8 +54,6 @@ log = logging.getLogger("launcher.adapters")
 
 #: (connect, read) seconds
 DEFAULT_TIMEOUT = (5.0, 30.0)
-#: connections kept open per host in a shared pool (concurrent senders reuse them)
-POOL_SIZE = 256
 USER_AGENT = "launcher/0.1 (+https://example.org/launcher)"
 
 
@@ -163,27 +161,36 @@ def json_body(resp: requests.Response) -> Any:
         return None
 
 
-_SESSIONS: dict[str, requests.Session] = {}  # by host and environment
-_SESSIONS_LOCK = threading.Lock()
+_LOCAL = threading.local()
 
 
-def session_for(base_url: str) -> requests.Session:
-    """The process's keep-alive session for ``base_url``'s host (one pool per host, shared by
-    every adapter that talks to it: the 50 missions of one launch reuse the same connections).
+class HostSession:
+    """Keep-alive per host and per thread: each sending thread reuses its own connection to
+    the host (one ``requests.Session`` per thread and host, shared by every adapter that talks
+    to that host), so concurrent senders never contend for one session's locks and a launch of
+    50 missions opens no more connections than it has senders.
 
-    Only transport state lives in it (the pool, proxies, CA bundle): each request carries its
-    own credentials, and no cookie is ever sent (a platform's cookies are not kept)."""
-    import os
+    Only transport state lives in the sessions (the pool, proxies, CA bundle): each request
+    carries its own credentials, and no cookie is ever kept."""
 
-    parts = urlsplit(base_url)
-    proxies = requests.utils.get_environ_proxies(base_url) if base_url else {}
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    key = f"{parts.scheme}://{parts.netloc}|{sorted(proxies.items())}|{bundle}"
-    with _SESSIONS_LOCK:
-        session = _SESSIONS.get(key)
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.base_url = base_url
+        self.key = f"{parts.scheme}://{parts.netloc}"
+
+    def request(self, method: str, url: str, **kw: Any) -> requests.Response:
+        sessions = getattr(_LOCAL, "sessions", None)
+        if sessions is None:
+            sessions = _LOCAL.sessions = {}
+        session = sessions.get(self.key)
         if session is None:
-            session = _SESSIONS[key] = _session(base_url)
-        return session
+            session = sessions[self.key] = _session(self.base_url)
+        return session.request(method, url, **kw)
+
+
+def session_for(base_url: str) -> HostSession:
+    """The keep-alive sessions of ``base_url``'s host (see :class:`HostSession`)."""
+    return HostSession(base_url)
 
 
 class _NoCookies(requests.cookies.RequestsCookieJar):
@@ -205,7 +212,7 @@ def _session(base_url: str) -> requests.Session:
 
     session = requests.Session()
     session.cookies = _NoCookies()
-    pooled = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+    pooled = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=4)
     session.mount("https://", pooled)
     session.mount("http://", pooled)
     session.headers["User-Agent"] = USER_AGENT
@@ -229,8 +236,9 @@ class HttpAdapter(Adapter):
     """
 
     default_base_url: str = ""
-    #: requests open at once to the platform's host, by this process
-    max_in_flight: int | None = 64
+    #: requests open at once to the platform's host, by this process (None: as many as the
+    #: dispatcher's workers; a platform that documents a cap on concurrent requests sets it)
+    max_in_flight: int | None = None
     #: translates checklist steps; the CLI sets it to the user's locale catalog
     gettext: Callable[[str], str] = staticmethod(lambda s: s)  # type: ignore[assignment]
 

@@ -108,7 +108,6 @@ class TelegramAdapter(HttpAdapter):
               unit="messages",
               source="Telegram Bots FAQ: 20 messages per minute per group (channels too)"),
     )  # fmt: skip
-    max_in_flight = 30
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "Bot API server", default="https://api.telegram.org"),
         Option("bot_token", "bot token from @BotFather", credential=True),

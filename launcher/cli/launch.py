@@ -355,7 +355,10 @@ def run_group(
     zones = {content.registry.get(m).timezone for m in chosen}
     zone = next(iter(zones)) if len(zones) == 1 else None  # else an offset is required
     drill = parse_at(now, zone, field="--now")
-    event_at = parse_at(at, zone, today=drill) or drill
+    from datetime import UTC, datetime
+
+    # one event, one moment of confirmation for every mission of the group
+    event_at = parse_at(at, zone, today=drill) or drill or datetime.now(UTC)
     given = parse_sets(sets)
     plans = [
         build_plan(playbook, m, given, now=event_at, content=content,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ log = logging.getLogger("launcher.launch.dispatch")
 #: how long the coordinator waits for a worker before looking at the ledger again anyway
 #: (new work: a launch just recorded, an account set up by another process)
 IDLE_LOOK = 0.2
+#: the shortest time between two claim rounds while work is in flight: completions that come
+#: meanwhile are committed and answered together (one claim, one group commit) instead of one
+#: round of ledger queries each
+ROUND_GAP = 0.02
 
 
 @dataclass
@@ -104,10 +109,15 @@ class FanOut:
         #: claimed work not yet done, at most: enough to keep every worker busy, not so much
         #: that claims sit waiting while their leases run
         capacity = max(self.batch, 2 * self.workers)
+        last_round = -1e9
         try:
             while not self.stop.is_set():
                 if max_posts is not None and result.total >= max_posts:
                     break
+                gap = ROUND_GAP - (time.monotonic() - last_round)
+                if gap > 0 and self._outstanding and self.stop.wait(gap):
+                    break
+                last_round = time.monotonic()
                 seen = self._finished
                 self._hand_out_pins(self._commit_buffer())
                 claimed = self._claim_more(pool, launch_id, result, capacity)
