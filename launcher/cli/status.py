@@ -39,7 +39,10 @@ def status_cmd(
             if launch is not None:
                 raise click.UsageError("give a LAUNCH or --group GROUP, not both")
             rec_group = ledger.group(group)
-            summaries = ledger.summaries(rec_group.launches)
+            order = {lid: i for i, lid in enumerate(rec_group.launches)}
+            summaries = sorted(
+                ledger.summaries(rec_group.launches), key=lambda s: order[s.launch.id]
+            )
             if as_json:
                 echo_json(
                     {"group": rec_group.id, "launches": [_summary_dict(s) for s in summaries]}
