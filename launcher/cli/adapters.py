@@ -48,6 +48,7 @@ def describe(cls: type) -> dict[str, Any]:
             }
             for o in cls.options
         ],
+        "rate_limits": [limit.as_dict() for limit in getattr(cls, "limits", ())],
     }
 
 
@@ -103,6 +104,12 @@ def register(group: click.Group) -> None:
             click.echo(json.dumps(out, indent=2, ensure_ascii=False))
             return
         click.echo(table(rows))
+        limited = [row for row in rows if row["rate_limits"]]
+        if limited:
+            click.echo("\nRate limits each adapter keeps to (its platform's documented ones):")
+            for row in limited:
+                texts = dict.fromkeys(limit["text"] for limit in row["rate_limits"])
+                click.echo(f"  {row['name']:<10} " + "; ".join(texts))
         for name in broken:
             click.echo(f"(adapter {name!r} is registered but cannot be loaded)", err=True)
         click.echo("")

@@ -206,6 +206,7 @@ class Dispatcher(AccountSetup, FanOut):
                 launch_id=launch_id,
                 takeover=self._takeover(),
             )
+            claims = self._keep_order(claims)
             if claims:
                 self._send_batch(claims, result)
                 continue

@@ -9,8 +9,10 @@ the platform calls:
 - the claimed posts of one account form a **lane**: one worker sends them one after the
   other, in the order they were claimed (due time, then the plan's order: the introduction
   first), so an account's chain stays in order (provision → first post → pin; thread part
-  n+1 only once part n is sent, which the ledger's claim already requires); lanes of
-  different accounts and platforms run side by side;
+  n+1 only once part n is sent, which the ledger's claim already requires), and a claimed
+  post whose account has an earlier post waiting for its next attempt waits with it
+  (:meth:`FanOut._keep_order`, also after a restart); lanes of different accounts and
+  platforms run side by side;
 - as soon as anything finishes, the coordinator commits what was sent in groups (where a
   resend is harmless by itself), hands the pins of those posts to their lanes, and claims
   again: an account set up a moment ago has its first post claimed at once, while the other
@@ -91,6 +93,19 @@ class FanOut:
     def _wait_for_retries(self, launch_id: Any, deadline: float) -> bool:
         raise NotImplementedError
 
+    def _keep_order(self, claims: list[Claim]) -> list[Claim]:
+        """Claimed posts whose account has an earlier post waiting for its next attempt wait
+        for that attempt too (untried): an account's posts never overtake one another."""
+        if not claims:
+            return claims
+        held = self.ledger.earlier_retrying(c.post.id for c in claims)
+        if not held:
+            return claims
+        for at in set(held.values()):
+            ids = [pid for pid, t in held.items() if t == at]
+            self.ledger.defer(ids, worker=self.worker, now=self.clock(), retry_at=at)
+        return [c for c in claims if c.post.id not in held]
+
     # -- the coordinator -----------------------------------------------------------------
     def _fan_out(
         self,
@@ -164,7 +179,7 @@ class FanOut:
         room -= len(accounts)
         posts = []
         if room > 0:
-            posts = self.ledger.claim_due(
+            claimed = self.ledger.claim_due(
                 worker=self.worker,
                 now=self.clock(),
                 lease=self.lease,
@@ -172,9 +187,10 @@ class FanOut:
                 launch_id=launch_id,
                 takeover=self._takeover(),
             )
+            posts = self._keep_order(claimed)
             for claim in posts:
                 self._enqueue(pool, claim, ("post", (claim, result)))
-        return bool(accounts or posts)
+        return bool(accounts or claimed)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _begin(self, n: int) -> None:

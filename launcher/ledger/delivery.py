@@ -244,6 +244,36 @@ class DeliveryMixin:
                 ).rowcount
             )
 
+    def earlier_retrying(self, post_ids: Iterable[int]) -> dict[int, float]:
+        """For claimed posts whose account has an earlier post (due before, or at the same time
+        and earlier in the plan) waiting for its next attempt: post id -> the latest such next
+        attempt. Those posts wait for it, so an account's posts never overtake one another
+        (not even after a restart, when a process's memory of a fault is gone)."""
+        ids = list(post_ids)
+        if not ids:
+            return {}
+        e = posts.alias("earlier")
+        q = (
+            select(posts.c.id, func.max(e.c.retry_at))
+            .join(
+                e,
+                and_(
+                    e.c.launch_id == posts.c.launch_id,
+                    e.c.platform == posts.c.platform,
+                    e.c.locale == posts.c.locale,
+                    e.c.state == "retrying",
+                    or_(
+                        e.c.due_at < posts.c.due_at,
+                        and_(e.c.due_at == posts.c.due_at, e.c.id < posts.c.id),
+                    ),
+                ),
+            )
+            .where(posts.c.id.in_(ids))
+            .group_by(posts.c.id)
+        )
+        with self.engine.connect() as conn:
+            return {pid: float(at) for pid, at in conn.execute(q) if at is not None}
+
     def launch_states(self, launch_ids: Iterable[str]) -> dict[str, str]:
         ids = list(set(launch_ids))
         with self.engine.connect() as conn:

@@ -117,8 +117,13 @@ def _v4_whole_crisis(conn: Connection) -> None:
 
 
 def _v7_launch_groups(conn: Connection) -> None:
-    """Many missions in one run: launch_groups and launch_group_members."""
+    """Many missions in one run: launch_groups and launch_group_members; ix_posts_account, for
+    keeping an account's posts in order."""
     schema.metadata.create_all(conn, tables=[schema.launch_groups, schema.launch_group_members])
+    if "ix_posts_account" not in {ix["name"] for ix in inspect(conn).get_indexes("posts")}:
+        conn.execute(
+            text("CREATE INDEX ix_posts_account ON posts (launch_id, platform, locale, due_at)")
+        )
 
 
 MIGRATIONS: list[Migration] = [
@@ -126,7 +131,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
-    Migration(7, "launch groups: the launches of one run for several missions", _v7_launch_groups),
+    Migration(7, "launch groups; posts in order per account", _v7_launch_groups),
 ]
 
 

@@ -168,6 +168,8 @@ posts = Table(
     Index("ix_posts_state_retry", "state", "retry_at"),
     Index("ix_posts_launch", "launch_id", "due_at"),
     Index("ix_posts_reply_to", "reply_to_post_id"),
+    # schema v7: an account's posts in order (does an earlier one wait for its next attempt?)
+    Index("ix_posts_account", "launch_id", "platform", "locale", "due_at"),
 )
 
 #: schema v7: the launches one ``run`` made for several missions
