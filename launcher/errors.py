@@ -22,6 +22,7 @@ codes in one place (``cli.py``); library code never prints and never exits.
     └── AdapterError                   a platform call failed (carries platform, operation)
         ├── TransientError             worth retrying: connection, timeout, 5xx, 429
         │   └── RateLimited            429 or throttling, with the platform's retry hint
+        │       └── OverBudget         held back by launcher's own rate budget: nothing sent
         └── PermanentError             never retried
             ├── AuthFailed             credentials refused or expired beyond refresh
             ├── ContentRejected        the platform refused the content (its own message)
@@ -288,7 +289,22 @@ class TransientError(AdapterError):
 
 
 class RateLimited(TransientError):
-    """The platform asked us to slow down; ``retry_after`` is its hint in seconds."""
+    """The platform asked us to slow down; ``retry_after`` is its hint in seconds.
+
+    ``scope`` says what the limit was counted per, when the platform says so: ``account``
+    (the default: a 429 slows that account only), ``app`` (a credential the organisation's
+    accounts share) or ``host`` (the whole platform, as seen from this machine).
+    """
+
+    def __init__(self, message: str, *, scope: str = "account", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.scope = scope
+
+
+class OverBudget(RateLimited):
+    """Not sent: launcher's own rate budget for the platform (its documented limits, what its
+    rate-limit headers said is left, a 429 just answered) has no room before ``retry_after``.
+    Like a 429 that cost no round trip: nothing reached the platform."""
 
 
 class PermanentError(AdapterError):

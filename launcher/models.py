@@ -65,6 +65,8 @@ class Mission:
     line: int | None = None
     #: the region it serves (circles, polygons: :mod:`launcher.content.areas`), for feeds
     area: tuple[Any, ...] = ()
+    #: region tags (``europe``, ``mena``): ``run --missions europe`` launches them all
+    regions: tuple[str, ...] = ()
 
     @property
     def locales(self) -> tuple[str, ...]:

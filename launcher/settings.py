@@ -96,6 +96,7 @@ class Settings:
         )
         #: problems found while loading (duplicate keys), reported by :meth:`problems`
         self.load_problems: list[Problem] = []
+        self._checked: list[tuple[Path_, Problem]] | None = None  # settings never change
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
         #: translation for the adapters' checklists (the CLI sets the user's catalog)
         self.gettext: Callable[[str], str] | None = None
@@ -104,6 +105,13 @@ class Settings:
         return f"<Settings {self.file or 'defaults'}>"
 
     # -- plain values --------------------------------------------------------------------
+    @cached_property
+    def budget(self) -> Any:
+        """The rate budget the adapters of these settings share (:mod:`launcher.budget`)."""
+        from .budget import Budget
+
+        return Budget()
+
     @cached_property
     def data_dir(self) -> Path:
         from .paths import data_dir
@@ -202,7 +210,9 @@ class Settings:
                 options.setdefault("stands_for", platform)
             if any(o.name == "data_dir" for o in cls.options):
                 options.setdefault("data_dir", str(self.data_dir))
-            self._adapters[key] = cls(options)
+            built = self._adapters[key] = cls(options)
+            if hasattr(built, "budget"):  # one rate budget for every adapter of the settings
+                built.budget = self.budget
         adapter = self._adapters[key]
         if self.gettext is not None and hasattr(adapter, "gettext"):
             adapter.gettext = self.gettext  # type: ignore[attr-defined]
@@ -276,6 +286,12 @@ class Settings:
         return mine, others
 
     def _problems(self) -> list[tuple[Path_, Problem]]:
+        """Every problem with its path, checked once (a run for 50 missions asks 50 times)."""
+        if self._checked is None:
+            self._checked = self._find_problems()
+        return list(self._checked)
+
+    def _find_problems(self) -> list[tuple[Path_, Problem]]:
         out: list[tuple[Path_, Problem]] = []
 
         def add(message: str, path: Path_, hint: str | None = None) -> None:

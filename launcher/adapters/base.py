@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..budget.limits import Limit
 from ..errors import Unsupported
 
 
@@ -245,6 +246,9 @@ class Adapter(ABC):
     title: ClassVar[str]  # human name, e.g. "Mastodon"
     capabilities: ClassVar[Capabilities]
     options: ClassVar[tuple[Option, ...]] = ()
+    #: the platform's documented rate limits, as data (:mod:`launcher.budget`): what the
+    #: request path keeps every window under; `launcher adapters` lists them
+    limits: ClassVar[tuple[Limit, ...]] = ()
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})

@@ -22,6 +22,14 @@
 - **Answers** to inbox items thread under the item with the strong refs collected with it
   (``OutgoingPost.reply_refs``: its root and itself as parent); listening is in
   :mod:`launcher.adapters.bluesky_listen`.
+- **Round trips**: the profile record this adapter last wrote is remembered with its cid, so
+  pinning right after setting the profile writes at once (``swapRecord`` still guards it: a
+  profile changed elsewhere meanwhile is read again); sessions outlive the process
+  (:mod:`.bluesky_sessions`).
+- **Rate limits** (``limits``): 3,000 requests per 5 minutes per IP, ``createSession`` 30 per
+  5 minutes and 300 a day per account, ``createAccount`` 100 per 5 minutes per IP, and the
+  write points of each account (5,000 an hour, 35,000 a day; a create or an update counts 3,
+  as a create may be one, a delete 1).
 - **Post ids** are ``at://`` URIs (``Published.extra`` adds ``cid`` and the thread root);
   where a post id is expected, a bare record key stands for a post of the account's repo.
 """
@@ -35,6 +43,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+from ..budget import Limit
 from ..credentials import remember
 from ..errors import AdapterError, AuthFailed, ConfigError, ContentRejected, PermanentError
 from .base import (
@@ -86,6 +95,29 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
         revoke="app-password",
         listening=LISTENING,
     )
+    limits: ClassVar[tuple[Limit, ...]] = (
+        Limit("requests", 3000, 300.0, per="host",
+              source="PDS rate limits: 3,000 requests per 5 min per IP"),
+        Limit("logins", 30, 300.0, per="account", path=r"/com\.atproto\.server\.createSession$",
+              unit="logins", source="PDS rate limits: createSession 30 per 5 min per account"),
+        Limit("logins per day", 300, 86400.0, per="account",
+              path=r"/com\.atproto\.server\.createSession$", unit="logins",
+              source="PDS rate limits: createSession 300 per day per account"),
+        Limit("sign-ups", 100, 300.0, per="host", path=r"/com\.atproto\.server\.createAccount$",
+              unit="sign-ups", source="PDS rate limits: createAccount 100 per 5 min per IP"),
+        Limit("write points", 5000, 3600.0, per="account", cost=3, unit="points",
+              path=r"/com\.atproto\.repo\.(createRecord|putRecord|applyWrites)$",
+              source="PDS write points per account: 5,000 per hour; a create 3, an update 2"),
+        Limit("write points", 5000, 3600.0, per="account", cost=1, unit="points",
+              path=r"/com\.atproto\.repo\.deleteRecord$",
+              source="PDS write points per account: a delete 1"),
+        Limit("write points per day", 35000, 86400.0, per="account", cost=3, unit="points",
+              path=r"/com\.atproto\.repo\.(createRecord|putRecord|applyWrites)$",
+              source="PDS write points per account: 35,000 per day"),
+        Limit("write points per day", 35000, 86400.0, per="account", cost=1, unit="points",
+              path=r"/com\.atproto\.repo\.deleteRecord$",
+              source="PDS write points per account: 35,000 per day"),
+    )  # fmt: skip
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "URL of the PDS that hosts the accounts", default="https://bsky.social"),
         Option(
@@ -99,11 +131,14 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
         Option("invite_code", "invite code, if the PDS requires one", credential=True),
         Option("web_url", "web app for post links ('' for none)", default="https://bsky.app"),
         Option("timeout", "read timeout in seconds", default=30),
+        Option("data_dir", "where sessions are kept between processes (set by the settings)"),
     )
 
     def __init__(self, settings: Any = None) -> None:
         super().__init__(settings)
         self._refs: dict[str, tuple[str, dict[str, str]]] = {}  # uri -> (cid, root strongRef)
+        #: DID -> the profile record as this adapter last wrote it: {"cid", "value"}
+        self._profiles: dict[str, dict[str, Any]] = {}
 
     def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
         if account.standby:  # registered in advance: log in, set the profile
@@ -175,6 +210,9 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
             return account
         remember(password)
         path = self._keep(account.handle, "app-password", password)
+        # the session made with the account's password must not outlive this call: the
+        # account's posts log in with the app password (revocable at its sunset)
+        self._forget(account, stored=True)
         return replace(account, credentials={**account.credentials, "app_password": f"file:{path}"})
 
     def _keep(self, handle: str, kind: str, value: str) -> Any:
@@ -355,7 +393,11 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
     ) -> None:
         session = self._session(account)
         for attempt in range(2):
-            current = self._get_record(account, session.did, PROFILE, "self", operation=operation)
+            current = self._profiles.get(session.did) if attempt == 0 else None
+            if current is None:
+                current = self._get_record(
+                    account, session.did, PROFILE, "self", operation=operation
+                )
             record = dict(current["value"]) if current else {}
             record["$type"] = PROFILE
             record.setdefault("createdAt", self._now())
@@ -363,7 +405,7 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
             if only_if_changed is not None and not only_if_changed[0]:
                 return
             try:
-                self._xrpc(
+                written = self._xrpc(
                     account,
                     "POST",
                     "com.atproto.repo.putRecord",
@@ -376,8 +418,11 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
                         "swapRecord": current["cid"] if current else None,
                     },
                 )
+                if isinstance(written.get("cid"), str):
+                    self._profiles[session.did] = {"cid": written["cid"], "value": record}
                 return
             except ContentRejected as exc:
+                self._profiles.pop(session.did, None)
                 if getattr(exc, "xrpc_error", None) != "InvalidSwap" or attempt:
                     raise  # InvalidSwap: changed meanwhile; read it again once
 

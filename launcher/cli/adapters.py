@@ -56,6 +56,7 @@ def describe(cls: type) -> dict[str, Any]:
             }
             for o in cls.options
         ],
+        "rate_limits": [limit.as_dict() for limit in getattr(cls, "limits", ())],
     }
 
 
@@ -134,6 +135,12 @@ def register(group: click.Group) -> None:
         click.echo(table(rows))
         click.echo("")
         click.echo(listening_table(rows))
+        limited = [row for row in rows if row["rate_limits"]]
+        if limited:
+            click.echo("\nRate limits each adapter keeps to (its platform's documented ones):")
+            for row in limited:
+                texts = dict.fromkeys(limit["text"] for limit in row["rate_limits"])
+                click.echo(f"  {row['name']:<10} " + "; ".join(texts))
         for name in broken:
             click.echo(f"(adapter {name!r} is registered but cannot be loaded)", err=True)
         click.echo("")

@@ -83,8 +83,10 @@ AT_HELP = (
 )
 
 
-def plan_options(f):
-    """The options shared by plan and run."""
+def plan_options(f: Any = None, *, many: bool = False) -> Any:
+    """The options shared by plan and run (``many``: run takes several missions)."""
+    if f is None:
+        return lambda g: plan_options(g, many=many)
     f = click.option(
         "--locale",
         "locales",
@@ -105,13 +107,30 @@ def plan_options(f):
         metavar="NAME=VALUE",
         help="An event fact (repeatable); see `launcher show PLAYBOOK`.",
     )(f)
-    f = click.option(
-        "--mission",
-        "-m",
-        required=True,
-        shell_complete=complete_missions,
-        help="Mission id, e.g. rome.",
-    )(f)
+    if many:
+        f = click.option(
+            "--missions",
+            "selector",
+            metavar="all|REGION|COUNTRY,...",
+            help="Several missions at once: all, region tags (missions.yaml), country codes or"
+            " mission ids, comma-separated. One launch per mission, one launch group.",
+        )(f)
+        f = click.option(
+            "--mission",
+            "-m",
+            "mission",
+            multiple=True,
+            shell_complete=complete_missions,
+            help="Mission id, e.g. rome (repeatable).",
+        )(f)
+    else:
+        f = click.option(
+            "--mission",
+            "-m",
+            required=True,
+            shell_complete=complete_missions,
+            help="Mission id, e.g. rome.",
+        )(f)
     return click.argument("playbook", shell_complete=complete_playbooks)(f)
 
 

@@ -38,9 +38,9 @@ from .output import print_run
 @click.option(
     "--workers",
     type=int,
-    default=1,
+    default=32,
     show_default=True,
-    help="Posts sent concurrently; more helps only when the platform is slow to answer.",
+    help="Platform calls made at once: accounts side by side, each account's posts in order.",
 )
 @click.option(
     "--retry-cap",
@@ -160,20 +160,33 @@ def daemon_cmd(
 @click.command("halt")
 @click.argument("launch", required=False, shell_complete=launches)
 @click.option("--all", "all_", is_flag=True, help="Halt every active launch.")
+@click.option(
+    "--group",
+    metavar="GROUP",
+    help="Halt every launch of a launch group (one run for several missions).",
+)
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
 def halt_cmd(
-    obj: dict, launch: str | None, all_: bool, actor_name: str | None, as_json: bool
+    obj: dict,
+    launch: str | None,
+    all_: bool,
+    group: str | None,
+    actor_name: str | None,
+    as_json: bool,
 ) -> None:
-    """Stop every pending post of a launch now (running daemons included)."""
+    """Stop every pending post of a launch now (running daemons included); --group: of all
+    the launches of a group at once, in one transaction."""
     from ..actor import resolve_actor
 
-    if bool(launch) == all_:
-        raise click.UsageError("give a LAUNCH or --all")
+    if sum((bool(launch), all_, bool(group))) != 1:
+        raise click.UsageError("give a LAUNCH, --group GROUP or --all")
     _, ledger = open_ledger(obj)
     with ledger:
-        lid = ledger.resolve(launch).id if launch else None
+        lid: str | tuple[str, ...] | None = ledger.resolve(launch).id if launch else None
+        if group:
+            lid = ledger.group(group).launches
         done = ledger.halt(lid, actor=resolve_actor(actor_name), now=time.time())
         # claimed before the halt: a daemon checks the launch right before each send
         in_flight = ledger.in_flight(done) if done else {}
@@ -181,7 +194,8 @@ def halt_cmd(
         echo_json({"halted": done, "in_flight": in_flight})
         return
     if not done:
-        click.echo("nothing to halt" + (f": {lid} is not active" if lid else ""))
+        what = f"group {group}" if group else lid
+        click.echo("nothing to halt" + (f": {what} is not active" if what else ""))
     for name, n in done.items():
         line = f"halted {name}: {n} scheduled post(s) stopped"
         busy = in_flight.get(name, 0)

@@ -16,6 +16,7 @@ from .schema import Checker, did_you_mean, known_list
 from .yamlsrc import load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]{1,8}$")
+REGION_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,5}$")
 CONTACT_KEYS = ("emergency_phone", "phone", "email", "website", "registration_url")
 
@@ -182,7 +183,7 @@ def _mission(
             "city_names",
             "contacts",
         ),
-        optional=("area",),
+        optional=("area", "regions"),
         what=f"mission '{mid}'",
     )
     if m is None or any(k not in m for k in ("timezone", "languages", "slug", "country")):
@@ -215,7 +216,8 @@ def _mission(
     contacts = chk.mapping(
         m.get("contacts"), (*p, "contacts"), required=CONTACT_KEYS, what="contacts"
     )
-    if names is None or cities is None or contacts is None or not ok:
+    regions = _regions(chk, m.get("regions"), (*p, "regions"), mid)
+    if names is None or cities is None or contacts is None or regions is None or not ok:
         return None
     if any(k not in contacts for k in CONTACT_KEYS):
         return None
@@ -232,6 +234,7 @@ def _mission(
         file=file,
         line=chk.doc.positions.get(p, (None, None))[0],
         area=parse_area(chk, m.get("area"), (*p, "area")),
+        regions=regions,
     )
     for key, table in (("names", names), ("city_names", cities)):
         for loc in mission.locales:
@@ -242,6 +245,29 @@ def _mission(
                     hint=f"every plan for {mid} is in {', '.join(mission.locales)}: add '{loc}:'",
                 )
     return mission
+
+
+def _regions(
+    chk: Checker, value: object, path: tuple[str | int, ...], mid: str
+) -> tuple[str, ...] | None:
+    """``regions: [europe, eu]``: tags that ``run --missions`` selects missions by."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        chk.add(path, "expected a list of region tags, e.g. [europe]")
+        return None
+    out: list[str] = []
+    for i, tag in enumerate(value):
+        if not isinstance(tag, str) or not REGION_RE.match(tag) or len(tag) == 2:
+            chk.add(
+                (*path, i),
+                f"region tag {tag!r} must be a lower-case word of 3 to 40 letters, digits or"
+                " hyphens (two letters are a country code)",
+                hint="e.g. europe, mena, east-asia",
+            )
+            return None
+        out.append(tag)
+    return tuple(out)
 
 
 def _per_locale(chk: Checker, value: object, path: tuple[str | int, ...]) -> dict[str, str] | None:

@@ -32,9 +32,10 @@ from .dispatch import Dispatcher, DispatchResult
 
 log = logging.getLogger("launcher.launch.daemon")
 
-#: posts sent concurrently by one daemon. One is fastest against a quick platform (the GIL
-#: serialises the Python work); more overlap the waits of a slow one.
-DEFAULT_WORKERS = 1
+#: platform calls one daemon makes at once: accounts are set up side by side and each
+#: account's posts are sent in order by one worker, so more workers overlap the round trips
+#: of more accounts (the rate budget keeps each platform within its limits)
+DEFAULT_WORKERS = 32
 
 
 class Chore(Protocol):

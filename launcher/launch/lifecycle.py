@@ -32,6 +32,9 @@ log = logging.getLogger("launcher.launch.lifecycle")
 
 #: how long ``run`` itself rides out a platform blip before leaving the post to the daemon
 RUN_WAIT = 30.0
+#: platform calls ``run`` makes at once (accounts in parallel, each account's posts in
+#: order); the rate budget of each platform decides how fast each one is talked to
+RUN_WORKERS = 256
 
 
 @dataclass
@@ -269,7 +272,7 @@ def start_launch(
 def send_due(
     ledger: Ledger,
     targets: Targets,
-    launch_id: str,
+    launch_id: str | Sequence[str],
     *,
     actor: str,
     clock: Callable[[], float] = time.time,
@@ -277,9 +280,12 @@ def send_due(
     backoff: Backoff | None = None,
     sleep: Callable[[float], None] = time.sleep,
     wait_up_to: float = RUN_WAIT,
+    workers: int = RUN_WORKERS,
 ) -> DispatchResult:
     """Set up a launch's accounts and send its posts that are due now, from this process
-    (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds."""
+    (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds.
+    ``launch_id`` may be several launches (a group: one run for several missions), worked
+    together: every account of every mission in parallel."""
     dispatcher = Dispatcher(
         ledger,
         targets,
@@ -289,6 +295,8 @@ def send_due(
         backoff=backoff,
         clock=clock,
         sleep=None if sleep is time.sleep else sleep,
+        workers=workers,
+        batch=max(50, workers),
     )
     try:
         return dispatcher.run_due(launch_id=launch_id, wait_up_to=wait_up_to)

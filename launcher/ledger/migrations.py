@@ -146,6 +146,16 @@ def _v7_listening(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables, checkfirst=True)
 
 
+def _v8_launch_groups(conn: Connection) -> None:
+    """Many missions in one run: launch_groups and launch_group_members; ix_posts_account, for
+    keeping an account's posts in order."""
+    schema.metadata.create_all(conn, tables=[schema.launch_groups, schema.launch_group_members])
+    if "ix_posts_account" not in {ix["name"] for ix in inspect(conn).get_indexes("posts")}:
+        conn.execute(
+            text("CREATE INDEX ix_posts_account ON posts (launch_id, platform, locale, due_at)")
+        )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
@@ -154,6 +164,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "feeds: source events, proposals, launch sources", _v5_feeds),
     Migration(6, "archives, sunsets and their steps", _v6_sunsets),
     Migration(7, "listening: inbox items, metric snapshots, cursors, answers", _v7_listening),
+    Migration(8, "launch groups; posts in order per account", _v8_launch_groups),
 ]
 
 

@@ -29,6 +29,10 @@ while it works, and that another daemon may take over, after checking the platfo
 has expired. ``reconcile`` marks a post whose last attempt may have reached the platform: it is
 looked for there before it is sent again. ``first_attempt_at`` bounds that search.
 
+A launch group (``launch_groups``, ``launch_group_members``, schema v7) is the launches one
+``run`` made for several missions at once: one launch per mission, each haltable alone, and
+all of them at once with ``halt --group``.
+
 Account states: ``pending`` → ``provisioning`` (claimed, like a post) → ``active`` |
 ``manual`` (a checklist for a person) | ``retrying`` (a platform fault) | ``failed``. A post is
 sent only once its account is ``active`` or ``manual``.
@@ -168,6 +172,29 @@ posts = Table(
     Index("ix_posts_state_retry", "state", "retry_at"),
     Index("ix_posts_launch", "launch_id", "due_at"),
     Index("ix_posts_reply_to", "reply_to_post_id"),
+    # schema v7: an account's posts in order (does an earlier one wait for its next attempt?)
+    Index("ix_posts_account", "launch_id", "platform", "locale", "due_at"),
+)
+
+#: schema v7: the launches one ``run`` made for several missions
+launch_groups = Table(
+    "launch_groups",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("playbook", String(100), nullable=False),
+    Column("selector", Text, nullable=False, default=""),  # how the missions were chosen
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+launch_group_members = Table(
+    "launch_group_members",
+    metadata,
+    Column("group_id", String(120), ForeignKey("launch_groups.id"), nullable=False),
+    Column("launch_id", String(120), ForeignKey("launches.id"), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    UniqueConstraint("launch_id", name="uq_group_members_launch"),
+    Index("ix_group_members_group", "group_id", "position"),
 )
 
 events = Table(

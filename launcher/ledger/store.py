@@ -20,6 +20,7 @@ from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
 from .failures import damaged, naming, translate
+from .groups import GroupsMixin
 from .migrations import migrate
 from .outcomes import OutcomesMixin
 from .provisioning import ProvisioningMixin
@@ -52,6 +53,7 @@ class Ledger(
     ProvisioningMixin,
     ArchivesMixin,
     SunsetsMixin,
+    GroupsMixin,
 ):
     """The ledger over one database URL (default: SQLite under the data dir).
 
