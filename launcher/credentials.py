@@ -19,6 +19,8 @@ from .logging_setup import RedactingFilter, install_log_filter
 
 PREFIXES = ("env:", "file:")
 _MASK = "***"  # what repr() shows instead of a value
+#: the shortest credential value accepted: platform tokens and app passwords are far longer
+MIN_CREDENTIAL = 8
 
 __all__ = [
     "PREFIXES",
@@ -100,6 +102,15 @@ def resolve(ref: object, *, what: str = "credential") -> Secret:
         value = Path(target).expanduser().read_text(encoding="utf-8").strip()
     if not value:
         raise ConfigError(f"{what}: {ref} is empty")
+    if len(value) < MIN_CREDENTIAL:
+        # every credential is masked wherever it appears; one this short would also mask
+        # ordinary words of posts and handles in the ledger, and guesses in seconds anyway
+        raise ConfigError(
+            f"{what}: {ref} holds only {len(value)} characters, fewer than the"
+            f" {MIN_CREDENTIAL} launcher accepts",
+            hint="use the platform's full token or app password (see docs/adapters.md,"
+            " 'Credentials')",
+        )
     return Secret(value, ref)
 
 

@@ -15,6 +15,7 @@ from launcher.launch.daemon import Daemon
 from launcher.launch.dispatch import Dispatcher
 from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
+from launcher.testing import FakeClock
 
 from .test_dispatch import FakeAdapter, Targets
 
@@ -52,6 +53,51 @@ def test_posts_go_out_at_their_due_time_not_a_poll_later(ledger):
     daemon.request_stop()
     t.join(5)
     assert all(p.sent_at >= p.due_at for p in ledger.posts("L"))
+
+
+class _Wakes:
+    """Stands in for the scheduler: records the one-shot wake jobs a pass arranges."""
+
+    def __init__(self) -> None:
+        self.jobs: list[dict] = []
+
+    def add_job(self, *_args, **kwargs) -> None:
+        self.jobs.append(kwargs)
+
+
+def test_a_post_that_came_due_during_a_slow_pass_is_sent_at_once_not_a_poll_later(ledger):
+    """On a loaded machine a pass that found nothing due may end after the next post came
+    due: the daemon wakes again at once, instead of leaving it for the poll a minute later.
+    A post that was already due when the pass looked and still could not be claimed (a
+    thread part waiting for its first part) waits for the poll: no busy loop."""
+    clock = FakeClock()
+    record_posts(ledger, "L", [{"key": "k0", "due_at": clock.now + 0.2}], now=clock.now)
+    dispatcher = Dispatcher(ledger, Targets(FakeAdapter()), actor="d", clock=clock)
+    daemon = Daemon(dispatcher, poll=60.0, clock=clock)
+    daemon._scheduler = wakes = _Wakes()
+    slow = dispatcher.run_due
+
+    def a_slow_pass_that_finds_nothing():
+        result = slow()  # nothing is due yet when it looks ...
+        clock.advance(1.0)  # ... and by the time it ends, k0 is
+        return result
+
+    dispatcher.run_due = a_slow_pass_that_finds_nothing
+    assert daemon.tick().total == 0
+    assert [job["id"] for job in wakes.jobs] == ["wake"]
+    dispatcher.run_due = slow
+    wakes.jobs.clear()
+    assert daemon.tick().total == 1 and ledger.posts("L")[0].state == "sent"
+
+    record_posts(ledger, "M", [
+        {"key": "t#p1", "due_at": clock.now - 5, "part": 1, "parts": 2},
+        {"key": "t#p2", "due_at": clock.now - 5, "part": 2, "parts": 2, "prev_key": "t#p1"},
+    ], now=clock.now)  # fmt: skip
+    with ledger.engine.begin() as conn:  # another daemon is sending part 1
+        conn.exec_driver_sql("UPDATE posts SET state = 'sending' WHERE key = 't#p1'")
+    wakes.jobs.clear()
+    assert daemon.tick().total == 0
+    assert wakes.jobs == []  # already due when the pass looked: the poll looks again
 
 
 def test_halt_reaches_a_running_daemon_within_a_second(ledger):

@@ -215,3 +215,18 @@ def test_an_internal_error_is_redacted_with_or_without_its_traceback(
     assert result.exit_code == 1
     assert secret not in result.output and "/bot[redacted]/x" in result.output
     assert ("Traceback" in result.output) == bool(debug)
+
+
+def test_a_credential_too_short_to_mask_safely_is_refused_without_its_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Masking a 4-character password everywhere would rewrite ordinary words of posts in the
+    ledger (which would then contradict the platform): such a value is refused when read."""
+    monkeypatch.setenv("T_SHORT_PW", "news")
+    with pytest.raises(errors.ConfigError) as info:
+        resolve("env:T_SHORT_PW", what="mastodon token")
+    assert "env:T_SHORT_PW holds only 4 characters" in str(info.value)
+    assert "news" not in str(info.value) and "news" not in str(info.value.hint)
+    assert errors.redact("breaking news") == "breaking news"  # never registered
+    monkeypatch.setenv("T_SHORT_PW", "a-real-token-value")
+    assert resolve("env:T_SHORT_PW").reveal() == "a-real-token-value"

@@ -85,6 +85,7 @@ class Daemon:
     def tick(self) -> DispatchResult:
         """Deliver everything due now, then arrange to wake at the next due time."""
         result = DispatchResult()
+        started = self.clock()
         try:
             result = self.dispatcher.run_due()
             self.totals += result
@@ -96,12 +97,17 @@ class Daemon:
             if work is not None and not self.stop.is_set() and work.due_soon():
                 work.step(self.stop.is_set, yield_to_posting=True)  # gives way to posting
             if not self.stop.is_set():
-                self._wake_at_next_due(progress=result.total > 0)
+                self._wake_at_next_due(progress=result.total > 0, since=started)
         except Exception:  # the ledger unreachable for a moment: log, try again next poll
             log.exception("dispatch pass failed; retrying at the next poll")
         return result
 
-    def _wake_at_next_due(self, *, progress: bool = True) -> None:
+    def _wake_at_next_due(self, *, progress: bool = True, since: float | None = None) -> None:
+        """Arrange the next pass at the next due time, if it comes before the poll.
+
+        ``since`` is when the pass that just ended started: work that came due after that
+        moment (while a slow pass ran, on a loaded machine) was never looked at, so the daemon
+        wakes at once for it instead of waiting a whole poll."""
         ledger = self.dispatcher.ledger
         due = [
             t
@@ -118,7 +124,8 @@ class Daemon:
         delay = nxt - self.clock()
         if delay >= self.poll:
             return  # the poll job will get there
-        if delay <= 0 and not progress:
+        looked = since is None or nxt <= since
+        if delay <= 0 and not progress and looked:
             return  # due but not claimable yet (a thread part whose first part another
             # daemon is still sending): the poll looks again, no busy loop
         run_date = datetime.now(UTC) + timedelta(seconds=max(0.0, delay))
