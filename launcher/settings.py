@@ -45,7 +45,9 @@ from .errors import ConfigError, Problem, SettingsError
 
 FILE_NAME = "launcher.yaml"
 ENV_CONFIG = "LAUNCHER_CONFIG"
-TOP_KEYS = ("data_dir", "database_url", "platforms", "missions")
+TOP_KEYS = ("data_dir", "database_url", "platforms", "missions", "notifications", "console")
+#: sections that never concern a launch: a problem there is a warning for `run`
+NON_LAUNCH_KEYS = ("notifications", "console")
 PLATFORM_KEYS = ("adapter", "options", "accounts")
 ACCOUNT_KEYS = ("mission", "locale", "handle", "account_id", "credentials")
 DEFAULT_ADAPTER = "sandbox"
@@ -262,6 +264,8 @@ class Settings:
                 concerned = str(path[1]) in wanted
             elif path[:1] == ("missions",) and len(path) > 1:
                 concerned = str(path[1]) == mission and (len(path) < 4 or str(path[3]) in wanted)
+            elif path[:1] and path[0] in NON_LAUNCH_KEYS:  # a notification never blocks a launch
+                concerned = False
             else:
                 concerned = True
             (mine if concerned else others).append(problem)
@@ -294,6 +298,11 @@ class Settings:
                 check_url(str(url))
             except ConfigError as exc:
                 add(exc.message.removeprefix("database_url: "), ("database_url",), exc.hint)
+        from .console.config import check_settings as check_console
+        from .notify.config import check_settings as check_notifications
+
+        check_notifications(raw, add)
+        check_console(raw, add)
         data_dir = raw.get("data_dir")
         if data_dir is not None and not isinstance(data_dir, str):
             add(f"data_dir must be a directory path, not {_kind(data_dir)}", ("data_dir",))

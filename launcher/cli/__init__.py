@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "launcher.cli.lint",
     "launcher.cli.i18n",
     "launcher.cli.preview",
+    "launcher.cli.people",
+    "launcher.cli.console",
 )
 
 

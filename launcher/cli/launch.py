@@ -100,9 +100,9 @@ def run_cmd(
     a platform fault delayed, are sent by `launcher daemon`. Prints the launch id. Exit 1 if
     any post failed. --at and --now without an offset are the mission's local time.
     """
-    from ..actor import resolve_actor
     from ..plan.build import build_plan
     from ..plan.view import plan_to_json, render_plan_text
+    from .people import acting
 
     given = parse_sets(sets)
     content, zone = mission_content(obj, mission)
@@ -128,9 +128,14 @@ def run_cmd(
         settings_of(obj), sorted({(a.platform, plan.mission.id) for a in plan.accounts})
     )
     drill_check(targets, drill, really, command="run")
-    actor = resolve_actor(actor_name)
+    who = acting(obj, actor_name, "run")
+    actor = who.name
     emergency_reason = _emergency_reason(plan, emergency, reason)
     decision = _decide(obj, plan)
+    if emergency_reason and decision.reasons:  # the override is used: it needs its role
+        from ..people.roles import authorize
+
+        authorize(who, "emergency")
     settings, ledger = open_ledger(obj)
     clock = drill_clock(drill) or time.time
     with ledger:
@@ -183,7 +188,14 @@ def run_cmd(
             }
         )
     else:
-        _print_decision(result, decision, emergency_reason)
+        _print_decision(result, decision, emergency_reason, people=who.people is not None)
+        if result.state == "awaiting-approval" and who.people is not None and not who.verified:
+            click.secho(
+                f"  run by {actor} without a key (LAUNCHER_KEY): no second person can approve"
+                " it (four eyes compares verified people); reject it and run it again with"
+                " your key",
+                fg="yellow",
+            )
         print_run(result)
         if warnings and yes:  # without --yes they were shown with the plan
             click.secho(f"{len(warnings)} guardrail warning(s):", fg="yellow", err=True)
@@ -255,7 +267,9 @@ def _decide(obj: dict, plan: Any) -> Any:
     return decision
 
 
-def _print_decision(result: Any, decision: Any, emergency_reason: str | None) -> None:
+def _print_decision(
+    result: Any, decision: Any, emergency_reason: str | None, *, people: bool = False
+) -> None:
     if decision.approved:
         click.echo(f"content approved ({'; '.join(decision.approvals)}): sending at once")
     elif emergency_reason:
@@ -275,8 +289,10 @@ def _print_decision(result: Any, decision: Any, emergency_reason: str | None) ->
         )
         for why in decision.reasons:
             click.echo(f"  - {why}")
+        who = "a launch approver, with their LAUNCHER_KEY: " if people else ""
         click.echo(
-            f"  approve: launcher approve launch {result.launch_id} --as NAME"
+            f"  approve ({who}not the person who ran it): launcher approve launch"
+            f" {result.launch_id}{'' if people else ' --as NAME'}"
             f"   (or reject: launcher reject {result.launch_id} --reason ...)"
         )
 

@@ -116,11 +116,23 @@ def _v4_whole_crisis(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX ix_posts_state_retry ON posts (state, retry_at)"))
 
 
+def _v8_audit_chain(conn: Connection) -> None:
+    """The tamper-evident audit trail and the notification outbox: event_chain, audit_marks,
+    notifications. The events already in the ledger are chained now, in id order: the chain
+    vouches for them from the upgrade on."""
+    from ..audit.chain import link_new
+
+    tables = [schema.event_chain, schema.audit_marks, schema.notifications]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+    link_new(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
+    Migration(8, "audit chain, notification outbox", _v8_audit_chain),
 ]
 
 
