@@ -102,6 +102,11 @@ _HEAD = (
     .with_for_update()
 )
 _NEWER = select(events).where(events.c.id > bindparam("last")).order_by(events.c.id)
+_PENDING_OR_NEWER = (
+    select(events)
+    .where(or_(events.c.id > bindparam("last"), events.c.id.in_(bindparam("ids", expanding=True))))
+    .order_by(events.c.id)
+)
 _LINK = event_chain.insert()
 _MOVE_HEAD = (
     audit_marks.update()
@@ -149,12 +154,8 @@ def link_new(conn: Connection, pending: Iterable[int] = ()) -> int:
     # this transaction's events, and any newer than the chain's newest (one written around
     # insert_events): none of them can be linked yet, the head being the newest linked
     ids = sorted(set(pending))
-    newer = events.c.id > bindparam("last")
     rows = conn.execute(
-        select(events).where(or_(newer, events.c.id.in_(ids))).order_by(events.c.id)
-        if ids
-        else _NEWER,
-        {"last": last_event},
+        _PENDING_OR_NEWER if ids else _NEWER, {"last": last_event, "ids": ids}
     ).all()
     if not rows:
         return 0

@@ -31,15 +31,24 @@ def acting(obj: dict, as_name: str | None, *actions: str) -> Any:
 
 def notify_after(obj: dict) -> None:
     """Send the notifications the command's action caused (never failing the command)."""
-    from ..errors import redact
+    from ..errors import LauncherError, redact
+    from ..notify.config import config_of
     from ..notify.runner import describe, flush
     from ..paths import content_root
-    from .common import open_ledger
+    from ..people.registry import PEOPLE_FILE
+    from .common import open_ledger, settings_of
 
     try:
+        root = content_root(obj.get("root"))
+        settings = settings_of(obj)
+    except LauncherError:  # the command itself has said what is wrong with them
+        return
+    try:
+        if not (root / PEOPLE_FILE).is_file() and not config_of(settings).configured:
+            return  # nobody to notify: do not even open the ledger
         settings, ledger = open_ledger(obj)
         with ledger:
-            result = flush(ledger, content_root(obj.get("root")), settings)
+            result = flush(ledger, root, settings)
     except Exception as exc:  # notifications never fail a command that did its work
         click.secho(
             f"warning: notifications not sent now ({redact(str(exc))}); `launcher daemon`"
