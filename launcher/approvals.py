@@ -69,7 +69,7 @@ def _h(data: bytes | str) -> str:
 
 def _templates_of(root: Path, playbook: Playbook) -> list[str]:
     seen: list[str] = []
-    todo = [playbook.profile_template, *(m.template for m in playbook.messages)]
+    todo = list(playbook.templates)  # profile, messages and the sunset's
     while todo:
         name = todo.pop()
         if name in seen:

@@ -18,9 +18,14 @@ codes in one place (``cli.py``); library code never prints and never exits.
     │   ├── LedgerUnavailable          exit 1: the database cannot be reached, read or written
     │   │   └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
     │   └── AuditBroken                exit 1: the audit chain does not verify (names the link)
+    ├── FeedError                      exit 1: a source could not be fetched or read (never a
+    │                                  cancellation of anything: the watcher tries again later)
+    ├── ArchiveError                   exit 1: an archive cannot be written, or does not verify
+    │   └── NotArchived                a deletion refused: no archive holds what it would delete
     └── AdapterError                   a platform call failed (carries platform, operation)
         ├── TransientError             worth retrying: connection, timeout, 5xx, 429
         │   └── RateLimited            429 or throttling, with the platform's retry hint
+        │       └── OverBudget         held back by launcher's own rate budget: nothing sent
         └── PermanentError             never retried
             ├── AuthFailed             credentials refused or expired beyond refresh
             ├── ContentRejected        the platform refused the content (its own message)
@@ -161,6 +166,24 @@ class LedgerError(LauncherError):
     exit_code = 2
 
 
+class ArchiveError(LauncherError):
+    """An archive could not be written, or ``--verify`` found it changed (names each file)."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, details: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.details = list(details)
+
+    def __str__(self) -> str:
+        text = "\n".join([self.message, *(f"  {d}" for d in self.details)])
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+class NotArchived(ArchiveError):
+    """Something would be deleted that no archive holds (and ``--no-archive`` was not given)."""
+
+
 class LedgerUnavailable(LedgerError):
     """The database cannot be reached, opened, read or written (server down, permissions,
     disk full). Operational, so exit 1. ``ledger`` names the file or the (password-less) URL."""
@@ -218,6 +241,20 @@ class ProblemCollector:
         return bool(self.problems)
 
 
+class FeedError(LauncherError):
+    """An event source could not be fetched or its document not read (``source`` names it).
+
+    A failed fetch tells nothing about the events: it never counts as a cancellation."""
+
+    def __init__(self, message: str, *, source: str = "", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.source = source
+
+    def __str__(self) -> str:
+        text = f"{self.source}: {self.message}" if self.source else self.message
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
 class AdapterError(LauncherError):
     """A platform operation failed. ``platform`` and ``operation`` say which."""
 
@@ -267,7 +304,22 @@ class TransientError(AdapterError):
 
 
 class RateLimited(TransientError):
-    """The platform asked us to slow down; ``retry_after`` is its hint in seconds."""
+    """The platform asked us to slow down; ``retry_after`` is its hint in seconds.
+
+    ``scope`` says what the limit was counted per, when the platform says so: ``account``
+    (the default: a 429 slows that account only), ``app`` (a credential the organisation's
+    accounts share) or ``host`` (the whole platform, as seen from this machine).
+    """
+
+    def __init__(self, message: str, *, scope: str = "account", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.scope = scope
+
+
+class OverBudget(RateLimited):
+    """Not sent: launcher's own rate budget for the platform (its documented limits, what its
+    rate-limit headers said is left, a 429 just answered) has no room before ``retry_after``.
+    Like a 429 that cost no round trip: nothing reached the platform."""
 
 
 class PermanentError(AdapterError):

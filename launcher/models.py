@@ -63,6 +63,10 @@ class Mission:
     slug: str  # short ASCII slug used in handles
     file: str = ""
     line: int | None = None
+    #: the region it serves (circles, polygons: :mod:`launcher.content.areas`), for feeds
+    area: tuple[Any, ...] = ()
+    #: region tags (``europe``, ``mena``): ``run --missions europe`` launches them all
+    regions: tuple[str, ...] = ()
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -86,6 +90,10 @@ class Schedule:
     offset: timedelta = timedelta(0)
     every: timedelta | None = None
     until: timedelta | None = None
+    #: ``at``/``until`` relative to a datetime fact instead of the confirmation
+    #: (``at: event.deadline - 2h``: at_fact "deadline", offset -2h); see content/relative.py
+    at_fact: str | None = None
+    until_fact: str | None = None
     phases: tuple[tuple[timedelta, timedelta], ...] = ()  # (every, until) pairs, in order
     daily_at: time | None = None
     days: int = 1
@@ -127,9 +135,33 @@ class Playbook:
     #: a crisis launch freezes the mission's routine launches; routine playbooks set false
     crisis: bool = True
     file: str = ""
+    #: source events that propose this playbook (:mod:`launcher.content.triggers`)
+    triggers: tuple[Any, ...] = ()
+    #: the wind-down after the crisis (``sunset:``): a launcher.content.sunset.SunsetSpec
+    sunset: Any = None
+    #: approved answers for the listening post (``launcher.content.replies.ReplySpec``)
+    replies: tuple[Any, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def reply(self, reply_id: str) -> Any | None:
+        return next((r for r in self.replies if r.id == reply_id), None)
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """Every template the playbook can publish: profile, messages, trigger corrections,
+        its sunset's and its replies' (what approvals pin and catalogs must translate)."""
+        corrections = [t.correction for t in self.triggers if t.correction]
+        extra = self.sunset.templates if self.sunset is not None else ()
+        names = [
+            self.profile_template,
+            *(m.template for m in self.messages),
+            *corrections,
+            *extra,
+            *(r.template for r in self.replies),
+        ]
+        return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ defaults (``LAUNCHER_DATA_DIR`` beats ``data_dir``). Format (YAML)::
       kyiv:                                # per-mission overrides, same shape as above
         platforms:
           telegram: {options: {bot_token: env:KYIV_BOT_TOKEN}}
+    listening: {snapshots: [1h, 24h, 7d]}  # optional: launcher.listening.config
 
 Validation (:meth:`Settings.problems`) never touches the network and never echoes a value.
 ``run`` checks the part of it that concerns the launch (:meth:`Settings.problems_for`) before
@@ -45,7 +46,16 @@ from .errors import ConfigError, Problem, SettingsError
 
 FILE_NAME = "launcher.yaml"
 ENV_CONFIG = "LAUNCHER_CONFIG"
-TOP_KEYS = ("data_dir", "database_url", "platforms", "missions", "notifications", "console")
+TOP_KEYS = (
+    "data_dir",
+    "database_url",
+    "platforms",
+    "missions",
+    "feeds",
+    "listening",
+    "notifications",
+    "console",
+)
 #: sections that never concern a launch: a problem there is a warning for `run`
 NON_LAUNCH_KEYS = ("notifications", "console")
 PLATFORM_KEYS = ("adapter", "options", "accounts")
@@ -97,6 +107,7 @@ class Settings:
         )
         #: problems found while loading (duplicate keys), reported by :meth:`problems`
         self.load_problems: list[Problem] = []
+        self._checked: list[tuple[Path_, Problem]] | None = None  # settings never change
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
         #: translation for the adapters' checklists (the CLI sets the user's catalog)
         self.gettext: Callable[[str], str] | None = None
@@ -105,6 +116,13 @@ class Settings:
         return f"<Settings {self.file or 'defaults'}>"
 
     # -- plain values --------------------------------------------------------------------
+    @cached_property
+    def budget(self) -> Any:
+        """The rate budget the adapters of these settings share (:mod:`launcher.budget`)."""
+        from .budget import Budget
+
+        return Budget()
+
     @cached_property
     def data_dir(self) -> Path:
         from .paths import data_dir
@@ -183,6 +201,13 @@ class Settings:
             "accounts": accounts,
         }
 
+    @property
+    def listening(self) -> Any:
+        """The listening post's schedule (:class:`launcher.listening.config.ListenConfig`)."""
+        from .listening.config import parse_config
+
+        return parse_config(self.raw.get("listening"))
+
     def adapter_for(self, platform: str, mission: str | None = None) -> Adapter:
         key = (platform, mission)
         if key not in self._adapters:
@@ -196,7 +221,9 @@ class Settings:
                 options.setdefault("stands_for", platform)
             if any(o.name == "data_dir" for o in cls.options):
                 options.setdefault("data_dir", str(self.data_dir))
-            self._adapters[key] = cls(options)
+            built = self._adapters[key] = cls(options)
+            if hasattr(built, "budget"):  # one rate budget for every adapter of the settings
+                built.budget = self.budget
         adapter = self._adapters[key]
         if self.gettext is not None and hasattr(adapter, "gettext"):
             adapter.gettext = self.gettext  # type: ignore[attr-defined]
@@ -272,6 +299,12 @@ class Settings:
         return mine, others
 
     def _problems(self) -> list[tuple[Path_, Problem]]:
+        """Every problem with its path, checked once (a run for 50 missions asks 50 times)."""
+        if self._checked is None:
+            self._checked = self._find_problems()
+        return list(self._checked)
+
+    def _find_problems(self) -> list[tuple[Path_, Problem]]:
         out: list[tuple[Path_, Problem]] = []
 
         def add(message: str, path: Path_, hint: str | None = None) -> None:
@@ -290,6 +323,9 @@ class Settings:
         for key in raw:
             if key not in TOP_KEYS:
                 add(f"unknown key {key!r}; known: {', '.join(TOP_KEYS)}", (key,))
+        from .listening.config import parse_config
+
+        parse_config(raw.get("listening"), add)  # the listening post's schedule (its module)
         url = raw.get("database_url")
         if url is not None:
             from .ledger.engine import check_url
@@ -306,6 +342,11 @@ class Settings:
         data_dir = raw.get("data_dir")
         if data_dir is not None and not isinstance(data_dir, str):
             add(f"data_dir must be a directory path, not {_kind(data_dir)}", ("data_dir",))
+        if "feeds" in raw:  # event feeds: where sources are fetched from
+            from .feeds.settings import feed_settings_problems
+
+            for path, message in feed_settings_problems(raw["feeds"]):
+                add(message, ("feeds", *path))
         plats = raw.get("platforms") or {}
         if not isinstance(plats, Mapping):
             add(
@@ -458,10 +499,16 @@ def settings_path(
     env = os.environ.get(ENV_CONFIG)
     if env:
         return Path(env).expanduser()
-    from .paths import content_root
+    from .paths import ROOT_ENV, content_root, content_root_or_none
 
-    candidate = content_root(root) / FILE_NAME
-    return candidate if candidate.is_file() else None
+    # a root someone selected must exist; without one, commands that need no content
+    # (status, daemon, adapters) run with the defaults
+    chosen = root or os.environ.get(ROOT_ENV)
+    if chosen and (Path(chosen).expanduser() / FILE_NAME).is_file():
+        return Path(chosen).expanduser() / FILE_NAME
+    found = content_root(chosen) if chosen else content_root_or_none()
+    candidate = found / FILE_NAME if found is not None else None
+    return candidate if candidate is not None and candidate.is_file() else None
 
 
 def load_settings(path: str | None = None, *, root: str | None = None) -> Settings:

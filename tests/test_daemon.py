@@ -41,16 +41,17 @@ def _wait(cond, timeout=5.0):
 
 
 def test_posts_go_out_at_their_due_time_not_a_poll_later(ledger):
-    """Short schedules: each post is sent within 250 ms of its due time."""
+    """The daemon wakes at each post's due time: with a poll of a minute, posts due within
+    the next second all go out long before the next poll would have looked (and none early).
+    No bound on lateness is asserted: a loaded machine may be slow, never a poll late."""
     now = time.time()
     record_posts(ledger, "L", [{"key": f"k{i}", "due_at": now + 0.2 + 0.1 * i} for i in range(4)])
-    daemon = Daemon(Dispatcher(ledger, Targets(FakeAdapter()), actor="d"), poll=0.5)
+    daemon = Daemon(Dispatcher(ledger, Targets(FakeAdapter()), actor="d"), poll=60.0)
     t = _start(daemon)
-    assert _wait(lambda: all(p.state == "sent" for p in ledger.posts("L")))
+    assert _wait(lambda: all(p.state == "sent" for p in ledger.posts("L")), timeout=30)
     daemon.request_stop()
     t.join(5)
-    late = [p.sent_at - p.due_at for p in ledger.posts("L")]
-    assert all(0 <= x < 0.25 for x in late), late
+    assert all(p.sent_at >= p.due_at for p in ledger.posts("L"))
 
 
 def test_halt_reaches_a_running_daemon_within_a_second(ledger):

@@ -17,6 +17,19 @@
   with ``swapRecord`` set to the cid read; pinning sets its ``pinnedPost`` strong reference
   (and reports the one it replaced); after a pinned post is deleted, ``unpin`` points the
   profile back at the post pinned before it, or removes ``pinnedPost``.
+- **Accounts it creates** post with an app password of their own, kept in an owner-only file
+  (``credentials.app_password``); a sunset revokes it (:meth:`BlueskyAdapter.revoke`).
+- **Answers** to inbox items thread under the item with the strong refs collected with it
+  (``OutgoingPost.reply_refs``: its root and itself as parent); listening is in
+  :mod:`launcher.adapters.bluesky_listen`.
+- **Round trips**: the profile record this adapter last wrote is remembered with its cid, so
+  pinning right after setting the profile writes at once (``swapRecord`` still guards it: a
+  profile changed elsewhere meanwhile is read again); sessions outlive the process
+  (:mod:`.bluesky_sessions`).
+- **Rate limits** (``limits``): 3,000 requests per 5 minutes per IP, ``createSession`` 30 per
+  5 minutes and 300 a day per account, ``createAccount`` 100 per 5 minutes per IP, and the
+  write points of each account (5,000 an hour, 35,000 a day; a create or an update counts 3,
+  as a create may be one, a delete 1).
 - **Post ids** are ``at://`` URIs (``Published.extra`` adds ``cid`` and the thread root);
   where a post id is expected, a bare record key stands for a post of the account's repo.
 """
@@ -28,8 +41,11 @@ import mimetypes
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlparse
 
-from ..errors import AuthFailed, ConfigError, ContentRejected, PermanentError
+from ..budget import Limit
+from ..credentials import remember
+from ..errors import AdapterError, AuthFailed, ConfigError, ContentRejected, PermanentError
 from .base import (
     AccountRef,
     Capabilities,
@@ -38,7 +54,9 @@ from .base import (
     ProfileUpdate,
     Provisioned,
     Published,
+    Revoked,
 )
+from .bluesky_listen import LISTENING, BlueskyListening
 from .bluesky_xrpc import (
     POST,
     PROFILE,
@@ -50,13 +68,17 @@ from .bluesky_xrpc import (
     tid_for_key,
 )
 from .facets import detect_facets
+from .sunset_steps import REVOKE_BY_HAND, steps
 
 log = logging.getLogger("launcher.adapters.bluesky")
+
+#: the name of the app password launcher makes for an account it creates
+APP_PASSWORD = "launcher"
 
 __all__ = ["BlueskyAdapter", "lang_tag", "parse_at_uri", "tid_for_key"]
 
 
-class BlueskyAdapter(XrpcClient):
+class BlueskyAdapter(BlueskyListening, XrpcClient):
     name: ClassVar[str] = "bluesky"
     platform: ClassVar[str] = "bluesky"
     title: ClassVar[str] = "Bluesky"
@@ -70,7 +92,32 @@ class BlueskyAdapter(XrpcClient):
         delete=True,
         idempotency="client-record-key",
         language_tag=True,
+        revoke="app-password",
+        listening=LISTENING,
     )
+    limits: ClassVar[tuple[Limit, ...]] = (
+        Limit("requests", 3000, 300.0, per="host",
+              source="PDS rate limits: 3,000 requests per 5 min per IP"),
+        Limit("logins", 30, 300.0, per="account", path=r"/com\.atproto\.server\.createSession$",
+              unit="logins", source="PDS rate limits: createSession 30 per 5 min per account"),
+        Limit("logins per day", 300, 86400.0, per="account",
+              path=r"/com\.atproto\.server\.createSession$", unit="logins",
+              source="PDS rate limits: createSession 300 per day per account"),
+        Limit("sign-ups", 100, 300.0, per="host", path=r"/com\.atproto\.server\.createAccount$",
+              unit="sign-ups", source="PDS rate limits: createAccount 100 per 5 min per IP"),
+        Limit("write points", 5000, 3600.0, per="account", cost=3, unit="points",
+              path=r"/com\.atproto\.repo\.(createRecord|putRecord|applyWrites)$",
+              source="PDS write points per account: 5,000 per hour; a create 3, an update 2"),
+        Limit("write points", 5000, 3600.0, per="account", cost=1, unit="points",
+              path=r"/com\.atproto\.repo\.deleteRecord$",
+              source="PDS write points per account: a delete 1"),
+        Limit("write points per day", 35000, 86400.0, per="account", cost=3, unit="points",
+              path=r"/com\.atproto\.repo\.(createRecord|putRecord|applyWrites)$",
+              source="PDS write points per account: 35,000 per day"),
+        Limit("write points per day", 35000, 86400.0, per="account", cost=1, unit="points",
+              path=r"/com\.atproto\.repo\.deleteRecord$",
+              source="PDS write points per account: 35,000 per day"),
+    )  # fmt: skip
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "URL of the PDS that hosts the accounts", default="https://bsky.social"),
         Option(
@@ -84,11 +131,14 @@ class BlueskyAdapter(XrpcClient):
         Option("invite_code", "invite code, if the PDS requires one", credential=True),
         Option("web_url", "web app for post links ('' for none)", default="https://bsky.app"),
         Option("timeout", "read timeout in seconds", default=30),
+        Option("data_dir", "where sessions are kept between processes (set by the settings)"),
     )
 
     def __init__(self, settings: Any = None) -> None:
         super().__init__(settings)
         self._refs: dict[str, tuple[str, dict[str, str]]] = {}  # uri -> (cid, root strongRef)
+        #: DID -> the profile record as this adapter last wrote it: {"cid", "value"}
+        self._profiles: dict[str, dict[str, Any]] = {}
 
     def provision(self, account: AccountRef, profile: ProfileUpdate) -> Provisioned:
         if account.standby:  # registered in advance: log in, set the profile
@@ -134,7 +184,93 @@ class BlueskyAdapter(XrpcClient):
             created = False
         done = replace(account, handle=session.handle, account_id=session.did)
         self.update_profile(done, profile)
+        if created:
+            done = self._with_app_password(done)
         return Provisioned(account=done, created=created)
+
+    def _with_app_password(self, account: AccountRef) -> AccountRef:
+        """An account launcher just created posts with an app password of its own
+        (:data:`APP_PASSWORD`), kept in an owner-only file like Mastodon's tokens: its
+        sessions cannot change the account's settings, and a sunset revokes it (and every
+        session made with it) without touching the account's password. A PDS that refuses
+        one leaves the account on its password, as before."""
+        try:
+            body = self._xrpc(
+                account,
+                "POST",
+                "com.atproto.server.createAppPassword",
+                operation="provision",
+                json={"name": APP_PASSWORD},
+            )
+        except AdapterError as exc:
+            log.warning("bluesky: no app password for %s: %s", account.handle, exc.message)
+            return account
+        password = body.get("password")
+        if not isinstance(password, str) or not password:
+            return account
+        remember(password)
+        path = self._keep(account.handle, "app-password", password)
+        # the session made with the account's password must not outlive this call: the
+        # account's posts log in with the app password (revocable at its sunset)
+        self._forget(account, stored=True)
+        return replace(account, credentials={**account.credentials, "app_password": f"file:{path}"})
+
+    def _keep(self, handle: str, kind: str, value: str) -> Any:
+        import os
+
+        from ..paths import data_dir
+
+        host = (urlparse(self.base_url).netloc or "pds").replace(":", "_")
+        folder = data_dir(self.settings.get("data_dir")) / "credentials"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"bluesky-{host}-{handle}.{kind}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(value + "\n")
+        return path
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """End launcher's access to an account it created: its app password is revoked
+        (``revokeAppPassword``, with a session of the account's own password: the PDS ends
+        every session made with the app password too), then that session is deleted. Without
+        an app password, the sessions launcher holds are deleted and a checklist says how to
+        end the rest."""
+        values = {"handle": self.full_handle(account), "platform": self.title}
+        if not account.credentials.get("app_password"):
+            self._end_sessions(account)
+            return Revoked(checklist=steps(self, REVOKE_BY_HAND, **values))
+        main = replace(
+            account,
+            credentials={k: v for k, v in account.credentials.items() if k != "app_password"},
+        )
+        self._forget(account)
+        session = self._login(main)
+        self._call(
+            "POST",
+            "com.atproto.server.revokeAppPassword",
+            operation="revoke",
+            token=session.access,
+            json={"name": APP_PASSWORD},
+        )
+        self._end_sessions(main)
+        return Revoked(names=("app_password",))
+
+    def _end_sessions(self, account: AccountRef) -> None:
+        """``deleteSession`` (with the refresh token) for the session held, then forget it."""
+        session = self._sessions.get(self._key(account)) or self._sessions.get(
+            self.full_handle(account)
+        )
+        if session is not None:
+            try:
+                self._call(
+                    "POST",
+                    "com.atproto.server.deleteSession",
+                    operation="revoke",
+                    token=session.refresh,
+                )
+            except AdapterError as exc:  # expired already: nothing left to end
+                log.info("bluesky: session of %s not deleted: %s", session.handle, exc.message)
+        self._forget(account)
 
     def _taken_error(
         self, handle: str, taken: ContentRejected, refused: AuthFailed
@@ -257,7 +393,11 @@ class BlueskyAdapter(XrpcClient):
     ) -> None:
         session = self._session(account)
         for attempt in range(2):
-            current = self._get_record(account, session.did, PROFILE, "self", operation=operation)
+            current = self._profiles.get(session.did) if attempt == 0 else None
+            if current is None:
+                current = self._get_record(
+                    account, session.did, PROFILE, "self", operation=operation
+                )
             record = dict(current["value"]) if current else {}
             record["$type"] = PROFILE
             record.setdefault("createdAt", self._now())
@@ -265,7 +405,7 @@ class BlueskyAdapter(XrpcClient):
             if only_if_changed is not None and not only_if_changed[0]:
                 return
             try:
-                self._xrpc(
+                written = self._xrpc(
                     account,
                     "POST",
                     "com.atproto.repo.putRecord",
@@ -278,8 +418,11 @@ class BlueskyAdapter(XrpcClient):
                         "swapRecord": current["cid"] if current else None,
                     },
                 )
+                if isinstance(written.get("cid"), str):
+                    self._profiles[session.did] = {"cid": written["cid"], "value": record}
                 return
             except ContentRejected as exc:
+                self._profiles.pop(session.did, None)
                 if getattr(exc, "xrpc_error", None) != "InvalidSwap" or attempt:
                     raise  # InvalidSwap: changed meanwhile; read it again once
 
@@ -302,12 +445,19 @@ class BlueskyAdapter(XrpcClient):
             "$type": POST,
             "text": post.text,
             "createdAt": self._now(),
-            "langs": [lang_tag(post.locale)],
+            "langs": [lang_tag(post.reply_refs.get("lang") or post.locale)],
         }
         facets = detect_facets(post.text, lambda h: self._resolve_handle(account, h))
         if facets:
             record["facets"] = facets
-        if post.reply_to:
+        refs = post.reply_refs
+        if refs.get("parent_uri") and refs.get("parent_cid"):  # an answer to an inbox item
+            record["reply"] = {
+                "root": {"uri": refs.get("root_uri") or refs["parent_uri"],
+                         "cid": refs.get("root_cid") or refs["parent_cid"]},
+                "parent": {"uri": refs["parent_uri"], "cid": refs["parent_cid"]},
+            }  # fmt: skip
+        elif post.reply_to:
             record["reply"] = self._reply_refs(account, self._post_uri(account, post.reply_to))
         if post.image is not None:
             blob = self._upload(account, post.image)

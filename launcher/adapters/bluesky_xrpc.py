@@ -2,25 +2,33 @@
 adapter (:mod:`launcher.adapters.bluesky`).
 
 ``createSession`` is rate-limited (30 per 5 minutes), so a session is created once per account
-and cached; on ``400 ExpiredToken`` or ``401`` it is refreshed with the refresh JWT and the call
-repeated once; only if refreshing fails is a new session created. Tokens never appear in logs,
-errors or reprs (they are registered with the redactor as they arrive). Record keys derived
-from a post's identity (:func:`tid_for_key`) live here too, with the URI helpers.
+and kept, in memory and between processes (:mod:`.bluesky_sessions`: owner-only files under the
+data directory); an access token about to expire is refreshed before the call, and on ``400
+ExpiredToken`` or ``401`` the session is refreshed with the refresh JWT and the call repeated
+once; only if refreshing fails is a new session created. Tokens never appear in logs, errors,
+reprs or the ledger (they are registered with the redactor as they arrive). The PDS's
+``RateLimit-*`` headers feed the rate budget. Record keys derived from a post's identity
+(:func:`tid_for_key`) live here too, with the URI helpers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC
+from functools import cached_property
 from typing import Any
 
 import requests
 
+from ..budget import Observation
 from ..credentials import remember
 from ..errors import AdapterError, AuthFailed, ContentRejected, PermanentError
 from .base import AccountRef
+from .bluesky_sessions import SessionStore, jwt_expiry
 from .http import HttpAdapter, epoch_reset, json_body, retry_after_header
 
 log = logging.getLogger("launcher.adapters.bluesky")
@@ -32,6 +40,8 @@ _S32 = "234567abcdefghijklmnopqrstuvwxyz"
 #: record keys derived from post keys carry a pseudo-time in [2023-01-01, +2^45 µs ≈ 407 days)
 _TID_BASE_US = 1_672_531_200 * 1_000_000
 _AUTH_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired"})
+#: refresh an access token this many seconds before it expires, rather than after a refusal
+REFRESH_AHEAD = 60.0
 
 
 def tid_for_key(key: str) -> str:
@@ -81,6 +91,47 @@ class XrpcClient(HttpAdapter):
         super().__init__(settings)
         self._sessions: dict[str, _Session] = {}
         self._dids: dict[str, str | None] = {}  # handle -> DID (None: unresolvable)
+        self._login_lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self.wall: Any = time.time  # epoch seconds, for token expiry
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        """Where sessions outlive the process (the data directory)."""
+        from ..paths import data_dir
+
+        return SessionStore(data_dir(self.settings.get("data_dir")), self.base_url)
+
+    def account_key(self, account: AccountRef) -> str:
+        return self.full_handle(account)
+
+    def rate_observations(self, resp: requests.Response) -> list[Observation]:
+        """``RateLimit-*`` (reset in epoch seconds; ``RateLimit-Policy: 30;w=300``): the
+        PDS answers for the limit that applied to the route, counted per account (logins,
+        write points) or per IP (everything else)."""
+        h = resp.headers
+        remaining, reset = h.get("RateLimit-Remaining"), h.get("RateLimit-Reset")
+        if remaining is None or reset is None:
+            return []
+        reset_in = epoch_reset(reset, self.clock())
+        if reset_in is None:
+            return []
+        limit = h.get("RateLimit-Limit")
+        return [
+            Observation(
+                ("account", "host"),
+                int(remaining),
+                reset_in,
+                int(limit.split(";")[0]) if limit else None,
+            )
+        ]
+
+    def _lock_for(self, key: str) -> threading.Lock:
+        with self._login_lock:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
 
     def full_handle(self, account: AccountRef) -> str:
         """The account's handle on this PDS.
@@ -140,13 +191,20 @@ class XrpcClient(HttpAdapter):
         operation: str,
         token: str | None = None,
         create: bool = False,
+        account: AccountRef | None = None,
         **kw: Any,
     ) -> dict[str, Any]:
         headers = dict(kw.pop("headers", None) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
         resp = self.request(
-            method, f"/xrpc/{nsid}", operation=operation, create=create, headers=headers, **kw
+            method,
+            f"/xrpc/{nsid}",
+            operation=operation,
+            create=create,
+            headers=headers,
+            account=account,
+            **kw,
         )
         body = json_body(resp)
         return body if isinstance(body, dict) else {}
@@ -154,16 +212,24 @@ class XrpcClient(HttpAdapter):
     def _xrpc(
         self, account: AccountRef, method: str, nsid: str, *, operation: str, **kw: Any
     ) -> dict[str, Any]:
-        """An authenticated call; refreshes the session once if the token was refused."""
+        """An authenticated call; refreshes the session once if the token was refused (or
+        before the call, when the access token is about to expire)."""
         session = self._session(account)
+        expiry = jwt_expiry(session.access)
+        if expiry is not None and expiry - self.wall() < REFRESH_AHEAD:
+            session = self._refresh(account, session)
         try:
-            return self._call(method, nsid, operation=operation, token=session.access, **kw)
+            return self._call(
+                method, nsid, operation=operation, token=session.access, account=account, **kw
+            )
         except _TokenExpired:
             session = self._refresh(account, session)
         try:
-            return self._call(method, nsid, operation=operation, token=session.access, **kw)
+            return self._call(
+                method, nsid, operation=operation, token=session.access, account=account, **kw
+            )
         except _TokenExpired as exc:
-            self._forget(account)
+            self._forget(account, stored=True)
             raise AuthFailed(
                 f"the PDS refused a fresh session: {exc.message}",
                 platform=self.name,
@@ -174,14 +240,16 @@ class XrpcClient(HttpAdapter):
     def _key(self, account: AccountRef) -> str:
         return account.account_id or self.full_handle(account)
 
-    def _forget(self, account: AccountRef) -> None:
+    def _forget(self, account: AccountRef, *, stored: bool = False) -> None:
         stale = self._sessions.get(self._key(account)) or self._sessions.get(
             self.full_handle(account)
         )
         for k in [k for k, s in self._sessions.items() if s is stale]:
             del self._sessions[k]
+        if stored:  # refused even fresh: the file must not be tried again either
+            self.sessions.forget(self.full_handle(account))
 
-    def _store(self, body: dict[str, Any]) -> _Session:
+    def _store(self, body: dict[str, Any], *, keep: bool = True) -> _Session:
         try:
             session = _Session(body["did"], body["handle"], body["accessJwt"], body["refreshJwt"])
         except (KeyError, TypeError):
@@ -191,6 +259,8 @@ class XrpcClient(HttpAdapter):
         remember(session.access)
         remember(session.refresh)
         self._sessions[session.did] = self._sessions[session.handle] = session
+        if keep:
+            self.sessions.save(session.handle, body)
         return session
 
     def _session(self, account: AccountRef) -> _Session:
@@ -199,10 +269,22 @@ class XrpcClient(HttpAdapter):
         )
         if cached:
             return cached
-        return self._login(account)
+        with self._lock_for(self.full_handle(account)):
+            cached = self._sessions.get(self.full_handle(account))
+            if cached:
+                return cached
+            stored = self.sessions.load(self.full_handle(account))
+            if stored is not None and (
+                not account.account_id or stored["did"] == account.account_id
+            ):
+                log.info("bluesky: reusing the stored session of %s", stored["handle"])
+                return self._store(stored, keep=False)
+            return self._login(account)
 
     def _login(self, account: AccountRef) -> _Session:
-        password = self.credential(account, "password")
+        # an account launcher created posts with the app password it made for it
+        own = account.credentials.get("app_password")
+        password = self.credential(account, "app_password" if own else "password")
         log.info("bluesky: creating a session for %s", self.full_handle(account))
         try:
             body = self._call(
@@ -210,6 +292,7 @@ class XrpcClient(HttpAdapter):
                 "com.atproto.server.createSession",
                 operation="login",
                 json={"identifier": self.full_handle(account), "password": password.reveal()},
+                account=account,
             )
         except _TokenExpired as exc:
             raise AuthFailed(
@@ -222,18 +305,26 @@ class XrpcClient(HttpAdapter):
         return self._store(body)
 
     def _refresh(self, account: AccountRef, session: _Session) -> _Session:
-        log.info("bluesky: refreshing the session of %s", session.handle)
-        self._forget(account)
-        try:
-            body = self._call(
-                "POST",
-                "com.atproto.server.refreshSession",
-                operation="refresh",
-                token=session.refresh,
-            )
-        except _TokenExpired:
-            return self._login(account)  # refresh token expired or revoked: log in again
-        return self._store(body)
+        with self._lock_for(self.full_handle(account)), self.sessions.locked(session.handle):
+            current = self._sessions.get(session.did)
+            if current is not None and current.refresh != session.refresh:
+                return current  # another thread of this process refreshed it meanwhile
+            stored = self.sessions.load(session.handle)
+            if stored is not None and stored["refreshJwt"] != session.refresh:
+                return self._store(stored, keep=False)  # another process refreshed it
+            log.info("bluesky: refreshing the session of %s", session.handle)
+            self._forget(account)
+            try:
+                body = self._call(
+                    "POST",
+                    "com.atproto.server.refreshSession",
+                    operation="refresh",
+                    token=session.refresh,
+                    account=account,
+                )
+            except _TokenExpired:
+                return self._login(account)  # refresh token expired or revoked: log in again
+            return self._store(body)
 
     def _now(self) -> str:
         now = self.clock().astimezone(UTC)

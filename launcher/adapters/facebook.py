@@ -16,6 +16,10 @@
   it for no other post.
 - Pages cannot be created through the API: provisioning a standby Page sets its profile and
   returns the steps left by hand (Page name, picture).
+- Rate limits: the Pages limit (4,800 calls a day per engaged user, at least one) is declared
+  in ``limits``; the usage headers (``X-Business-Use-Case-Usage``, ``X-Page-Usage``,
+  ``X-App-Usage``, in percent) hold the Page (or the app) back once one reaches 100 %.
+  Throttling codes carry their scope: 4 the app, 17/32/613/80001 the Page.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from ..budget import Limit, Observation
 from ..errors import (
     AdapterError,
     AuthFailed,
@@ -47,6 +52,7 @@ from .base import (
     Provisioned,
     Published,
 )
+from .facebook_listen import LISTENING, FacebookListening
 from .http import N_, HttpAdapter, json_body, normalize_text, retry_after_header, text_rule
 
 THROTTLING = {4, 17, 32, 341, 613, 80001}
@@ -77,7 +83,7 @@ CHECKLIST_PROFILE = (
 _LIMIT, _COUNTING = text_rule("facebook", 63206, "characters (Unicode code points)")
 
 
-class FacebookAdapter(HttpAdapter):
+class FacebookAdapter(FacebookListening, HttpAdapter):
     name: ClassVar[str] = "facebook"
     platform: ClassVar[str] = "facebook"
     title: ClassVar[str] = "Facebook Pages"
@@ -93,7 +99,13 @@ class FacebookAdapter(HttpAdapter):
         images=True,
         language_tag=False,
         threads=True,
+        listening=LISTENING,
     )
+    limits: ClassVar[tuple[Limit, ...]] = (
+        Limit("page calls", 4800, 86400.0, per="account", unit="calls",
+              source="Graph API Business Use Case limits, Pages: 4,800 calls per 24 h per"
+              " engaged user (one at least)"),
+    )  # fmt: skip
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "Graph API host", default="https://graph.facebook.com"),
         Option("api_version", "Graph API version to pin", default="v25.0"),
@@ -130,8 +142,38 @@ class FacebookAdapter(HttpAdapter):
             operation=operation,
             headers=headers,
             params={**params, **(kw.pop("params", None) or {})},
+            account=account,
             **kw,
         )
+
+    def rate_observations(self, resp: requests.Response) -> list[Observation]:
+        """Usage in percent of the limit: at 100 % nothing is left until Facebook says
+        (``estimated_time_to_regain_access``, minutes), else for a minute."""
+        out = []
+        for header, scope in (
+            ("X-Business-Use-Case-Usage", "account"),
+            ("X-Page-Usage", "account"),
+            ("X-App-Usage", "app"),
+        ):
+            raw = resp.headers.get(header)
+            if not raw:
+                continue
+            doc = json.loads(raw)
+            entries = (
+                [e for v in doc.values() for e in (v or [])]
+                if header.startswith("X-Bus")
+                else [doc]
+            )
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                used = max(
+                    float(entry.get(k) or 0) for k in ("call_count", "total_cputime", "total_time")
+                )
+                if used >= 100:
+                    minutes = float(entry.get("estimated_time_to_regain_access") or 0)
+                    out.append(Observation(scope, 0, minutes * 60 if minutes > 0 else 60.0))
+        return out
 
     def _page(self, account: AccountRef) -> str:
         if not account.account_id:
@@ -157,7 +199,8 @@ class FacebookAdapter(HttpAdapter):
         if code == 506:
             return DuplicateContent(message, **kw)
         if code in THROTTLING:
-            return RateLimited(message, retry_after=self._throttle_wait(resp), **kw)
+            scope = "app" if code == 4 else "account"  # 4: the app's limit; else the Page's
+            return RateLimited(message, retry_after=self._throttle_wait(resp), scope=scope, **kw)
         if code in TRANSIENT or err.get("is_transient"):
             return TransientError(message, maybe_sent=create, **kw)
         if code == 190:
@@ -278,3 +321,9 @@ class FacebookAdapter(HttpAdapter):
             data={"is_pinned": "true"},
         )
         return None
+
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        self.call(
+            "POST", f"/{platform_post_id}", account, operation="unpin", data={"is_pinned": "false"}
+        )
+        return True

@@ -13,6 +13,13 @@ One place turns transport failures and HTTP statuses into the typed errors of
 
 Platform adapters subclass :class:`HttpAdapter` and override :meth:`HttpAdapter.error_for`
 for their own error bodies and rate-limit headers. Retrying is not done here.
+
+Every request first takes its place in the rate budget (:mod:`launcher.budget`): the limits
+the adapter declares (``limits``, per account, app or host), what the platform's rate-limit
+headers said is left (:meth:`HttpAdapter.rate_observations`), and at most ``max_in_flight``
+requests open to one host. A request with no room soon raises ``OverBudget`` unsent.
+Connections are kept alive per host and sending thread, shared by the adapters of one process
+that talk to the same host (:class:`HostSession`).
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ import html
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from ..budget import Budget, Observation
 from ..credentials import Secret, resolve
 from ..errors import (
     AdapterError,
@@ -151,6 +161,45 @@ def json_body(resp: requests.Response) -> Any:
         return None
 
 
+_LOCAL = threading.local()
+
+
+class HostSession:
+    """Keep-alive per host and per thread: each sending thread reuses its own connection to
+    the host (one ``requests.Session`` per thread and host, shared by every adapter that talks
+    to that host), so concurrent senders never contend for one session's locks and a launch of
+    50 missions opens no more connections than it has senders.
+
+    Only transport state lives in the sessions (the pool, proxies, CA bundle): each request
+    carries its own credentials, and no cookie is ever kept."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.base_url = base_url
+        self.key = f"{parts.scheme}://{parts.netloc}"
+
+    def request(self, method: str, url: str, **kw: Any) -> requests.Response:
+        sessions = getattr(_LOCAL, "sessions", None)
+        if sessions is None:
+            sessions = _LOCAL.sessions = {}
+        session = sessions.get(self.key)
+        if session is None:
+            session = sessions[self.key] = _session(self.base_url)
+        return session.request(method, url, **kw)
+
+
+def session_for(base_url: str) -> HostSession:
+    """The keep-alive sessions of ``base_url``'s host (see :class:`HostSession`)."""
+    return HostSession(base_url)
+
+
+class _NoCookies(requests.cookies.RequestsCookieJar):
+    """Keeps no cookie: a shared session must never carry one account's cookie to another."""
+
+    def set_cookie(self, cookie: Any, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 def _session(base_url: str) -> requests.Session:
     """A session that reads the proxy and CA settings from the environment once.
 
@@ -162,6 +211,10 @@ def _session(base_url: str) -> requests.Session:
     import os
 
     session = requests.Session()
+    session.cookies = _NoCookies()
+    pooled = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=4)
+    session.mount("https://", pooled)
+    session.mount("http://", pooled)
     session.headers["User-Agent"] = USER_AGENT
     session.trust_env = False
     if base_url:
@@ -177,10 +230,15 @@ def _session(base_url: str) -> requests.Session:
 class HttpAdapter(Adapter):
     """An adapter speaking HTTP through one ``requests.Session``.
 
-    ``clock`` and ``session`` are attributes so tests can inject a fixed clock and a session.
+    ``clock``, ``session`` and ``budget`` are attributes so tests can inject a fixed clock, a
+    session and a budget. :class:`launcher.settings.Settings` gives all the adapters it builds
+    one budget, so the limits of a host, an app or an account are counted once per process.
     """
 
     default_base_url: str = ""
+    #: requests open at once to the platform's host, by this process (None: as many as the
+    #: dispatcher's workers; a platform that documents a cap on concurrent requests sets it)
+    max_in_flight: int | None = None
     #: translates checklist steps; the CLI sets it to the user's locale catalog
     gettext: Callable[[str], str] = staticmethod(lambda s: s)  # type: ignore[assignment]
 
@@ -190,7 +248,8 @@ class HttpAdapter(Adapter):
 
         # urllib3 logs request lines at DEBUG; Telegram's token is in the path
         install_log_filter(logging.getLogger("urllib3.connectionpool"))
-        self.session = _session(self.base_url)
+        self.session = session_for(self.base_url)
+        self.budget = Budget()
         self.clock: Callable[[], datetime] = utcnow
         self.timeout: Any = DEFAULT_TIMEOUT
         timeout = self.settings.get("timeout")
@@ -226,6 +285,28 @@ class HttpAdapter(Adapter):
         """Translate then fill a checklist: ``N_``-marked templates with ``{name}`` fields."""
         return tuple(self.gettext(m).format(**values) for m in msgids)
 
+    # -- the rate budget -------------------------------------------------------------------
+    def budget_scopes(self, account: AccountRef | None) -> dict[str, str]:
+        """The keys the budget counts this adapter's requests under: its host, its app and,
+        for a request made for an account, that account (:meth:`account_key`)."""
+        host = f"{self.name}@{urlsplit(self.base_url).netloc or self.base_url}"
+        scopes = {"host": host, "app": f"{host}#{self.app_key(account)}"}
+        if account is not None:
+            scopes["account"] = f"{host}/{self.account_key(account)}"
+        return scopes
+
+    def account_key(self, account: AccountRef) -> str:
+        """Who the platform counts an account's requests against (its id, else its handle)."""
+        return account.account_id or account.handle
+
+    def app_key(self, account: AccountRef | None) -> str:
+        """The credential the organisation's accounts share on this platform, if any."""
+        return ""
+
+    def rate_observations(self, resp: requests.Response) -> list[Observation]:
+        """What the answer's rate-limit headers say is left (platform-specific)."""
+        return []
+
     # -- transport -----------------------------------------------------------------------
     def request(
         self,
@@ -235,14 +316,47 @@ class HttpAdapter(Adapter):
         operation: str,
         create: bool = False,
         ok: tuple[int, ...] = (),
+        account: AccountRef | None = None,
         **kw: Any,
     ) -> requests.Response:
-        """Send one request; return the response if 2xx (or in ``ok``), else raise typed."""
+        """Send one request for ``account`` (None: no account yet, e.g. a sign-up) within the
+        budget; return the response if 2xx (or in ``ok``), else raise typed."""
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
         kw.setdefault("timeout", self.timeout)
+        ticket = self.budget.reserve(
+            platform=self.name,
+            limits=self.limits,
+            scopes=self.budget_scopes(account),
+            method=method,
+            path=urlsplit(url).path,
+            operation=operation,
+            max_in_flight=self.max_in_flight,
+        )
         try:
-            resp = self.session.request(method, url, **kw)
+            resp = self._send(method, url, operation=operation, create=create, **kw)
+        finally:
+            ticket.release()
+        err = None
+        if not (200 <= resp.status_code < 300 or resp.status_code in ok):
+            err = self.error_for(resp, operation=operation, create=create)
+            log.debug("%s %s -> %s: %s", self.name, operation, resp.status_code, err.message)
+        if not isinstance(err, RateLimited):  # a throttling answer's hint: for whoever retries
+            try:
+                seen = self.rate_observations(resp)
+            except (ValueError, TypeError, AttributeError):  # a malformed header: no reason to fail
+                seen = []
+            if seen:
+                self.budget.observe(ticket, seen)
+        if err is not None:
+            raise err
+        return resp
+
+    def _send(
+        self, method: str, url: str, *, operation: str, create: bool, **kw: Any
+    ) -> requests.Response:
+        try:
+            return self.session.request(method, url, **kw)
         except requests.ConnectionError as exc:  # includes ConnectTimeout
             maybe = create and _sent_before_failure(exc)
             raise TransientError(
@@ -263,11 +377,6 @@ class HttpAdapter(Adapter):
             raise PermanentError(
                 f"request failed: {type(exc).__name__}", platform=self.name, operation=operation
             ) from None
-        if 200 <= resp.status_code < 300 or resp.status_code in ok:
-            return resp
-        err = self.error_for(resp, operation=operation, create=create)
-        log.debug("%s %s -> %s: %s", self.name, operation, resp.status_code, err.message)
-        raise err
 
     def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
         """Map a non-2xx response to a typed error. Subclasses refine message and hint."""

@@ -15,12 +15,18 @@
   account's statuses are read page by page back to the first attempt; a status is adopted only
   if it was created after that attempt began, has the post's exact text (and reply parent) and
   is not a post the ledger already holds for another post.
-- Rate limits: 429 with ``X-RateLimit-Reset`` as ISO 8601.
+- Rate limits: 429 with ``X-RateLimit-Reset`` as ISO 8601. The documented limits are
+  declared in ``limits`` (per token, statuses, deletes, media, sign-ups per IP) and the
+  ``X-RateLimit-*`` headers of every answer are followed (:mod:`launcher.budget`).
+- Round trips: activating an account is one ``update_credentials`` call; the account it
+  returns gives the account id (no ``verify_credentials`` after it).
+- Listening (mentions, counts, followers) and answers: :mod:`launcher.adapters.mastodon_listen`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +36,7 @@ from urllib.parse import urlparse
 
 import requests
 
+from ..budget import Limit, Observation
 from ..errors import AdapterError, AuthFailed, ConfigError, TransientError, Unsupported
 from .base import (
     AccountRef,
@@ -39,6 +46,7 @@ from .base import (
     ProfileUpdate,
     Provisioned,
     Published,
+    Revoked,
 )
 from .http import (
     N_,
@@ -49,6 +57,8 @@ from .http import (
     retry_after_header,
     text_rule,
 )
+from .mastodon_listen import LISTENING, MastodonListening, narrower
+from .sunset_steps import REVOKE_BY_HAND, steps
 
 CHECKLIST_CREATE_MANUAL = (
     N_("Registrations on {instance} are closed: create the account @{handle} on the web site"),
@@ -86,7 +96,7 @@ _LIMIT, _COUNTING = text_rule(
 )
 
 
-class MastodonAdapter(HttpAdapter):
+class MastodonAdapter(MastodonListening, HttpAdapter):
     name: ClassVar[str] = "mastodon"
     platform: ClassVar[str] = "mastodon"
     title: ClassVar[str] = "Mastodon"
@@ -102,7 +112,37 @@ class MastodonAdapter(HttpAdapter):
         language_tag=True,
         threads=True,
         idempotency_window=3600.0,
+        revoke="token",
+        listening=LISTENING,
     )
+    limits: ClassVar[tuple[Limit, ...]] = (
+        Limit(
+            "requests", 300, 300.0, per="account",
+            source="docs.joinmastodon.org/api/rate-limits (300 per 5 min per account; per"
+            " access token in the code)",
+        ),
+        Limit(
+            "statuses", 300, 3 * 3600.0, per="account", methods=frozenset({"POST"}),
+            path=r"/api/v1/statuses$", unit="posts",
+            source="Mastodon's rate limiter: 300 statuses per 3 h per account",
+        ),
+        Limit(
+            "deletes", 30, 1800.0, per="account", methods=frozenset({"DELETE"}),
+            path=r"/api/v1/statuses/[^/]+$", unit="deletes",
+            source="docs.joinmastodon.org/api/rate-limits (status deletion: 30 per 30 min)",
+        ),
+        Limit(
+            "media", 30, 1800.0, per="account", methods=frozenset({"POST"}),
+            path=r"/api/v\d+/media$", unit="uploads",
+            source="docs.joinmastodon.org/api/rate-limits (media uploads: 30 per 30 min)",
+        ),
+        Limit(
+            "sign-ups", 5, 1800.0, per="host", methods=frozenset({"POST"}),
+            path=r"/api/v1/accounts$", unit="sign-ups",
+            source="docs.joinmastodon.org/api/rate-limits (account creation: 5 per 30 min"
+            " per IP)",
+        ),
+    )  # fmt: skip
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "instance URL, e.g. https://social.example.org", required=True),
         Option(
@@ -116,6 +156,13 @@ class MastodonAdapter(HttpAdapter):
         Option("visibility", "public | unlisted | private | direct", default="public"),
         Option("timeout", "read timeout in seconds", default=30),
         Option("data_dir", "where created account tokens are kept (set by the settings)"),
+        Option(
+            "client_id",
+            "id of the application behind app_token, to revoke created accounts' tokens at"
+            " their sunset (POST /oauth/revoke)",
+            credential=True,
+        ),
+        Option("client_secret", "secret of that application", credential=True),
     )
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
@@ -134,6 +181,27 @@ class MastodonAdapter(HttpAdapter):
 
     def _auth(self, account: AccountRef | None, name: str = "token") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credential(account, name).reveal()}"}
+
+    # -- the rate budget -------------------------------------------------------------------
+    def account_key(self, account: AccountRef) -> str:
+        """Mastodon counts per access token: accounts sharing one token share its limits."""
+        ref = account.credentials.get("token") or self.settings.get("token")
+        return f"token:{ref}" if ref else account.handle
+
+    def rate_observations(self, resp: requests.Response) -> list[Observation]:
+        h = resp.headers
+        remaining, reset = h.get("X-RateLimit-Remaining"), h.get("X-RateLimit-Reset")
+        if remaining is None or reset is None:
+            return []
+        reset_in = iso_reset(reset, self.clock())
+        if reset_in is None:
+            return []
+        limit = h.get("X-RateLimit-Limit")
+        return [
+            Observation(
+                "account", int(remaining), reset_in, int(limit) if limit is not None else None
+            )
+        ]
 
     # -- errors --------------------------------------------------------------------------
     def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
@@ -174,9 +242,8 @@ class MastodonAdapter(HttpAdapter):
         values = {"instance": self.instance, "handle": account.handle}
         shared_token = self.settings.get("token") and not self.settings.get("app_token")
         if account.standby or account.credentials.get("token") or shared_token:
-            self.update_profile(account, profile)
-            ref = self._with_id(account)
-            return Provisioned(account=ref, created=False, checklist=())
+            me = self._update(account, profile)
+            return Provisioned(account=self._with_id(account, me), created=False, checklist=())
         if not self.settings.get("app_token"):
             raise Unsupported(
                 "no app token configured to create Mastodon accounts",
@@ -240,7 +307,7 @@ class MastodonAdapter(HttpAdapter):
         if reg.get("approval_required"):
             checklist += self.steps(CHECKLIST_APPROVAL, **values)
         try:
-            self.update_profile(ref, profile)
+            ref = self._with_id(ref, self._update(ref, profile))
         except AuthFailed:  # 403 until the e-mail is confirmed
             checklist += self.steps(CHECKLIST_PROFILE_LATER, **values)
         return Provisioned(account=ref, created=True, checklist=tuple(checklist))
@@ -256,15 +323,18 @@ class MastodonAdapter(HttpAdapter):
             fh.write(value + "\n")
         return path
 
-    def _with_id(self, account: AccountRef) -> AccountRef:
+    def _with_id(self, account: AccountRef, me: Mapping[str, Any] | None = None) -> AccountRef:
+        """The account with its id: from the account ``update_credentials`` returned, else
+        (an instance that answered without one) from ``verify_credentials``."""
         if account.account_id:
             return account
-        me = self._me(account)
+        found = (me or {}).get("id")
+        me_id = str(found) if found not in (None, "") else self._me(account)
         return AccountRef(
             platform=account.platform,
             handle=account.handle,
             locale=account.locale,
-            account_id=me,
+            account_id=me_id,
             credentials=account.credentials,
             standby=account.standby,
         )
@@ -275,11 +345,16 @@ class MastodonAdapter(HttpAdapter):
             "/api/v1/accounts/verify_credentials",
             operation="verify_credentials",
             headers=self._auth(account),
+            account=account,
         )
         return str((json_body(resp) or {}).get("id"))
 
     # -- profile -------------------------------------------------------------------------
     def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
+        self._update(account, profile)
+
+    def _update(self, account: AccountRef, profile: ProfileUpdate) -> dict[str, Any]:
+        """``update_credentials``; returns the account Mastodon answers with (its id)."""
         data: dict[str, str] = {"display_name": profile.display_name, "note": profile.bio}
         for i, (label, url) in enumerate(profile.links):
             data[f"fields_attributes[{i}][name]"] = label
@@ -287,14 +362,17 @@ class MastodonAdapter(HttpAdapter):
         files = None
         if profile.avatar:
             files = {"avatar": (profile.avatar.name, profile.avatar.read_bytes())}
-        self.request(
+        resp = self.request(
             "PATCH",
             "/api/v1/accounts/update_credentials",
             operation="update_profile",
             data=data,
             files=files,
             headers=self._auth(account),
+            account=account,
         )
+        body = json_body(resp)
+        return body if isinstance(body, dict) else {}
 
     # -- posts ---------------------------------------------------------------------------
     @staticmethod
@@ -310,6 +388,7 @@ class MastodonAdapter(HttpAdapter):
             files={"file": (post.image.name, post.image.read_bytes())},
             data={"description": post.image_alt} if post.image_alt else None,
             headers=self._auth(account),
+            account=account,
         )
         media = json_body(resp) or {}
         media_id = str(media.get("id"))
@@ -322,6 +401,7 @@ class MastodonAdapter(HttpAdapter):
                     operation="upload_media",
                     headers=self._auth(account),
                     ok=(206,),
+                    account=account,
                 )
                 if check.status_code == 200:
                     break
@@ -334,8 +414,9 @@ class MastodonAdapter(HttpAdapter):
     def publish(self, account: AccountRef, post: OutgoingPost) -> Published:
         body: dict[str, Any] = {
             "status": post.text,
-            "visibility": self.visibility,
-            "language": language_code(post.locale),
+            # an answer is never more public than what it answers (a direct mention)
+            "visibility": narrower(self.visibility, post.reply_refs.get("visibility")),
+            "language": language_code(post.reply_refs.get("lang") or post.locale),
         }
         if post.reply_to:
             body["in_reply_to_id"] = post.reply_to
@@ -343,7 +424,13 @@ class MastodonAdapter(HttpAdapter):
             body["media_ids"] = [self._upload(account, post)]
         headers = {**self._auth(account), "Idempotency-Key": self.idempotency_key(post)}
         resp = self.request(
-            "POST", "/api/v1/statuses", operation="publish", create=True, json=body, headers=headers
+            "POST",
+            "/api/v1/statuses",
+            operation="publish",
+            create=True,
+            json=body,
+            headers=headers,
+            account=account,
         )
         return self._published(json_body(resp) or {})
 
@@ -364,7 +451,7 @@ class MastodonAdapter(HttpAdapter):
 
     def find_published(self, account: AccountRef, post: OutgoingPost) -> Published | None:
         account_id = account.account_id or self._me(account)
-        want = normalize_text(post.text)
+        want = normalize_text(short_mentions(post.text))
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
         found: Mapping[str, Any] | None = None
         for _ in range(MAX_RECONCILE_PAGES):
@@ -374,6 +461,7 @@ class MastodonAdapter(HttpAdapter):
                 operation="find_published",
                 params=params,
                 headers=self._auth(account),
+                account=account,
             )
             page = json_body(resp) or []
             if not isinstance(page, list) or not page:
@@ -388,7 +476,8 @@ class MastodonAdapter(HttpAdapter):
                     continue  # another post's, as the ledger knows
                 if post.reply_to and str(status.get("in_reply_to_id")) != str(post.reply_to):
                     continue
-                if normalize_text(status.get("content") or "", html_content=True) == want:
+                html = status.get("content") or ""
+                if normalize_text(short_mentions(html), html_content=True) == want:
                     found = status  # keep looking back: the oldest match is our first attempt
             if post.not_before is None:  # no bound to page back to: the newest page only
                 break
@@ -402,6 +491,7 @@ class MastodonAdapter(HttpAdapter):
             operation="retract",
             headers=self._auth(account),
             ok=(404,),  # already gone: the goal is reached
+            account=account,
         )
 
     def pin(self, account: AccountRef, published: Published) -> str | None:
@@ -411,12 +501,61 @@ class MastodonAdapter(HttpAdapter):
             operation="pin",
             headers=self._auth(account),
             ok=(422,),
+            account=account,
         )
         if resp.status_code == 422:
             message = self.error_message(resp)
             if "duplicate" not in message.lower():  # "Duplicate record": already pinned
                 raise self.error_for(resp, operation="pin", create=False)
         return None  # Mastodon keeps several pins: deleting one leaves the others
+
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        resp = self.request(
+            "POST",
+            f"/api/v1/statuses/{platform_post_id}/unpin",
+            operation="unpin",
+            headers=self._auth(account),
+            ok=(404,),  # deleted meanwhile: not on the profile any more
+        )
+        return resp.status_code != 404
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """Revoke the access token launcher got when it created the account
+        (``POST /oauth/revoke``: idempotent, 200 ``{}``). It needs the application's
+        ``client_id`` and ``client_secret``; without them, a checklist."""
+        values = {"handle": f"@{account.handle}@{self.instance}", "platform": self.title}
+        if not account.credentials.get("token"):
+            return Revoked()
+        client_id = self.credential(None, "client_id", required=False)
+        client_secret = self.credential(None, "client_secret", required=False)
+        if not client_id or not client_secret:
+            raise Unsupported(
+                "revoking a token needs the application's client_id and client_secret",
+                platform=self.name,
+                operation="revoke",
+                checklist=steps(self, REVOKE_BY_HAND, **values),
+                hint="set platforms.mastodon.options.client_id and client_secret",
+            )
+        self.request(
+            "POST",
+            "/oauth/revoke",
+            operation="revoke",
+            data={
+                "client_id": client_id.reveal(),
+                "client_secret": client_secret.reveal(),
+                "token": self.credential(account, "token").reveal(),
+            },
+        )
+        return Revoked(names=("token",))
+
+
+_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]*\w")
+
+
+def short_mentions(text: str) -> str:
+    """``@user@domain`` → ``@user``: how a status's HTML shows a mention, so an answer that
+    addresses its author is recognised during reconciliation."""
+    return _MENTION.sub(r"@\1", text)
 
 
 def os_open(path: Path) -> int:

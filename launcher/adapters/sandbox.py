@@ -23,6 +23,9 @@ How many failures were consumed is kept in ``<outbox dir>/failures.json`` so sep
 processes (CLI, daemon) see them used up. Like X, Facebook and Telegram it has no idempotency
 key: a repeated publish posts twice, so callers reconcile (``find_published`` scans the
 outbox for the post's identity: its launch and key, which every record carries).
+
+Its audience (replies, likes, follows, a moderator's removal) lives in a file beside the
+outbox, for listening drills: :mod:`launcher.adapters.sandbox_listen`.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ from .base import (
     ProfileUpdate,
     Provisioned,
     Published,
+    Revoked,
 )
+from .sandbox_listen import LISTENING, SandboxListening
 
 ENV_FAIL = "LAUNCHER_SANDBOX_FAIL"
 FAIL_KINDS = ("rate-limit", "outage", "timeout", "lost-answer", "timeout-after-accept", "reject")
@@ -89,7 +94,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SandboxAdapter(Adapter):
+class SandboxAdapter(SandboxListening, Adapter):
     name: ClassVar[str] = "sandbox"
     platform: ClassVar[str] = "sandbox"
     title: ClassVar[str] = "Sandbox (local outbox)"
@@ -104,6 +109,8 @@ class SandboxAdapter(Adapter):
         images=True,
         language_tag=True,
         threads=True,
+        revoke="outbox",
+        listening=LISTENING,
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("outbox", "outbox file (JSON lines)", default="<data_dir>/sandbox/outbox.jsonl"),
@@ -214,15 +221,43 @@ class SandboxAdapter(Adapter):
             avatar=str(profile.avatar) if profile.avatar else None,
             account_id=account.account_id or f"sbx-acct-{account.handle}",
         )
+        credentials = dict(account.credentials)
+        if not account.standby:  # like a platform that creates accounts: a token of its own
+            credentials["token"] = f"file:{self._issue_token(account.handle)}"
         ref = AccountRef(
             platform=account.platform,
             handle=account.handle,
             locale=account.locale,
             account_id=rec["account_id"],
-            credentials=account.credentials,
+            credentials=credentials,
             standby=account.standby,
         )
         return Provisioned(account=ref, created=not account.standby, checklist=())
+
+    def _issue_token(self, handle: str) -> Path:
+        """An owner-only token file for an account the sandbox created (as Mastodon's
+        adapter keeps the token a new account gets), under the data directory."""
+        import secrets
+
+        from ..credentials import remember
+        from ..paths import data_dir
+
+        token = "sbx-token-" + secrets.token_urlsafe(12)
+        remember(token)
+        folder = data_dir(self.settings.get("data_dir")) / "credentials"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"sandbox-{self.stands_for}-{handle}.token"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(token + "\n")
+        return path
+
+    def revoke(self, account: AccountRef) -> Revoked:
+        """Records the revocation of every credential the account holds (the sandbox has no
+        server: what it "revoked" is in the outbox)."""
+        names = tuple(sorted(account.credentials))
+        self._record(op="revoke", handle=account.handle, credentials=list(names))
+        return Revoked(names=names)
 
     def update_profile(self, account: AccountRef, profile: ProfileUpdate) -> None:
         self._record(

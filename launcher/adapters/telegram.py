@@ -8,6 +8,9 @@
 - Delete ``deleteMessage`` (messages younger than 48 h), pin ``pinChatMessage``, profile
   ``setChatTitle``/``setChatDescription``/``setChatPhoto``.
 - Errors: ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``.
+- Rate limits (``limits``): about 30 messages a second per bot and 20 a minute per chat
+  (channels included), from Telegram's published guidance (its short bursts above one message
+  a second per chat are allowed); a 429's ``retry_after`` holds that chat back.
 - Channels and bots cannot be created through the API (checklist). Bots cannot read a
   channel's history, so a post whose answer was lost cannot be reconciled automatically:
   ``find_published`` refuses rather than risk posting twice.
@@ -22,6 +25,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from ..budget import Limit
 from ..errors import (
     AdapterError,
     AuthFailed,
@@ -40,6 +44,7 @@ from .base import (
     Published,
 )
 from .http import N_, HttpAdapter, json_body, retry_after_header, text_rule
+from .telegram_listen import LISTENING, TelegramListening
 
 CAPTION_LIMIT = 1024
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
@@ -80,7 +85,7 @@ def escape_html(text: str) -> str:
 _LIMIT, _COUNTING = text_rule("telegram", 4096, "characters after entity parsing (captions 1024)")
 
 
-class TelegramAdapter(HttpAdapter):
+class TelegramAdapter(TelegramListening, HttpAdapter):
     name: ClassVar[str] = "telegram"
     platform: ClassVar[str] = "telegram"
     title: ClassVar[str] = "Telegram channel (Bot API)"
@@ -96,7 +101,15 @@ class TelegramAdapter(HttpAdapter):
         images=True,
         language_tag=False,
         threads=True,
+        listening=LISTENING,
     )
+    limits: ClassVar[tuple[Limit, ...]] = (
+        Limit("messages", 30, 1.0, per="app", operations=frozenset({"publish"}), unit="messages",
+              source="Telegram Bots FAQ: about 30 messages per second per bot"),
+        Limit("messages per chat", 20, 60.0, per="account", operations=frozenset({"publish"}),
+              unit="messages",
+              source="Telegram Bots FAQ: 20 messages per minute per group (channels too)"),
+    )  # fmt: skip
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "Bot API server", default="https://api.telegram.org"),
         Option("bot_token", "bot token from @BotFather", credential=True),
@@ -111,6 +124,16 @@ class TelegramAdapter(HttpAdapter):
     def chat(account: AccountRef) -> str:
         return account.account_id or f"@{account.handle.lstrip('@')}"
 
+    def account_key(self, account: AccountRef) -> str:
+        return self.chat(account)
+
+    def app_key(self, account: AccountRef | None) -> str:
+        """The bot: every chat it posts to shares its 30 messages a second."""
+        ref = (account.credentials.get("bot_token") if account else None) or self.settings.get(
+            "bot_token"
+        )
+        return f"bot:{ref}" if ref else ""
+
     def call(
         self,
         account: AccountRef,
@@ -124,7 +147,13 @@ class TelegramAdapter(HttpAdapter):
     ) -> Any:
         kw: dict[str, Any] = {"data": payload, "files": files} if files else {"json": payload}
         resp = self.request(
-            "POST", self._url(account, method), operation=operation, create=create, ok=ok, **kw
+            "POST",
+            self._url(account, method),
+            operation=operation,
+            create=create,
+            ok=ok,
+            account=account,
+            **kw,
         )
         body = json_body(resp) or {}
         if not body.get("ok", False):
@@ -297,6 +326,16 @@ class TelegramAdapter(HttpAdapter):
             disable_notification=True,
         )
         return None  # a channel keeps several pins: deleting one shows the one before
+
+    def unpin_post(self, account: AccountRef, platform_post_id: str) -> bool:
+        self.call(
+            account,
+            "unpinChatMessage",
+            operation="unpin",
+            chat_id=self.chat(account),
+            message_id=int(platform_post_id),
+        )
+        return True
 
 
 def _json(value: Any) -> str:

@@ -14,7 +14,9 @@
   request held longer than that by X could still appear twice — X offers no way to rule it
   out. 403 "duplicate content" is recognised as :class:`DuplicateContent`.
 - Rate limits: ``x-rate-limit-reset`` (epoch seconds); the 24-hour user limit
-  (``x-user-limit-24hour-*``) when that is the one exhausted.
+  (``x-user-limit-24hour-*``) when that is the one exhausted. The documented limits are
+  declared in ``limits`` (posts 100 per 15 min per user and 10,000 a day per app, deletes 50
+  per 15 min, media uploads) and the ``x-rate-limit-*`` headers of every answer followed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from ..budget import Limit, Observation
 from ..errors import AdapterError, AuthFailed, DuplicateContent, Unsupported
 from .base import (
     AccountRef,
@@ -44,6 +47,7 @@ from .http import (
     retry_after_header,
     text_rule,
 )
+from .x_listen import LISTENING, XListening
 
 CHECKLIST_CREATE = (
     N_("Create the X account @{handle} in the X app or web site (phone and e-mail verified)"),
@@ -72,7 +76,7 @@ MAX_RECONCILE_PAGES = 20
 _LIMIT, _COUNTING = text_rule("x", 280, "twitter-text v3 weighted: links 23, emoji and CJK 2")
 
 
-class XAdapter(HttpAdapter):
+class XAdapter(XListening, HttpAdapter):
     """X has no idempotency key, so "never twice" rests on reconciliation, which has a gap:
     a request X queued but had not yet processed when the read timeout expired can still be
     processed after launcher looked for the post and found nothing. The post is then sent
@@ -95,7 +99,25 @@ class XAdapter(HttpAdapter):
         language_tag=False,
         threads=True,
         reconcile_after=90.0,
+        listening=LISTENING,
     )
+    limits: ClassVar[tuple[Limit, ...]] = (
+        Limit("posts", 100, 900.0, per="account", methods=frozenset({"POST"}),
+              path=r"/2/tweets$", unit="posts",
+              source="X API v2 rate limits: POST /2/tweets 100 per 15 min per user"),
+        Limit("posts per app", 10000, 86400.0, per="app", methods=frozenset({"POST"}),
+              path=r"/2/tweets$", unit="posts",
+              source="X API v2 rate limits: POST /2/tweets 10,000 per 24 h per app"),
+        Limit("deletes", 50, 900.0, per="account", methods=frozenset({"DELETE"}),
+              path=r"/2/tweets/[^/]+$", unit="deletes",
+              source="X API v2 rate limits: DELETE /2/tweets/:id 50 per 15 min per user"),
+        Limit("media", 500, 900.0, per="account", methods=frozenset({"POST"}),
+              path=r"/2/media/upload$", unit="uploads",
+              source="X API v2 rate limits: POST /2/media/upload 500 per 15 min per user"),
+        Limit("media per app", 50000, 86400.0, per="app", methods=frozenset({"POST"}),
+              path=r"/2/media/upload$", unit="uploads",
+              source="X API v2 rate limits: POST /2/media/upload 50,000 per 24 h per app"),
+    )  # fmt: skip
     options: ClassVar[tuple[Option, ...]] = (
         Option("base_url", "API base URL", default="https://api.x.com"),
         Option("access_token", "OAuth 2.0 user access token", credential=True),
@@ -104,6 +126,31 @@ class XAdapter(HttpAdapter):
 
     def _auth(self, account: AccountRef) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credential(account, 'access_token').reveal()}"}
+
+    def rate_observations(self, resp: requests.Response) -> list[Observation]:
+        """``x-rate-limit-*`` is per endpoint (only a declared limit of the same size
+        follows it); the 24-hour user and app post limits when X reports them."""
+        h, now, out = resp.headers, self.clock(), []
+        for prefix, scope in (
+            ("x-rate-limit", "account"),
+            ("x-user-limit-24hour", "account"),
+            ("x-app-limit-24hour", "app"),
+        ):
+            remaining, reset = h.get(f"{prefix}-remaining"), h.get(f"{prefix}-reset")
+            reset_in = epoch_reset(reset, now) if reset else None
+            if remaining is None or reset_in is None:
+                continue
+            limit = h.get(f"{prefix}-limit")
+            out.append(
+                Observation(
+                    scope,
+                    int(remaining),
+                    reset_in,
+                    int(limit) if limit is not None else None,
+                    exact=prefix == "x-rate-limit",
+                )
+            )
+        return out
 
     def error_for(self, resp: requests.Response, *, operation: str, create: bool) -> AdapterError:
         now = self.clock()
@@ -187,7 +234,9 @@ class XAdapter(HttpAdapter):
         )
 
     def _me(self, account: AccountRef) -> str:
-        resp = self.request("GET", "/2/users/me", operation="users_me", headers=self._auth(account))
+        resp = self.request(
+            "GET", "/2/users/me", operation="users_me", headers=self._auth(account), account=account
+        )
         return str(((json_body(resp) or {}).get("data") or {}).get("id"))
 
     # -- posts ---------------------------------------------------------------------------
@@ -200,6 +249,7 @@ class XAdapter(HttpAdapter):
             files={"media": (post.image.name, post.image.read_bytes())},
             data={"media_category": "tweet_image"},
             headers=self._auth(account),
+            account=account,
         )
         media_id = str(((json_body(resp) or {}).get("data") or {}).get("id"))
         if post.image_alt:
@@ -209,6 +259,7 @@ class XAdapter(HttpAdapter):
                 operation="upload_media",
                 json={"id": media_id, "metadata": {"alt_text": {"text": post.image_alt[:1000]}}},
                 headers=self._auth(account),
+                account=account,
             )
         return media_id
 
@@ -225,6 +276,7 @@ class XAdapter(HttpAdapter):
             create=True,
             json=body,
             headers=self._auth(account),
+            account=account,
         )
         data = (json_body(resp) or {}).get("data") or {}
         return self._published(account, data)
@@ -257,6 +309,7 @@ class XAdapter(HttpAdapter):
                 operation="find_published",
                 params=params,
                 headers=self._auth(account),
+                account=account,
             )
             body = json_body(resp) or {}
             for tweet in body.get("data") or []:
@@ -284,4 +337,5 @@ class XAdapter(HttpAdapter):
             operation="retract",
             headers=self._auth(account),
             ok=(404,),
+            account=account,
         )

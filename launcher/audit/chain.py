@@ -1,6 +1,6 @@
 """The hash chain over the ledger's ``events``: linked at commit time, verified on demand.
 
-Each event gets one link in ``event_chain`` (schema v8), numbered in the order events were
+Each event gets one link in ``event_chain`` (schema v9), numbered in the order events were
 committed (``seq``):
 
 - ``digest``: SHA-256 of the event as stored (id, time, actor, launch, post, action, detail);
@@ -146,7 +146,7 @@ def link_new(conn: Connection, pending: Iterable[int] = ()) -> int:
     """Link ``pending`` and every event newer than the chain's last one; returns how many.
     Runs inside the caller's transaction, holding the head row until it commits."""
     head = conn.execute(_HEAD).first()
-    if head is None:  # a ledger whose chain was never started (migration step 8 starts it)
+    if head is None:  # a ledger whose chain was never started (migration step 9 starts it)
         conn.execute(audit_marks.insert().values(name=HEAD, seq=0, hash=GENESIS, event_id=0))
         seq, prev, last_event = 0, GENESIS, 0
     else:

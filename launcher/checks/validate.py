@@ -21,8 +21,10 @@ from ..content.playbook import parse_playbook_file
 from ..content.render import RenderError, environment, template_msgids
 from ..content.translations import MAPPING_FILE, babel_checks, load_mapping
 from ..errors import ContentError, InputError, LauncherError, Problem, SettingsError, dedupe
+from ..feeds.check import trigger_problems
 from ..paths import content_root
 from ..plan.build import Content, guard, plan_from
+from ..plan.replies import reply_problems
 
 #: a fixed moment for example renders: deterministic output, and inside a DST period
 EXAMPLE_NOW = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
@@ -45,7 +47,11 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     problems = report.problems
     registry, reg_problems = load_registry(path)
     problems.extend(reg_problems)
-    report.checked["missions"] = len(registry.missions) if registry else 0
+    report.checked["missions"] = len(registry.missions) + len(registry.broken) if registry else 0
+    # draft locales (still being translated) and catalogs no mission publishes in yet are
+    # reported as warnings: they block nothing
+    drafts = {loc: f"draft locale {loc}" for loc in (registry.draft_locales if registry else ())}
+    published = registry.locales_in_use if registry else frozenset()
 
     env = environment(path)
     templates = sorted((path / "templates").rglob("*.j2"))
@@ -79,13 +85,18 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             all_msgids.setdefault(msgid, where)
     locale_dirs = sorted(p.name for p in (path / "locales").glob("*") if p.is_dir())
     for loc in locale_dirs:
+        if registry is not None and loc not in published and loc not in drafts:
+            drafts[loc] = f"locale {loc}, which no mission publishes in yet"
+        found = report.warnings if loc in drafts else problems
         cat, cat_problems = load_catalog(path, loc)
-        problems.extend(cat_problems)
+        found.extend(_draft(cat_problems, loc, drafts))
         if cat is not None:
-            problems.extend(plural_problems(cat))
-            problems.extend(check_entries(cat, all_msgids))
-            # Babel's checks on the rest (the adapters' checklist steps, strings not yet used)
-            problems.extend(babel_checks(cat.catalog, cat.display, skip=all_msgids))
+            found.extend(_draft(plural_problems(cat), loc, drafts))
+            found.extend(_draft(check_entries(cat, all_msgids), loc, drafts))
+            # Babel's checks on the rest (strings not used by any template yet)
+            found.extend(
+                _draft(babel_checks(cat.catalog, cat.display, skip=all_msgids), loc, drafts)
+            )
     report.checked["catalogs"] = len(locale_dirs)
 
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))
@@ -98,13 +109,16 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         if playbook is None or registry is None:
             continue
         content = Content(path, registry)
-        for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
+        problems.extend(
+            trigger_problems(content, playbook, EXAMPLE_NOW)
+        )  # sources, fields, corrections
+        for name in dict.fromkeys(playbook.templates):
             if not (path / "templates" / name).is_file():
                 problems.append(
                     Problem(
                         f"template '{name}' does not exist",
                         file=playbook.file,
-                        field="profile/messages.template",
+                        field="profile/messages/sunset template",
                         hint="paths are relative to templates/",
                     )
                 )
@@ -120,6 +134,16 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     plan = guard(content, plan_from(content, playbook, mission, facts, EXAMPLE_NOW))
                     renders += 1
                     warnings.extend(plan.warnings)
+                    if playbook.sunset is not None and variant == "all facts":
+                        from ..sunset.plan import check_sunset  # farewells, restored profiles
+
+                        problems.extend(
+                            check_sunset(content, playbook, mission, plan.event.facts, EXAMPLE_NOW)
+                        )
+                    if variant == "all facts":  # the inbox's answers, every locale and platform
+                        problems.extend(
+                            reply_problems(content, playbook, mission, facts, EXAMPLE_NOW)
+                        )
                 except ContentError as exc:
                     problems.extend(exc.problems)
                 except InputError as exc:
@@ -144,9 +168,34 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             problems.append(Problem(exc.message, field="settings", hint=exc.hint))
         report.checked["settings"] = 1
 
-    report.problems = dedupe(problems)
-    report.warnings = dedupe(warnings)
+    report.problems = sorted(dedupe(problems), key=_structure_first)
+    report.warnings = dedupe([*report.warnings, *warnings])
     return report
+
+
+def _structure_first(problem: Problem) -> int:
+    """The structure of the content (missions.yaml, playbooks, babel.cfg) before what follows
+    from it (templates, catalogs, renders): one broken key can explain many later lines."""
+    file = problem.file or ""
+    if file == "missions.yaml" or file.startswith("playbooks/") or file == MAPPING_FILE:
+        return 0
+    return 1
+
+
+def _draft(found: list[Problem], loc: str, drafts: dict[str, str]) -> list[Problem]:
+    """Problems of a draft locale say so (they are warnings until it is done)."""
+    if loc not in drafts:
+        return found
+    return [
+        Problem(
+            f"({drafts[loc]}) {p.message}",
+            file=p.file,
+            line=p.line,
+            field=p.field,
+            hint=p.hint,
+        )
+        for p in found
+    ]
 
 
 def _people_problems(root: Path) -> list[Problem]:

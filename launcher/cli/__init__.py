@@ -24,6 +24,12 @@ COMMAND_MODULES = (
     "launcher.cli.lint",
     "launcher.cli.i18n",
     "launcher.cli.preview",
+    "launcher.cli.feeds",
+    "launcher.cli.cap",
+    "launcher.cli.archive",
+    "launcher.cli.sunset",
+    "launcher.cli.completion",
+    "launcher.cli.listening",
     "launcher.cli.people",
     "launcher.cli.console",
 )
@@ -138,7 +144,8 @@ def cli(ctx: click.Context, root: str | None, config: str | None) -> None:
 
     \b
     Exit codes: 0 ok; 1 an operation failed (platform outage, ...);
-    2 bad input or content (the message says where and how to fix it).
+    2 bad input or content (the message says where and how to fix it);
+    3 a confirmation was declined: nothing was done.
     """
     from ..logging_setup import setup_cli_logging
 

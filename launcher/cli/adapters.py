@@ -38,6 +38,14 @@ def describe(cls: type) -> dict[str, Any]:
         "images": caps.images,
         "language_tag": caps.language_tag,
         "threads": caps.threads,
+        "listening": {
+            "inbox": list(caps.listening.inbox),
+            "post_metrics": list(caps.listening.post_metrics),
+            "batch": caps.listening.batch,
+            "followers": caps.listening.followers,
+            "answers": caps.listening.answers,
+            "unavailable": {what: why for what, why in caps.listening.unavailable},
+        },
         "options": [
             {
                 "name": o.name,
@@ -48,6 +56,7 @@ def describe(cls: type) -> dict[str, Any]:
             }
             for o in cls.options
         ],
+        "rate_limits": [limit.as_dict() for limit in getattr(cls, "limits", ())],
     }
 
 
@@ -69,6 +78,27 @@ def table(rows: list[dict[str, Any]]) -> str:
     for r in cells:
         head = "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False))
         lines.append(f"{head}  {r[-1]}".rstrip())
+    return "\n".join(lines)
+
+
+def listening_table(rows: list[dict[str, Any]]) -> str:
+    """What each adapter's listening post collects, and why not the rest."""
+    lines = ["Listening (inbox, post counts per call, followers, answers; and what cannot be):"]
+    for row in rows:
+        li = row["listening"]
+        inbox = ",".join(li["inbox"]) or "-"
+        metrics = ",".join(li["post_metrics"]) or "-"
+        lines.append(
+            f"  {row['name']:<10} inbox: {inbox}; counts: {metrics}"
+            + (f" ({li['batch']} posts a call)" if li["post_metrics"] else "")
+            + f"; followers: {'yes' if li['followers'] else 'no'}"
+            + f"; answers: {'yes' if li['answers'] else 'no'}"
+        )
+        reasons: dict[str, list[str]] = {}
+        for what, why in li["unavailable"].items():
+            reasons.setdefault(why, []).append(what)
+        for why, whats in reasons.items():
+            lines.append(f"  {'':<10}   no {', '.join(whats)}: {why}")
     return "\n".join(lines)
 
 
@@ -103,6 +133,14 @@ def register(group: click.Group) -> None:
             click.echo(json.dumps(out, indent=2, ensure_ascii=False))
             return
         click.echo(table(rows))
+        click.echo("")
+        click.echo(listening_table(rows))
+        limited = [row for row in rows if row["rate_limits"]]
+        if limited:
+            click.echo("\nRate limits each adapter keeps to (its platform's documented ones):")
+            for row in limited:
+                texts = dict.fromkeys(limit["text"] for limit in row["rate_limits"])
+                click.echo(f"  {row['name']:<10} " + "; ".join(texts))
         for name in broken:
             click.echo(f"(adapter {name!r} is registered but cannot be loaded)", err=True)
         click.echo("")

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from .completion import launches, playbooks
 from .drill import NOW_OPTION, REALLY_OPTION
 
 
@@ -67,7 +68,7 @@ def approve_group() -> None:
 
 
 @approve_group.command("content")
-@click.argument("playbook")
+@click.argument("playbook", shell_complete=playbooks)
 @click.option(
     "--locale",
     "locales",
@@ -186,7 +187,7 @@ def approvals_cmd(obj: dict, as_json: bool) -> None:
 
 
 @approve_group.command("launch")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--as", "who", metavar="NAME", help="Who approves (must not be who ran it).")
 @NOW_OPTION
 @REALLY_OPTION
@@ -222,7 +223,7 @@ def approve_launch_cmd(
 
 
 @click.command("reject")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--reason", required=True, help="Why it must not go out (recorded).")
 @click.option("--as", "who", metavar="NAME", help="Who rejects.")
 @click.pass_obj
@@ -250,10 +251,12 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
     """Launches awaiting approval by a second person, with the reasons."""
     from ..ledger import iso
     from .common import open_ledger
+    from .listening import pending_answers, print_pending_answers
 
     _, ledger = open_ledger(obj)
     with ledger:
         rows = ledger.awaiting()
+        answers = pending_answers(ledger)  # the listening post's answers wait here too
     if as_json:
         click.echo(
             json.dumps(
@@ -267,12 +270,14 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
                         "reasons": list(r.note),
                     }
                     for r in rows
-                ],
+                ]
+                + [{"answer": a.id, **a.as_dict()} for a in answers],
                 ensure_ascii=False,
                 indent=2,
             )
         )
         return
+    print_pending_answers(answers)
     if not rows:
         click.echo("No launch is awaiting approval.")
         return

@@ -17,15 +17,32 @@ AS_OPTION = click.option(
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
+#: the exit code of a question answered "no" (or not answered: end of input, Ctrl-C):
+#: nothing was done, which is neither success (0) nor a failed operation (1)
+DECLINED_EXIT = 3
+
+
+def confirm(question: str, *, err: bool = False) -> None:
+    """Ask; anything but yes ends the command with :data:`DECLINED_EXIT`, having done
+    nothing."""
+    try:
+        yes = click.confirm(question, default=False, err=err)
+    except click.exceptions.Abort:  # end of input or Ctrl-C at the question
+        click.echo("", err=True)
+        yes = False
+    if not yes:
+        click.echo("declined: nothing was done", err=True)
+        raise click.exceptions.Exit(DECLINED_EXIT)
+
+
 def settings_of(obj: dict) -> Any:
     """The settings of this invocation, loaded once."""
-    from ..content.i18n import ui_gettext
-    from ..paths import content_root
     from ..settings import load_settings
+    from ..uitext import ui_gettext
 
     if obj.get("settings") is None:
         settings = load_settings(obj.get("config"), root=obj.get("root"))
-        settings.gettext = ui_gettext(content_root(obj.get("root")))  # checklists in their language
+        settings.gettext = ui_gettext()  # checklists in the operator's language
         obj["settings"] = settings
     return obj["settings"]
 

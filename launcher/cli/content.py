@@ -1,4 +1,4 @@
-"""Content commands: list, show, validate, plan. Thin: parse, call the library, print."""
+"""Content commands: init, list, show, validate, plan. Thin: parse, call the library, print."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from .completion import locales as complete_locales
+from .completion import missions as complete_missions
+from .completion import playbooks as complete_playbooks
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -80,12 +83,15 @@ AT_HELP = (
 )
 
 
-def plan_options(f):
-    """The options shared by plan and run."""
+def plan_options(f: Any = None, *, many: bool = False) -> Any:
+    """The options shared by plan and run (``many``: run takes several missions)."""
+    if f is None:
+        return lambda g: plan_options(g, many=many)
     f = click.option(
         "--locale",
         "locales",
         multiple=True,
+        shell_complete=complete_locales,
         help="Only these locales (repeatable). Default: the mission's + en, fr.",
     )(f)
     f = click.option(
@@ -101,8 +107,31 @@ def plan_options(f):
         metavar="NAME=VALUE",
         help="An event fact (repeatable); see `launcher show PLAYBOOK`.",
     )(f)
-    f = click.option("--mission", "-m", required=True, help="Mission id, e.g. rome.")(f)
-    return click.argument("playbook")(f)
+    if many:
+        f = click.option(
+            "--missions",
+            "selector",
+            metavar="all|REGION|COUNTRY,...",
+            help="Several missions at once: all, region tags (missions.yaml), country codes or"
+            " mission ids, comma-separated. One launch per mission, one launch group.",
+        )(f)
+        f = click.option(
+            "--mission",
+            "-m",
+            "mission",
+            multiple=True,
+            shell_complete=complete_missions,
+            help="Mission id, e.g. rome (repeatable).",
+        )(f)
+    else:
+        f = click.option(
+            "--mission",
+            "-m",
+            required=True,
+            shell_complete=complete_missions,
+            help="Mission id, e.g. rome.",
+        )(f)
+    return click.argument("playbook", shell_complete=complete_playbooks)(f)
 
 
 @click.command("list")
@@ -127,19 +156,30 @@ def list_cmd(obj: dict, as_json: bool) -> None:
                 "parameters": params,
             }
         )
+    if not rows:
+        from ..errors import ConfigError
+        from ..paths import MAKE_OR_SELECT
+
+        raise ConfigError(f"no playbooks in {root / 'playbooks'}", hint=MAKE_OR_SELECT)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    if not rows:
-        click.echo(f"No playbooks in {root / 'playbooks'}.")
-        return
-    click.echo(f"{'PLAYBOOK':<16}{'KIND':<16}{'TITLE':<44}PARAMETERS (? = optional)")
-    for r in rows:
-        click.echo(f"{r['id']:<16}{r['kind']:<16}{r['title'][:42]:<44}{' '.join(r['parameters'])}")
+    table(
+        ("PLAYBOOK", "KIND", "TITLE", "PARAMETERS (? = optional)"),
+        [(r["id"], r["kind"], r["title"], " ".join(r["parameters"])) for r in rows],
+    )
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns as wide as their widest cell (never run together), two spaces apart."""
+    from .output import format_table
+
+    for line in format_table(header, rows):
+        click.echo(line)
 
 
 @click.command("show")
-@click.argument("playbook")
+@click.argument("playbook", shell_complete=complete_playbooks)
 @click.pass_obj
 def show_cmd(obj: dict, playbook: str) -> None:
     """Explain one playbook: parameters, accounts, messages, schedule."""
@@ -154,8 +194,16 @@ def show_cmd(obj: dict, playbook: str) -> None:
     for p in pb.parameters:
         bounds = []
         if p.min is not None or p.max is not None:
+            from ..content.relative import show_seconds
+
+            def show(b, p=p):
+                if b is None:
+                    return ""
+                return show_seconds(b) if p.type == "datetime" else b
+
             bounds.append(
-                f"{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}"
+                f"{show(p.min)}..{show(p.max)}"
+                + (" from the confirmation" if p.type == "datetime" else "")
             )
         if p.max_length:
             bounds.append(f"max {p.max_length} chars")
@@ -199,6 +247,14 @@ def show_cmd(obj: dict, playbook: str) -> None:
             + (f"; only on {', '.join(m.platforms)}" if m.platforms else "")
             + (f"; when {m.when}" if m.when else "")
         )
+    if pb.replies:  # the listening post's approved answers (launcher answer ITEM --with ID)
+        click.echo("\nREPLIES (launcher answer ITEM --with ID)")
+        for r in pb.replies:
+            click.echo(f"  {r.id:<20} {r.description}")
+            click.echo(
+                f"  {'':<20} templates/{r.template}"
+                + (f"; only on {', '.join(r.platforms)}" if r.platforms else "")
+            )
 
 
 def describe_schedule(s) -> str:
@@ -209,12 +265,18 @@ def describe_schedule(s) -> str:
                 return f"{secs // n}{unit}"
         return f"{secs}s" if secs else "0m"
 
+    def moment(fact, td) -> str:
+        if fact is None:
+            return f"+{d(td)}"
+        sign = "-" if td < td.__class__(0) else "+"
+        return f"event.{fact}" + (f" {sign} {d(abs(td))}" if td else "")
+
     if s.daily_at is not None:
         text = f"daily at {s.daily_at:%H:%M} local for {s.days} day(s)"
     else:
-        text = f"at +{d(s.offset)}"
+        text = f"at {moment(s.at_fact, s.offset)}"
         if s.every is not None:
-            text += f", every {d(s.every)} until +{d(s.until)}"
+            text += f", every {d(s.every)} until {moment(s.until_fact, s.until)}"
         for every, until in s.phases:
             text += f", then every {d(every)} until +{d(until)}"
     if s.quiet:
@@ -299,6 +361,35 @@ def plan_cmd(
     click.echo(plan_to_json(plan) if as_json else render_plan_text(plan, full=full), nl=False)
 
 
+@click.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--playbook",
+    default="earthquake",
+    show_default=True,
+    help="The sample playbook to start from.",
+)
+def init_cmd(directory: str, playbook: str) -> None:
+    """Start a content repository in DIRECTORY from the shipped sample: missions, a playbook,
+    its templates and catalogs, babel.cfg, guardrails.yaml, launcher.yaml (sandbox), a README
+    for the content team and a CI check running `launcher validate`."""
+    from pathlib import Path
+
+    from ..content.newrepo import init_repository
+
+    result = init_repository(Path(directory), playbook)
+    click.echo(
+        f"created {result.root}: playbook {result.playbook}, {result.strings} strings in"
+        f" {len(result.locales)} catalogs ({', '.join(result.locales)})"
+    )
+    for rel in result.files:
+        click.echo(f"  {rel}")
+    click.echo(
+        f"next: cd {directory} && launcher validate; then read README.md (approve the content"
+        " with your own key before a crisis)"
+    )
+
+
 def register(group: click.Group) -> None:
-    for command in (list_cmd, show_cmd, validate_cmd, plan_cmd):
+    for command in (init_cmd, list_cmd, show_cmd, validate_cmd, plan_cmd):
         group.add_command(command)

@@ -11,7 +11,8 @@ import time
 
 import click
 
-from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger
+from .common import AS_OPTION, JSON_OPTION, confirm, echo_json, open_ledger
+from .completion import launches
 from .content import parse_at
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really, launch_clock
 from .output import print_run
@@ -37,9 +38,9 @@ from .output import print_run
 @click.option(
     "--workers",
     type=int,
-    default=1,
+    default=32,
     show_default=True,
-    help="Posts sent concurrently; more helps only when the platform is slow to answer.",
+    help="Platform calls made at once: accounts side by side, each account's posts in order.",
 )
 @click.option(
     "--retry-cap",
@@ -49,6 +50,12 @@ from .output import print_run
     metavar="SECONDS",
     help="The longest wait of our own between attempts at a failing platform "
     "(its own Retry-After hint is honoured however long).",
+)
+@click.option(
+    "--listen/--no-listen",
+    default=True,
+    show_default=True,
+    help="Collect replies, mentions and counts between posts (the listening post).",
 )
 @NOW_OPTION
 @REALLY_OPTION
@@ -75,6 +82,7 @@ def daemon_cmd(
     batch: int,
     workers: int,
     retry_cap: float,
+    listen: bool,
     now: str | None,
     really: bool,
     log_format: str,
@@ -122,7 +130,25 @@ def daemon_cmd(
             backoff=Backoff(cap=retry_cap),
             **kw,
         )
-        daemon = Daemon(dispatcher, poll=poll)
+        from ..sunset import SunsetWorker
+
+        sunsets = SunsetWorker(
+            ledger, settings, actor=daemon_actor(actor_name), clock=clock or time.time,
+            backoff=Backoff(cap=retry_cap), archive_base=settings.data_dir,
+            root=content_root(obj.get("root")),
+        )  # fmt: skip
+        collector = None
+        if listen:  # between posts, never before one (launcher.listening.collect)
+            from ..listening.collect import Collector
+
+            collector = Collector(
+                ledger,
+                settings,
+                config=settings.listening,
+                actor=daemon_actor(actor_name),
+                clock=dispatcher.clock,
+            )
+        daemon = Daemon(dispatcher, poll=poll, chores=[sunsets], background=collector)
         # notifications in their own thread: a slow mail server never delays a post
         notifier = Notifier(ledger, content_root(obj.get("root")), settings, dispatcher.stop)
         if once:
@@ -138,31 +164,45 @@ def daemon_cmd(
 
 # -- halt, resume, retract ---------------------------------------------------------------
 @click.command("halt")
-@click.argument("launch", required=False)
+@click.argument("launch", required=False, shell_complete=launches)
 @click.option("--all", "all_", is_flag=True, help="Halt every active launch.")
+@click.option(
+    "--group",
+    metavar="GROUP",
+    help="Halt every launch of a launch group (one run for several missions).",
+)
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
 def halt_cmd(
-    obj: dict, launch: str | None, all_: bool, actor_name: str | None, as_json: bool
+    obj: dict,
+    launch: str | None,
+    all_: bool,
+    group: str | None,
+    actor_name: str | None,
+    as_json: bool,
 ) -> None:
-    """Stop every pending post of a launch now (running daemons included)."""
+    """Stop every pending post of a launch now (running daemons included); --group: of all
+    the launches of a group at once, in one transaction."""
     from ..people.actions import halt_launch
     from .people import acting
 
-    if bool(launch) == all_:
-        raise click.UsageError("give a LAUNCH or --all")
+    if sum((bool(launch), all_, bool(group))) != 1:
+        raise click.UsageError("give a LAUNCH, --group GROUP or --all")
     who = acting(obj, actor_name, "halt")
     _, ledger = open_ledger(obj)
     with ledger:
-        lid = ledger.resolve(launch).id if launch else None
+        lid: str | tuple[str, ...] | None = ledger.resolve(launch).id if launch else None
+        if group:
+            lid = ledger.group(group).launches
         # in flight: claimed before the halt; a daemon checks the launch right before each send
         done, in_flight = halt_launch(ledger, who, lid, now=time.time())
     if as_json:
         echo_json({"halted": done, "in_flight": in_flight})
         return
     if not done:
-        click.echo("nothing to halt" + (f": {lid} is not active" if lid else ""))
+        what = f"group {group}" if group else lid
+        click.echo("nothing to halt" + (f": {what} is not active" if what else ""))
     for name, n in done.items():
         line = f"halted {name}: {n} scheduled post(s) stopped"
         busy = in_flight.get(name, 0)
@@ -176,7 +216,7 @@ def halt_cmd(
 
 
 @click.command("resume")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @NOW_OPTION
 @AS_OPTION
 @click.pass_obj
@@ -204,7 +244,7 @@ def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) 
 
 
 @click.command("retry")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--post", "post_key", metavar="KEY", help="Only this post (its key, see status).")
 @click.option("--platform", help="Only this platform's posts and accounts.")
 @NOW_OPTION
@@ -238,22 +278,42 @@ def retry_cmd(
         posts, accounts = ledger.requeue(
             lid, actor=actor, now=clock(), post_key=post_key, platform=platform
         )
+        steps = ledger.requeue_steps(lid, actor=actor, now=clock()) if rec.kind == "sunset" else 0
         result = send_due(ledger, settings, lid, actor=actor, clock=clock)
+        if steps:
+            from ..sunset.record import carry_on
+
+            carry_on(ledger, settings, lid, actor=actor, clock=clock,
+                     archive_base=settings.data_dir)  # fmt: skip
         final = outcome(ledger, lid, result)
     if as_json:
         echo_json({**final.as_dict(), "requeued": {"posts": posts, "accounts": accounts}})
     else:
-        click.echo(f"{lid}: {posts} post(s) and {accounts} account(s) tried again")
+        click.echo(
+            f"{lid}: {posts} post(s) and {accounts} account(s) tried again"
+            + (f", {steps} sunset step(s)" if steps else "")
+        )
         print_run(final)
     if any(p.state == "failed" for p in final.posts):
         sys.exit(1)
 
 
 @click.command("retract")
-@click.argument("launch")
+@click.argument("launch", shell_complete=launches)
 @click.option("--message", help="Only this message id.")
 @click.option("--platform", help="Only this platform.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--archive-to",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Where the archive of what is deleted goes (default: under the data directory).",
+)
+@click.option(
+    "--no-archive",
+    is_flag=True,
+    help="Delete posts no archive holds without archiving them first (recorded).",
+)
 @AS_OPTION
 @JSON_OPTION
 @click.pass_obj
@@ -263,29 +323,48 @@ def retract_cmd(
     message: str | None,
     platform: str | None,
     yes: bool,
+    archive_to: str | None,
+    no_archive: bool,
     actor_name: str | None,
     as_json: bool,
 ) -> None:
     """Delete what was posted (and stop what is still pending) for a launch.
 
-    Without filters the whole launch is retracted. Exit 1 if a deletion failed.
+    Without filters the whole launch is retracted. What is deleted is archived first (unless
+    an archive holds it already, or --no-archive, which is recorded); if the archive cannot
+    be written, nothing is deleted. Exit 1 if a deletion failed.
     """
+    from pathlib import Path
+
     from ..launch.lifecycle import retract_launch
+    from ..paths import content_root
     from .people import acting
 
+    if archive_to and no_archive:
+        raise click.UsageError("--archive-to and --no-archive exclude each other")
     actor = acting(obj, actor_name, "retract").name
     settings, ledger = open_ledger(obj)
     with ledger:
         lid = ledger.resolve(launch).id
         if not yes:
             n = len(ledger.retractable(lid, message=message, platform=platform))
-            click.confirm(
-                f"Delete {n} published post(s) of {lid} as {actor}?", abort=True, err=as_json
+            first = " (without an archive)" if no_archive else " (archived first)"
+            confirm(
+                f"Delete {n} published post(s) of {lid}{first if n else ''} as {actor}?",
+                err=as_json,
             )
-        out = retract_launch(ledger, settings, lid, actor=actor, message=message, platform=platform)
+        out = retract_launch(
+            ledger, settings, lid, actor=actor, message=message, platform=platform,
+            archive_to=Path(archive_to) if archive_to else None, no_archive=no_archive,
+            root=content_root(obj.get("root")),
+        )  # fmt: skip
     if as_json:
         echo_json(out.as_dict())
     else:
+        if out.archive:
+            click.echo(f"archived first: {out.archive}")
+        if out.no_archive:
+            click.secho("deleted WITHOUT an archive (--no-archive, recorded)", fg="yellow")
         click.echo(
             f"retracted {len(out.retracted)} post(s) of {lid}; {out.halted} pending post(s) halted"
         )

@@ -203,7 +203,9 @@ def add_cmd(obj: dict, locale: str) -> None:
     click.echo(
         "next: translate it in your .po editor (Poedit, Weblate, ...), check with"
         f" `launcher i18n status --locale {locale}`, and add '{locale}' to the missions that"
-        " publish in it (missions.yaml: languages, names, city_names)."
+        " publish in it (missions.yaml: languages, names, city_names). Until it is complete,"
+        f" list it under draft_locales: [{locale}] in missions.yaml: validate then reports what"
+        " is missing as warnings, and no plan publishes in it."
     )
 
 

@@ -14,7 +14,15 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger, settings_of, when
+from .common import (
+    AS_OPTION,
+    JSON_OPTION,
+    confirm,
+    echo_json,
+    open_ledger,
+    settings_of,
+    when,
+)
 from .content import mission_content, parse_at, parse_sets, plan_options
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really
 from .output import print_run
@@ -55,7 +63,7 @@ def check_settings(obj: dict, plan: Any) -> None:
 
 
 @click.command("run")
-@plan_options
+@plan_options(many=True)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Render and check only, like `launcher plan`.")
 @click.option(
@@ -79,7 +87,8 @@ def check_settings(obj: dict, plan: Any) -> None:
 def run_cmd(
     obj: dict,
     playbook: str,
-    mission: str,
+    mission: tuple[str, ...],
+    selector: str | None,
     sets: tuple[str, ...],
     at: str | None,
     locales: tuple[str, ...],
@@ -99,7 +108,41 @@ def run_cmd(
     second person and nothing of it reaches a platform meanwhile. Posts due later, and posts
     a platform fault delayed, are sent by `launcher daemon`. Prints the launch id. Exit 1 if
     any post failed. --at and --now without an offset are the mission's local time.
+
+    Several missions (--mission A --mission B, or --missions all|REGION|COUNTRY,...): one
+    plan to review with a section per mission, one confirmation, one launch per mission
+    (each haltable alone) in one launch group (`launcher halt --group GROUP`).
     """
+    if selector is not None or len(mission) != 1:
+        run_group(
+            obj, playbook, mission, selector, sets=sets, at=at, locales=locales, yes=yes,
+            dry_run=dry_run, emergency=emergency, reason=reason, again=again, now=now,
+            really=really, actor_name=actor_name, as_json=as_json,
+        )  # fmt: skip
+        return
+    return _run_one(
+        obj, playbook, mission[0], sets, at, locales, yes, dry_run, emergency, reason, again,
+        now, really, actor_name, as_json,
+    )  # fmt: skip
+
+
+def _run_one(
+    obj: dict,
+    playbook: str,
+    mission: str,
+    sets: tuple[str, ...],
+    at: str | None,
+    locales: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    emergency: bool,
+    reason: str | None,
+    again: bool,
+    now: str | None,
+    really: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
     from ..plan.build import build_plan
     from ..plan.view import plan_to_json, render_plan_text
     from .people import acting
@@ -159,9 +202,8 @@ def run_cmd(
             for w in warnings[len(plan.warnings) :]:
                 click.secho(f"warning: {w}", fg="yellow", err=as_json)
             click.secho(_what_happens(decision, emergency_reason), err=as_json, bold=True)
-            click.confirm(
+            confirm(
                 f"Launch {len(plan.posts)} posts on {len(plan.accounts)} accounts as {actor}?",
-                abort=True,
                 err=as_json,
             )
         result = start_launch(
@@ -295,6 +337,180 @@ def _print_decision(
             f" {result.launch_id}{'' if people else ' --as NAME'}"
             f"   (or reject: launcher reject {result.launch_id} --reason ...)"
         )
+
+
+# -- many missions ------------------------------------------------------------------------
+def run_group(
+    obj: dict,
+    playbook: str,
+    mission_ids: tuple[str, ...],
+    selector: str | None,
+    *,
+    sets: tuple[str, ...],
+    at: str | None,
+    locales: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    emergency: bool,
+    reason: str | None,
+    again: bool,
+    now: str | None,
+    really: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """``run`` for several missions: every plan built and checked before anything is
+    recorded, one review with a section per mission, one confirmation, one launch each."""
+    from ..content.selection import select_missions
+    from ..launch.drills import real_targets
+    from ..launch.groups import GroupItem, start_group
+    from ..launch.lifecycle import repeat_key
+    from ..plan.build import build_plan, load_content
+    from ..plan.view import plan_to_dict, render_plan_text
+    from .people import acting
+
+    content = load_content(obj.get("root"))
+    chosen = select_missions(content.registry.missions, selector or "", mission_ids)
+    if not chosen:
+        raise InputError(
+            "no mission chosen", field="--mission", hint="give --mission ID or --missions all"
+        )
+    zones = {content.registry.get(m).timezone for m in chosen}
+    zone = next(iter(zones)) if len(zones) == 1 else None  # else an offset is required
+    drill = parse_at(now, zone, field="--now")
+    from datetime import UTC, datetime
+
+    # one event, one moment of confirmation for every mission of the group
+    event_at = parse_at(at, zone, today=drill) or drill or datetime.now(UTC)
+    given = parse_sets(sets)
+    plans = [
+        build_plan(playbook, m, given, now=event_at, content=content,
+                   locales=locales or None, lenient_bounds=not dry_run)
+        for m in chosen
+    ]  # fmt: skip
+    if dry_run:
+        if as_json:
+            echo_json({"missions": chosen, "plans": [plan_to_dict(p) for p in plans]})
+        else:
+            for plan in plans:
+                click.echo(_section(plan) + render_plan_text(plan), nl=False)
+        return
+    for plan in plans:
+        check_settings(obj, plan)
+    settings = settings_of(obj)
+    targets = real_targets(
+        settings, sorted({(a.platform, p.mission.id) for p in plans for a in p.accounts})
+    )
+    drill_check(targets, drill, really, command="run")
+    who = acting(obj, actor_name, "run")  # one person runs the whole group, signing each launch
+    actor = who.name
+    decisions = [(_emergency_reason(plan, emergency, reason), _decide(obj, plan)) for plan in plans]
+    if any(why and decision.reasons for why, decision in decisions):  # the override is used
+        from ..people.roles import authorize
+
+        authorize(who, "emergency")
+    items, warnings = [], []
+    _, ledger = open_ledger(obj)
+    clock = drill_clock(drill) or time.time
+    with ledger:
+        drill_really(ledger, targets, drill, command="run", actor=actor)
+        repeats = []
+        for plan, (emergency_reason, decision) in zip(plans, decisions, strict=True):
+            repeat = repeat_key(plan, given)
+            earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)
+            if earlier is not None:
+                repeats.append(f"{plan.mission.id}: {earlier.id} ({earlier.state})")
+            items.append(
+                GroupItem(
+                    plan,
+                    hold=decision.reasons,
+                    repeat=repeat,
+                    emergency_reason=emergency_reason if decision.reasons else None,
+                )
+            )
+            warnings += [f"{plan.mission.id}: {w}" for w in plan.warnings]
+            warnings += [
+                f"{plan.mission.id}: {w}" for w in _repeats_across_launches(obj, ledger, plan)
+            ]
+        if repeats and not again:
+            raise InputError(
+                f"{playbook} with these facts was launched already for {len(repeats)} of the"
+                f" missions: {'; '.join(repeats)}",
+                field="run",
+                hint="see them with `launcher status LAUNCH`; if this really is a new event,"
+                " give its facts with --set, or add --again to launch them once more",
+            )
+        held = sum(1 for it in items if it.hold and not it.emergency_reason)
+        if not yes:
+            for plan in plans:
+                click.echo(_section(plan) + render_plan_text(plan, footer=False), nl=False,
+                           err=as_json)  # fmt: skip
+            for w in warnings:
+                click.secho(f"warning: {w}", fg="yellow", err=as_json)
+            if held:
+                click.secho(
+                    f"NOT approved for {held} mission(s): nothing of those reaches any platform"
+                    " until a second person approves each launch",
+                    bold=True, err=as_json,
+                )  # fmt: skip
+            posts = sum(len(p.posts) for p in plans)
+            accounts = sum(len(p.accounts) for p in plans)
+            click.confirm(
+                f"Launch {posts} posts on {accounts} accounts for {len(plans)} missions"
+                f" ({', '.join(chosen)}) as {actor}?",
+                abort=True,
+                err=as_json,
+            )
+        out = start_group(
+            items,
+            ledger=ledger,
+            targets=settings,
+            actor=actor,
+            selector=selector or ",".join(mission_ids),
+            clock=clock,
+        )
+    if as_json:
+        echo_json({**out.as_dict(), "warnings": warnings})
+    else:
+        _print_group(out, people=who.people is not None)
+        if warnings and yes:
+            click.secho(f"{len(warnings)} guardrail warning(s):", fg="yellow", err=True)
+            for w in warnings:
+                click.echo(f"  {w}", err=True)
+    if any(p.state == "failed" for o in out.launches for p in o.posts):
+        sys.exit(1)
+
+
+def _section(plan: Any) -> str:
+    m = plan.mission
+    rule = "=" * 78
+    return f"{rule}\nMISSION {m.id}  ({m.city}, {m.country}, {m.timezone})\n{rule}\n"
+
+
+def _print_group(out: Any, *, people: bool = False) -> None:
+    from .output import count, print_checklists, print_failures
+
+    click.echo(f"launch group {out.group_id}: {len(out.launches)} launches")
+    for o in out.launches:
+        c = count(o.posts)
+        ready = sum(1 for a in o.accounts if a.state in ("active", "manual"))
+        line = (
+            f"  {o.launch_id:<46}{o.state:<19} accounts {ready}/{len(o.accounts)}, "
+            f"{c.get('sent', 0)} sent, {c.get('scheduled', 0)} scheduled"
+            + (f", {c['retrying']} RETRYING" if c.get("retrying") else "")
+            + (f", {c['failed']} FAILED" if c.get("failed") else "")
+        )
+        click.secho(line, fg="red" if c.get("failed") else None)
+    for o in out.launches:
+        if any(a.checklist or a.state == "failed" for a in o.accounts):
+            click.echo(f"{o.launch_id}:")
+            print_checklists(o.accounts)
+        print_failures(o.posts)
+    if any(o.state == "awaiting-approval" for o in out.launches):
+        how = "a launch approver, with their LAUNCHER_KEY" if people else "--as NAME"
+        click.echo(f"  approve each waiting launch: launcher approve launch LAUNCH ({how})")
+    click.echo("halt one: launcher halt LAUNCH; halt them all: launcher halt --group GROUP")
+    click.echo(out.group_id)
 
 
 COMMANDS = (run_cmd,)

@@ -6,12 +6,18 @@ import json
 
 import click
 
+from .completion import missions, playbooks
 from .content import mission_content, parse_at, parse_sets
 
 
 @click.command("lint")
-@click.argument("playbook", required=False)
-@click.option("--mission", "-m", help="Mission id, e.g. rome (default: every mission).")
+@click.argument("playbook", required=False, shell_complete=playbooks)
+@click.option(
+    "--mission",
+    "-m",
+    shell_complete=missions,
+    help="Mission id, e.g. rome (default: every mission).",
+)
 @click.option(
     "--set",
     "sets",

@@ -9,6 +9,20 @@ import click
 from .common import when
 
 
+def format_table(header: tuple[str, ...], rows: list[tuple[Any, ...]], *, right=()) -> list[str]:
+    """Lines of a table whose columns are as wide as their widest cell, two spaces apart, so
+    long ids never run into the next column. ``right``: indexes of right-aligned columns."""
+    cells = [tuple(str(c) for c in header), *[tuple(str(c) for c in r) for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    out = []
+    for r in cells:
+        parts = [
+            r[i].rjust(widths[i]) if i in right else r[i].ljust(widths[i]) for i in range(len(r))
+        ]
+        out.append("  ".join(parts).rstrip())
+    return out
+
+
 def count(items: Any) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in items:

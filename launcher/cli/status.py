@@ -9,20 +9,53 @@ from typing import Any
 import click
 
 from .common import JSON_OPTION, echo_json, open_ledger, when
-from .output import print_checklists, print_failures, print_waiting
+from .completion import launches
+from .output import format_table, print_checklists, print_failures, print_waiting
+from .sunset import print_sunset, sunset_view
 
 
 # -- status ------------------------------------------------------------------------------
 @click.command("status")
-@click.argument("launch", required=False)
+@click.argument("launch", required=False, shell_complete=launches)
+@click.option("--group", metavar="GROUP", help="The launches of a launch group.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Follow the posts due now as they go out, until none is left to send: a live display"
+    " on a terminal, plain lines otherwise.",
+)
 @JSON_OPTION
 @click.pass_obj
-def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
-    """Launches, or one launch: its accounts and every post's state."""
+def status_cmd(
+    obj: dict, launch: str | None, group: str | None, watch: bool, as_json: bool
+) -> None:
+    """Launches, or one launch: its accounts and every post's state; --group: the launches
+    of one group; --watch: follow them as they go out."""
     from ..ledger import iso, overall_state
 
     _, ledger = open_ledger(obj)
     with ledger:
+        if watch:
+            return _watch(ledger, launch, group, as_json)
+        if group is not None:
+            if launch is not None:
+                raise click.UsageError("give a LAUNCH or --group GROUP, not both")
+            rec_group = ledger.group(group)
+            order = {lid: i for i, lid in enumerate(rec_group.launches)}
+            summaries = sorted(
+                ledger.summaries(rec_group.launches), key=lambda s: order[s.launch.id]
+            )
+            if as_json:
+                echo_json(
+                    {"group": rec_group.id, "launches": [_summary_dict(s) for s in summaries]}
+                )
+                return
+            click.echo(
+                f"launch group {rec_group.id}  ({rec_group.playbook}, {rec_group.selector},"
+                f" by {rec_group.created_by} at {when(rec_group.created_at)})"
+            )
+            _print_summaries(summaries)
+            return
         if launch is None:
             summaries = ledger.summaries()
             if as_json:
@@ -31,20 +64,15 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
             if not summaries:
                 click.echo("No launches yet.")
                 return
-            click.echo(f"{'LAUNCH':<44}{'STATE':<19}{'SENT':>6}{'TOTAL':>7}{'FAILED':>8}  BY")
-            for s in summaries:
-                total = sum(s.counts.values())
-                failed = s.counts.get("failed", 0)
-                flag = "  EMERGENCY OVERRIDE" if s.launch.override_reason else ""
-                line = (
-                    f"{s.launch.id:<44}{s.overall:<19}{s.counts.get('sent', 0):>6}"
-                    f"{total:>7}{failed:>8}  {s.launch.created_by}{flag}"
-                )
-                click.secho(line, fg="red" if failed else None, bold=bool(failed))
+            _print_summaries(summaries)
             return
         rec = ledger.resolve(launch)
         posts = ledger.posts(rec.id)
         accounts = ledger.accounts(rec.id)
+        sunset = sunset_view(ledger, rec.id)
+        from .listening import status_lines
+
+        listening, listening_lines = status_lines(ledger, rec.id)  # removed posts, inbox
     counts: dict[str, int] = {}
     for p in posts:
         counts[p.state] = counts.get(p.state, 0) + 1
@@ -66,6 +94,8 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
                 "counts": counts,
                 "accounts": [a.as_status() for a in accounts],
                 "posts": [p.as_status() for p in posts],
+                "sunset": sunset,
+                **listening,
             },
             big=len(posts) > 5000,
         )
@@ -88,8 +118,11 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
     local, zone_name = _local_formatter(rec.timezone)
     click.echo(f"times in {zone_name}")
     click.echo(f"\naccounts ({len(accounts)}):")
-    for a in accounts:
-        click.echo(f"  {a.platform:<10}{a.locale:<7}{a.state:<8}{a.handle}")
+    for line in format_table(
+        ("PLATFORM", "LOCALE", "STATE", "HANDLE"),
+        [(a.platform, a.locale, a.state, a.handle) for a in accounts],
+    )[1:]:
+        click.echo(f"  {line}")
     print_checklists(accounts)
     click.echo(
         f"\n{'ID':>6} {'STATE':<10}{'DUE':<26}{'SENT':<26}"
@@ -113,6 +146,55 @@ def status_cmd(obj: dict, launch: str | None, as_json: bool) -> None:
         click.echo("\n".join(text for text, _ in lines))
     print_failures(posts)
     print_waiting(posts, accounts)
+    print_sunset(sunset)
+    for text, loud in listening_lines:
+        click.secho(text, fg="red" if loud else None, bold=loud)
+
+
+def _print_summaries(summaries: Any) -> None:
+    rows = [
+        (
+            s.launch.id,
+            s.overall,
+            s.counts.get("sent", 0),
+            sum(s.counts.values()),
+            s.counts.get("failed", 0),
+            s.launch.created_by + ("  EMERGENCY OVERRIDE" if s.launch.override_reason else ""),
+        )
+        for s in summaries
+    ]
+    header = ("LAUNCH", "STATE", "SENT", "TOTAL", "FAILED", "BY")
+    lines = format_table(header, rows, right=(2, 3, 4))
+    click.echo(lines[0])
+    for row, line in zip(rows, lines[1:], strict=True):
+        click.secho(line, fg="red" if row[4] else None, bold=bool(row[4]))
+
+
+def _watch(ledger: Any, launch: str | None, group: str | None, as_json: bool) -> None:
+    """``status --watch``: follow the posts due now of one launch, a group, or every active
+    launch, until nothing due is left to send."""
+    import time
+
+    from .progress import measure, summary, watch
+
+    if launch and group:
+        raise click.UsageError("give a LAUNCH or --group GROUP, not both")
+    if group:
+        ids = list(ledger.group(group).launches)
+    elif launch:
+        ids = [ledger.resolve(launch).id]
+    else:
+        ids = ledger.launch_ids(state="active")
+    if not ids:
+        click.echo("nothing is going out: no active launch")
+        return
+    stream = click.get_text_stream("stdout")
+    tty = stream.isatty() and not as_json
+    last = watch(lambda: measure(ledger.progress(ids, now=time.time())), out=stream, tty=tty)
+    if as_json:
+        echo_json({"launches": [p.__dict__ | {"done": p.done} for p in last]})
+    else:
+        click.echo(summary(last))
 
 
 def _local_formatter(zone: str | None) -> tuple[Any, str]:
@@ -153,7 +235,7 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 
 # -- log ---------------------------------------------------------------------------------
 @click.command("log")
-@click.argument("launch", required=False)
+@click.argument("launch", required=False, shell_complete=launches)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N entries (N ≥ 1).")
 @click.option(
     "--verify",

@@ -31,6 +31,7 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 
 from ..errors import Problem
+from .plurals import check_plural_header, plural_forms
 
 DOMAIN = "messages"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb"})
@@ -145,10 +146,12 @@ def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Pr
         except (ValueError, SyntaxError) as exc:  # gettext rejects a malformed Plural-Forms
             return None, [
                 Problem(
-                    f"cannot use catalog: {exc}",
+                    f"cannot use catalog: the Plural-Forms header cannot be evaluated by"
+                    f" gettext ({exc})",
                     file=display,
+                    line=_header_line(source, "Plural-Forms"),
                     field="Plural-Forms",
-                    hint="fix the header: each header line is a quoted string ending in \\n",
+                    hint=_plural_fix(locale),
                 )
             ]
         write_atomically(path.with_suffix(".mo"), mo, quiet=True)
@@ -156,6 +159,20 @@ def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Pr
     with _lock:
         _cache[path] = (stamp, loaded)
     return loaded, []
+
+
+def _header_line(source: bytes, name: str) -> int | None:
+    for number, line in enumerate(source.decode("utf-8", "replace").splitlines(), 1):
+        if line.startswith(f'"{name}:'):
+            return number
+    return None
+
+
+def _plural_fix(locale: str) -> str:
+    try:
+        return f'set the header line to "Plural-Forms: {plural_forms(locale)}\\n" (from CLDR)'
+    except (ValueError, UnknownLocaleError):
+        return "give the Plural-Forms of this language, e.g. nplurals=2; plural=(n != 1);"
 
 
 def parse_catalog(source: bytes, locale: str, display: str) -> tuple[Catalog | None, list[Problem]]:
@@ -326,18 +343,6 @@ def _placeholder_errors(catalog: Catalog, msg: object) -> list[tuple[object, str
     return []
 
 
-#: whole numbers covering every n % 10 and n % 100 case and the small-number rules
-_PLURAL_SAMPLE = (*range(0, 220), 1000, 1001, 1002, 1011, 1021, 1100, 100000)
-_PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
-#: languages whose nouns do not inflect after numerals: one form is grammatical (tr: "5 kişi")
-_ONE_FORM_OK = frozenset({"tr", "az", "hu", "ka", "kk", "ky", "uz"})
-#: gettext expressions known to agree with CLDR, offered as the fix
-KNOWN_GOOD_PLURAL_FORMS = {
-    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
-    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
-}
-
-
 def plural_problems(loaded: LoadedCatalog) -> list[Problem]:
     """Cached :func:`check_plural_forms` (a loaded catalog is immutable)."""
     hit = loaded.__dict__.get("_plural_problems")
@@ -350,80 +355,6 @@ def check_plural_forms(loaded: LoadedCatalog) -> list[Problem]:
     """:func:`check_plural_header` of a loaded catalog."""
     num_plurals, plural_expr = loaded.plural_header
     return check_plural_header(loaded.locale, loaded.display, num_plurals, plural_expr)
-
-
-def check_plural_header(
-    locale: str, display: str, num_plurals: int, plural_expr: str
-) -> list[Problem]:
-    """Check a catalog's Plural-Forms header against CLDR's rules for whole numbers.
-
-    Headers are easy to get wrong (Babel's own table has a wrong one for Arabic: 11-99 and
-    100+ swapped), and a wrong header silently picks the wrong form at run time. Counts of
-    people are whole numbers below a million, so the forms CLDR uses on 0..1000 are compared
-    (French "many" only applies to millions in compact notation and is not asked for).
-    """
-    import gettext
-
-    try:
-        cldr = Locale.parse(locale).plural_form
-        picks = gettext.c2py(plural_expr)
-    except (ValueError, UnknownLocaleError) as exc:
-        return [Problem(f"unusable Plural-Forms header: {exc}", file=display)]
-    used = {cldr(n) for n in _PLURAL_SAMPLE}
-    tags = [t for t in _PLURAL_TAGS if t in used]
-    if num_plurals == 1 and locale.split("_")[0] in _ONE_FORM_OK:
-        return []
-    if num_plurals != len(tags):
-        return [
-            _plural_problem(
-                locale,
-                display,
-                f"declares {num_plurals} plural forms, CLDR uses {len(tags)}"
-                f" for whole numbers ({', '.join(tags)})",
-                tags,
-            )
-        ]
-    for n in _PLURAL_SAMPLE:
-        want, got = tags.index(cldr(n)), picks(n)
-        if got != want:
-            return [
-                _plural_problem(
-                    locale,
-                    display,
-                    f"picks form {got} for n={n}, CLDR says form {want} ('{tags[want]}')",
-                    tags,
-                )
-            ]
-    return []
-
-
-def _plural_problem(locale: str, display: str, what: str, tags: list[str]) -> Problem:
-    known = KNOWN_GOOD_PLURAL_FORMS.get(locale.split("_")[0])
-    hint = (
-        f'set "Plural-Forms: {known}"'
-        if known
-        else (f"set nplurals={len(tags)} with forms in this order: {', '.join(tags)}")
-    )
-    return Problem(f"Plural-Forms header {what}", file=display, field="Plural-Forms", hint=hint)
-
-
-UI_LOCALE_ENV = "LAUNCHER_UI_LOCALE"
-
-
-def ui_locale() -> str:
-    """The language of messages for the person at the keyboard (manual checklists):
-    ``LAUNCHER_UI_LOCALE``, else the language of ``LANG``, else English."""
-    import os
-
-    value = os.environ.get(UI_LOCALE_ENV) or os.environ.get("LANG", "")
-    lang = value.split(".")[0].split("_")[0].split("-")[0].lower()
-    return lang if lang and lang not in ("c", "posix") else "en"
-
-
-def ui_gettext(root: Path):
-    """gettext for :func:`ui_locale` from the content's catalogs; English if it has none."""
-    catalog, _problems = load_catalog(root, ui_locale())
-    return catalog.translations.gettext if catalog is not None else (lambda s: s)
 
 
 def locale_problem(locale: str) -> str | None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import InputError, Problem
 from ..models import PLATFORMS, ParamSpec
+from .relative import MomentError, bound_seconds, duration, show_seconds
 from .schema import Checker, did_you_mean, known_list
 
 TYPES = ("text", "number", "integer", "datetime", "boolean", "choice", "platform")
@@ -40,9 +41,23 @@ def parse_param(
             hint=f"types: {', '.join(TYPES)}",
         )
         return None
+    bounds: dict[str, float] = {}
     for key in ("min", "max"):
-        if key in spec and not chk.typed(spec[key], (*path, key), int, float):
+        if key not in spec:
+            continue
+        if ptype == "datetime":  # relative to the confirmation: min: -7d, max: +30d
+            try:
+                bounds[key] = bound_seconds(spec[key])
+            except MomentError as exc:
+                chk.add((*path, key), str(exc), hint=exc.hint)
+                return None
+        elif not chk.typed(spec[key], (*path, key), int, float):
             return None
+        else:
+            bounds[key] = spec[key]
+    if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+        chk.add((*path, "min"), "min is above max", hint="swap them")
+        return None
     if "max_length" in spec and not chk.typed(spec["max_length"], (*path, "max_length"), int):
         return None
     choices: tuple[str, ...] = ()
@@ -59,8 +74,8 @@ def parse_param(
         type=ptype,
         required=bool(spec.get("required", False)),
         default=spec.get("default"),
-        min=spec.get("min"),
-        max=spec.get("max"),
+        min=bounds.get("min"),
+        max=bounds.get("max"),
         max_length=spec.get("max_length"),
         choices=choices,
         help=str(spec.get("help", "")),
@@ -129,8 +144,37 @@ def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = No
             )
         return text
     if spec.type == "datetime":
-        return parse_datetime(text, tz, field, now)
+        value = parse_datetime(text, tz, field, now)
+        if now is not None and (spec.min is not None or spec.max is not None):
+            _moment_bounds(spec, value, now, field)
+        return value
     raise AssertionError(spec.type)  # parse_param admits only TYPES
+
+
+def _moment_bounds(spec: ParamSpec, value: datetime, now: datetime, field: str) -> None:
+    """A datetime fact within its bounds relative to the confirmation (min: -7d, max: +30d):
+    a deadline typed with last year's date is refused, not planned."""
+    delta = (value - now).total_seconds()
+    lo, hi = spec.min, spec.max
+    if (lo is None or delta >= lo) and (hi is None or delta <= hi):
+        return
+    earliest = "" if lo is None else (now + timedelta(seconds=lo)).strftime("%Y-%m-%dT%H:%MZ")
+    latest = "" if hi is None else (now + timedelta(seconds=hi)).strftime("%Y-%m-%dT%H:%MZ")
+    span = (
+        f"between {earliest} and {latest}"
+        if lo is not None and hi is not None
+        else (f"no earlier than {earliest}" if lo is not None else f"no later than {latest}")
+    )
+    relative = ", ".join(
+        f"{k} {show_seconds(b)}" for k, b in (("min", lo), ("max", hi)) if b is not None
+    )
+    raise OutOfBounds(
+        f"{value.strftime('%Y-%m-%dT%H:%MZ')} is out of bounds: must be {span}"
+        f" ({relative} from the confirmation)",
+        value=value,
+        field=field,
+        hint="check the date (and the year)",
+    )
 
 
 def parse_datetime(text: str, tz: str, field: str, now: datetime | None = None) -> datetime:
@@ -173,10 +217,38 @@ def resolve_facts(
     Every problem is reported at once. With ``out_of_bounds`` (a list to fill), a fact outside
     its declared bounds is kept and described there instead of being an error.
     """
+    from .localfacts import locale_error, split_key
+
     problems: list[Problem] = []
     names = [p.name for p in params]
+    localized: dict[str, str] = {}
+    for key in list(raw):
+        name, loc = split_key(key)
+        if loc is None:
+            continue
+        spec = next((p for p in params if p.name == name), None)
+        bad = locale_error(loc)
+        if spec is None or spec.type != "text" or bad:
+            texts = [p.name for p in params if p.type == "text"]
+            problems.append(
+                Problem(
+                    bad
+                    or (
+                        f"unknown parameter '{name}'{did_you_mean(name, names)}"
+                        if spec is None
+                        else f"'{name}' is a {spec.type} parameter: only text facts have a"
+                        " value per locale"
+                    ),
+                    field=f"--set {key}",
+                    hint=f"NAME.LOCALE gives a text fact in one locale, e.g. --set"
+                    f" {texts[0] if texts else 'place'}.uk=...; text parameters of"
+                    f" {playbook_id}: {known_list(texts) or 'none'}",
+                )
+            )
+            continue
+        localized[key] = raw[key]
     for key in raw:
-        if key not in names:
+        if key not in names and key not in localized and split_key(key)[1] is None:
             problems.append(
                 Problem(
                     f"unknown parameter '{key}'{did_you_mean(key, names)}",
@@ -210,6 +282,18 @@ def resolve_facts(
                 out_of_bounds.append(f"fact {spec.name}: {exc.message}")
         except InputError as exc:
             problems.append(Problem(exc.message, field=exc.field, hint=exc.hint))
+    for key, value in localized.items():
+        spec = next(p for p in params if p.name == split_key(key)[0])
+        try:
+            facts[key] = coerce(spec, value, tz, now)
+        except OutOfBounds as exc:
+            if out_of_bounds is None:
+                problems.append(Problem(exc.message, field=f"--set {key}", hint=exc.hint))
+            else:
+                facts[key] = exc.value
+                out_of_bounds.append(f"fact {key}: {exc.message}")
+        except InputError as exc:
+            problems.append(Problem(exc.message, field=f"--set {key}", hint=exc.hint))
     if problems:
         from ..errors import ContentError
 
@@ -220,7 +304,12 @@ def resolve_facts(
 def example_value(spec: ParamSpec, now: datetime) -> Any:
     """The playbook's ``example``, else a plausible value, for validation renders."""
     if spec.example is not None:
-        return coerce(spec, spec.example)
+        if spec.type == "datetime" and isinstance(spec.example, str):
+            try:  # example: +2d, relative to the confirmation
+                return now + duration(spec.example)
+            except MomentError:
+                pass
+        return coerce(spec, spec.example, now=now)
     if spec.type == "text":
         base = "Example Region"
         return base[: spec.max_length] if spec.max_length else base
@@ -233,7 +322,12 @@ def example_value(spec: ParamSpec, now: datetime) -> Any:
         hi = int(spec.max) if spec.max is not None else lo + 100
         return min(max(lo, 12), hi)
     if spec.type == "datetime":
-        return now
+        if spec.min is None and spec.max is None:
+            return now
+        day = 86400.0  # a day after the confirmation, inside the bounds
+        lo = spec.min if spec.min is not None else -math.inf
+        hi = spec.max if spec.max is not None else math.inf
+        return now + timedelta(seconds=min(max(day, lo), hi))
     if spec.type == "boolean":
         return True
     return spec.choices[-1] if spec.choices else None

@@ -14,7 +14,11 @@ from typing import Any
 from ..errors import ContentError, InputError, Problem
 from ..models import INTRO_MESSAGE, PLATFORMS, MessageSpec, ParamSpec, Playbook, Schedule
 from .params import parse_param
+from .relative import Moment, MomentError, parse_moment
+from .replies import parse_replies
 from .schema import Checker, did_you_mean, known_list
+from .sunset import parse_sunset
+from .triggers import parse_triggers
 from .yamlsrc import load_yaml
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -29,6 +33,9 @@ TOP_OPTIONAL = (
     "post_on_banned_platform",
     "allow_emergency",
     "crisis",
+    "triggers",
+    "sunset",
+    "replies",
 )
 MSG_REQUIRED = ("id", "template")
 MSG_OPTIONAL = (
@@ -59,6 +66,14 @@ def load_playbook(root: Path, playbook_id: str) -> Playbook:
     path = root / "playbooks" / f"{playbook_id}.yaml"
     if not path.is_file():
         known = playbook_ids(root)
+        if not known:
+            from ..paths import MAKE_OR_SELECT
+
+            raise InputError(
+                f"unknown playbook '{playbook_id}': {root / 'playbooks'} has no playbooks",
+                field="PLAYBOOK",
+                hint=MAKE_OR_SELECT,
+            )
         raise InputError(
             f"unknown playbook '{playbook_id}'{did_you_mean(playbook_id, known)}",
             field="PLAYBOOK",
@@ -96,7 +111,8 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
     chk.typed(top["version"], ("version",), int)
     params = _parameters(chk, top["parameters"])
     platforms = _platform_list(chk, top["platforms"], ("platforms",))
-    messages = _messages(chk, top["messages"], platforms)
+    messages = _messages(chk, top["messages"], platforms, params)
+    replies = parse_replies(chk, top.get("replies"), platforms)  # the listening post's answers
     banned = top.get("banned_platform")
     if banned is not None:
         spec = next((p for p in params if p.name == banned), None)
@@ -109,6 +125,13 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
     for key in ("post_on_banned_platform", "allow_emergency", "crisis"):
         if key in top:
             chk.typed(top[key], (key,), bool)
+    triggers = parse_triggers(chk, top.get("triggers"), params)
+    sunset = None
+    if "sunset" in top:  # the wind-down: launcher.content.sunset
+        sunset = parse_sunset(
+            chk, top["sunset"], platforms, {m.id for m in messages}, duration=_duration,
+            platform_list=_platform_list, tones=TONES,
+        )  # fmt: skip
     if problems:
         return None, problems
     return (
@@ -127,6 +150,9 @@ def parse_playbook_file(path: Path, root: Path) -> tuple[Playbook | None, list[P
             allow_emergency=bool(top.get("allow_emergency", True)),
             crisis=bool(top.get("crisis", True)),
             file=display,
+            triggers=triggers,
+            sunset=sunset,
+            replies=replies,
         ),
         problems,
     )
@@ -179,7 +205,9 @@ def _platform_list(chk: Checker, raw: Any, path: tuple[str | int, ...]) -> tuple
     return tuple(out)
 
 
-def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[MessageSpec]:
+def _messages(
+    chk: Checker, raw: Any, platforms: tuple[str, ...], params: list[ParamSpec]
+) -> list[MessageSpec]:
     if not isinstance(raw, list) or not raw:
         chk.add(("messages",), "expected a non-empty list of messages")
         return []
@@ -203,7 +231,8 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
                 hint="give this message another id",
             )
         seen.add(mid)
-        schedule = _schedule(chk, m, path)
+        datetimes = [p.name for p in params if p.type == "datetime"]
+        schedule = _schedule(chk, m, path, datetimes)
         subset = None
         if "platforms" in m:
             subset = _platform_list(chk, m["platforms"], (*path, "platforms"))
@@ -221,6 +250,9 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
         if when is not None and not isinstance(when, str):
             chk.typed(when, (*path, "when"), str)
             when = None
+        if when is not None:
+            for message, hint in when_problems(when, [p.name for p in params]):
+                chk.add((*path, "when"), message, hint=hint)
         tone = str(m.get("tone", "neutral"))
         if tone not in TONES:
             chk.add(
@@ -252,12 +284,16 @@ def _messages(chk: Checker, raw: Any, platforms: tuple[str, ...]) -> list[Messag
     return out
 
 
-def _schedule(chk: Checker, m: dict[str, Any], path: tuple[str | int, ...]) -> Schedule | None:
+def _schedule(
+    chk: Checker, m: dict[str, Any], path: tuple[str | int, ...], datetimes: list[str]
+) -> Schedule | None:
     before = len(chk.problems)
-    offset = _duration(chk, m.get("at", "0m"), (*path, "at"))
+    start = _moment(chk, m.get("at", "0m"), (*path, "at"), datetimes)
+    offset = start.offset if start else None
     every = _duration(chk, m["every"], (*path, "every")) if "every" in m else None
-    until = _duration(chk, m["until"], (*path, "until")) if "until" in m else None
-    if (every is None) != (until is None):
+    stop = _moment(chk, m["until"], (*path, "until"), datetimes) if "until" in m else None
+    until = stop.offset if stop else None
+    if ("every" in m) != ("until" in m):
         chk.add(path, "'every' and 'until' go together", hint="e.g. every: 4h, until: 72h")
     if every is not None and every <= timedelta(0):
         chk.add((*path, "every"), "must be longer than 0")
@@ -266,6 +302,12 @@ def _schedule(chk: Checker, m: dict[str, Any], path: tuple[str | int, ...]) -> S
         raw = m["phases"]
         if not isinstance(raw, list) or not raw:
             chk.add((*path, "phases"), "expected a list of {every: ..., until: ...}")
+        elif start is not None and start.fact is not None:
+            chk.add(
+                (*path, "phases"),
+                "phases count from the confirmation: they cannot follow an 'at' over a fact",
+                hint="write at: as an offset (e.g. 1h), or use every/until with until: event...",
+            )
         else:
             last = offset
             for j, ph in enumerate(raw):
@@ -299,17 +341,86 @@ def _schedule(chk: Checker, m: dict[str, Any], path: tuple[str | int, ...]) -> S
             b = _clock(chk, parts[1].strip(), (*path, "quiet"))
             if a is not None and b is not None:
                 quiet = (a, b)
-    if len(chk.problems) > before or offset is None:
+    if len(chk.problems) > before or offset is None or start is None:
         return None
     return Schedule(
         offset=offset,
         every=every,
         until=until,
+        at_fact=start.fact,
+        until_fact=stop.fact if stop else None,
         phases=tuple(phases),
         daily_at=daily_at,
         days=days if isinstance(days, int) else 1,
         quiet=quiet,
     )
+
+
+def _moment(
+    chk: Checker, raw: Any, path: tuple[str | int, ...], datetimes: list[str]
+) -> Moment | None:
+    """An offset from the confirmation, or an expression over a datetime fact."""
+    try:
+        moment = parse_moment(raw, datetimes)
+    except MomentError as exc:
+        chk.add(path, str(exc), hint=exc.hint)
+        return None
+    if moment.fact is None and moment.offset < timedelta(0):
+        chk.add(path, f"'{raw}' is before the confirmation", hint="offsets count forward: 0m, 2h")
+        return None
+    return moment
+
+
+#: the names a message's ``when:`` can use (every occurrence is tested on its own ``at``)
+WHEN_NAMES = (
+    "event",
+    "event_kind",
+    "now",
+    "at",
+    "update_number",
+    "updates_total",
+    "org",
+    "banned_platform_name",
+    "duration",
+)
+
+
+def when_problems(expression: str, params: list[str]) -> list[tuple[str, str]]:
+    """What is wrong with a ``when:`` expression: its syntax, names it cannot see, and facts
+    the playbook does not declare (with did-you-mean): found when the playbook is read,
+    not when the one event that needs the message happens."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    try:
+        tree = Environment().parse("{{ (" + expression + ") }}")
+    except TemplateSyntaxError as exc:
+        return [(f"'when: {expression}' is not a Jinja expression: {exc.message}", WHEN_HINT)]
+    out = []
+    for node in tree.find_all(nodes.Name):
+        if node.name not in WHEN_NAMES:
+            out.append(
+                (
+                    f"'when: {expression}' uses '{node.name}'{did_you_mean(node.name, WHEN_NAMES)}",
+                    f"a when: expression can use {', '.join(WHEN_NAMES)}",
+                )
+            )
+    for node in tree.find_all(nodes.Getattr):
+        named = isinstance(node.node, nodes.Name) and node.node.name == "event"
+        if named and node.attr not in params:
+            out.append(
+                (
+                    f"'when: {expression}': event.{node.attr} is not a parameter of this"
+                    f" playbook{did_you_mean(node.attr, params)}",
+                    f"parameters: {known_list(params) or 'none'}",
+                )
+            )
+    return out
+
+
+WHEN_HINT = (
+    "write a Jinja expression on the facts and the occurrence's time, e.g."
+    " event.deaths is not none, or at < event.deadline - duration('2h')"
+)
 
 
 def _duration(chk: Checker, raw: Any, path: tuple[str | int, ...]) -> timedelta | None:

@@ -242,13 +242,9 @@ def render_template(
         ) from None
     except UndefinedError as exc:
         line, tname = _template_line(exc, name)
+        message, hint = explain_undefined(exc.message or "", env, tname, line, variables)
         raise RenderError(
-            Problem(
-                f"undefined variable: {exc.message}",
-                file=f"templates/{tname}",
-                line=line,
-                hint="see docs/content-format.md for the variables templates receive",
-            )
+            Problem(message, file=f"templates/{tname}", line=line, hint=hint)
         ) from None
     except SecurityError as exc:
         line, tname = _template_line(exc, name)
@@ -266,6 +262,57 @@ def render_template(
         ) from None
     finally:
         renderlimits.finish(budget)
+
+
+_NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+_UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined$")
+#: render variables that are launcher's own machinery, not something a template names
+_INTERNAL = frozenset({"_fmt", "_rtl", "gettext", "ngettext", "pgettext", "npgettext", "_"})
+
+
+def explain_undefined(
+    message: str, env: Any, template: str, line: int | None, variables: Mapping[str, Any]
+) -> tuple[str, str]:
+    """'dict object' has no attribute 'hotlin' -> "undefined: event.hotlin, did you mean
+    event.hotline?" with the names that do exist, found from the template's line."""
+    from .schema import did_you_mean
+
+    found = _UNDEFINED_NAME.match(message)
+    if found:
+        name = found.group(1)
+        known = sorted(k for k in variables if k not in _INTERNAL)
+        return (
+            f"undefined variable '{name}'{did_you_mean(name, known)}",
+            f"templates receive: {', '.join(known)} (docs/content-format.md)",
+        )
+    found = _NO_ATTRIBUTE.search(message)
+    if not found:
+        return f"undefined variable: {message}", "see docs/content-format.md"
+    attr = found.group(1)
+    owner = _owner_of(env, template, line, attr)
+    value = variables.get(owner) if owner else None
+    if owner and isinstance(value, Mapping):
+        known = sorted(str(k) for k in value if "." not in str(k))
+        what = {"event": "facts (the playbook's parameters)"}.get(owner, f"{owner}'s names")
+        return (
+            f"undefined variable '{owner}.{attr}'{did_you_mean(attr, known)}",
+            f"{what}: {', '.join(known) or 'none'}",
+        )
+    return f"undefined variable: {message}", "see docs/content-format.md"
+
+
+def _owner_of(env: Any, template: str, line: int | None, attr: str) -> str | None:
+    """The variable whose ``.attr`` the template's line reads (``event`` in event.hotlin)."""
+    try:
+        source = env.loader.get_source(env, template)[0].splitlines()
+    except Exception:  # the template was found to render it; this is only for the message
+        return None
+    lines = [source[line - 1]] if line and line <= len(source) else source
+    for text in lines:
+        hit = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*" + re.escape(attr) + r"\b", text)
+        if hit:
+            return hit.group(1)
+    return None
 
 
 def _template_line(exc: BaseException, fallback: str) -> tuple[int | None, str]:
@@ -350,7 +397,7 @@ def playbook_msgids(
     catalogs must translate. Content knowledge, so planning and the translation workflow
     both take it from here."""
     used: dict[str, tuple[str, int]] = {}
-    for name in (playbook.profile_template, *(m.template for m in playbook.messages)):
+    for name in dict.fromkeys(playbook.templates):  # profile, messages, the sunset's
         try:
             found = template_msgids(root, name)
         except RenderError as exc:

@@ -8,7 +8,8 @@ Rules (ids): ``link-host``, ``undeclared-mention``, ``undeclared-hashtag``,
 ``forbidden-term``, ``repeated-text``, ``shouting``, ``exclamations``,
 ``emoji-in-condolences``, ``bidi-control``. Their severities (``error`` stops a launch,
 ``warning`` is shown, ``off``) and settings live in ``guardrails.yaml`` at the content root;
-see docs/guardrails.md.
+see docs/guardrails.md. Forbidden terms are matched in inflected forms per language
+(:mod:`launcher.guardrails.inflection`).
 """
 
 from __future__ import annotations

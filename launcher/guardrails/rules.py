@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import regex
 
-from . import numbers, text
+from . import inflection, numbers, text
 from .findings import Ctx, Finding, Item, edit_hint
 from .policy import POLICY_FILE
 
@@ -162,21 +162,31 @@ def _terms(terms: tuple[str, ...]) -> regex.Pattern[str] | None:
 
 
 def _forbidden(ctx: Ctx, item: Item) -> Iterable[Finding]:
-    pattern = _terms(ctx.policy.terms_for(item.locale))
+    """Terms as written (whole words; inside the text in Thai and Japanese), and in any
+    inflected form where the locale has a stemmer (:mod:`launcher.guardrails.inflection`)."""
+    terms = ctx.policy.terms_for(item.locale)
+    pattern = _terms(terms)
     if pattern is None:
         return
     form = text.match_form(item.text)
+    found = [(m.start(), m.end(), None) for m in pattern.finditer(form)]
+    exact = {(a, b) for a, b, _t in found}
+    found += [
+        (a, b, term)
+        for a, b, term in inflection.inflected(item.locale, terms, form)
+        if not any(x <= a and b <= y for x, y in exact)
+    ]
     seen: set[str] = set()
-    for m in pattern.finditer(form):
-        frag = m.group(0)
+    for start, end, term in sorted(found, key=lambda f: f[0]):
+        frag = form[start:end]
         if frag.casefold() in seen:
             continue
         seen.add(frag.casefold())
+        named = f"'{frag}'" if term is None else f"'{term}' (as '{frag}')"
         yield ctx.finding(
             "forbidden-term",
             item,
-            f"forbidden term '{frag}' for locale {item.locale}: "
-            f'"{text.snippet(form, m.start(), m.end())}"',
+            f'forbidden term {named} for locale {item.locale}: "{text.snippet(form, start, end)}"',
             f"reword {edit_hint(item)} (or the event fact it comes from); the list is "
             f"forbidden_terms in {POLICY_FILE}",
             frag,

@@ -9,6 +9,10 @@ seconds (0.5 by default, so a halt or a newly recorded launch is seen within a s
 one-shot job wakes it exactly at the next due time, so posts are not late by a poll interval.
 Jobs run on a single worker thread: one dispatcher per process, never two at once.
 
+Between passes, when nothing is due, the listening post collects replies and counts
+(``background``); it gives way before each of its platform calls as soon as a post or an
+account is due, so posting is never late for it.
+
 SIGTERM/SIGINT: stop claiming, let the post in flight finish (retry waits are cut short and
 the post released for reconciliation), release the rest of the batch, exit 0.
 """
@@ -19,17 +23,27 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Any, Protocol
 
 from .dispatch import Dispatcher, DispatchResult
 
 log = logging.getLogger("launcher.launch.daemon")
 
-#: posts sent concurrently by one daemon. One is fastest against a quick platform (the GIL
-#: serialises the Python work); more overlap the waits of a slow one.
-DEFAULT_WORKERS = 1
+#: platform calls one daemon makes at once: accounts are set up side by side and each
+#: account's posts are sent in order by one worker, so more workers overlap the round trips
+#: of more accounts (the rate budget keeps each platform within its limits)
+DEFAULT_WORKERS = 32
+
+
+class Chore(Protocol):
+    """Work a daemon does each pass besides posts (e.g. :class:`launcher.sunset.SunsetWorker`)."""
+
+    def run_due(self) -> int: ...
+
+    def next_due(self) -> float | None: ...
 
 
 class _QuietSkips(logging.Filter):
@@ -50,8 +64,16 @@ class Daemon:
         *,
         poll: float = 0.5,
         clock: Callable[[], float] | None = None,
+        chores: Sequence[Chore] = (),
+        background: Any = None,
     ) -> None:
         self.dispatcher = dispatcher
+        #: more due work each pass, after the posts (a sunset's steps): ``run_due()``, and
+        #: ``next_due()`` so the daemon wakes for it
+        self.chores = tuple(chores)
+        #: work done when nothing is due, that gives way as soon as something is: the
+        #: listening post's collector (``step(should_yield)``, ``due_soon()``)
+        self.background = background
         self.poll = poll
         self.clock = clock or dispatcher.clock
         self.stop = dispatcher.stop
@@ -66,7 +88,13 @@ class Daemon:
         try:
             result = self.dispatcher.run_due()
             self.totals += result
+            for chore in self.chores:
+                if not self.stop.is_set():
+                    chore.run_due()
             self._ticks += 1
+            work = self.background
+            if work is not None and not self.stop.is_set() and work.due_soon():
+                work.step(self.stop.is_set, yield_to_posting=True)  # gives way to posting
             if not self.stop.is_set():
                 self._wake_at_next_due(progress=result.total > 0)
         except Exception:  # the ledger unreachable for a moment: log, try again next poll
@@ -75,7 +103,15 @@ class Daemon:
 
     def _wake_at_next_due(self, *, progress: bool = True) -> None:
         ledger = self.dispatcher.ledger
-        due = [t for t in (ledger.next_due(), ledger.next_account_due()) if t is not None]
+        due = [
+            t
+            for t in (
+                ledger.next_due(),
+                ledger.next_account_due(),
+                *(c.next_due() for c in self.chores),
+            )
+            if t is not None
+        ]
         if not due or self._scheduler is None:
             return
         nxt = min(due)

@@ -18,6 +18,10 @@ or a claim taken over after a crash) is looked for on the platform before it is 
 nothing is posted twice; an idempotency key within its window or a client-chosen record key
 make the resend itself safe. Thread part n+1 is claimable only once part n is sent. The clock
 is injectable (``clock() -> epoch seconds``), so tests never wait for real time.
+
+With ``workers`` > 1 the work fans out (:mod:`.fanout`): accounts are set up side by side and
+each account's posts form a lane sent in order by one worker, lanes of different accounts and
+platforms at the same time; with one worker everything is done in turn, in claim order.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -42,6 +46,7 @@ from ..errors import (
     redact,
 )
 from ..ledger import Claim, Ledger, PostRecord, iso
+from .fanout import FanOut
 from .provision import AccountSetup
 from .retry import Backoff, RetryPolicy, call_with_retry
 from .workers import dead_local_claimants, new_worker_id
@@ -113,8 +118,9 @@ class DispatchResult:
         )
 
 
-class Dispatcher(AccountSetup):
-    """Delivers due work from one ledger. Thread-safe to stop; one thread runs it."""
+class Dispatcher(AccountSetup, FanOut):
+    """Delivers due work from one ledger. Thread-safe to stop; one thread runs it (and, with
+    ``workers`` > 1, a pool of workers it owns: :meth:`close` ends them)."""
 
     def __init__(
         self,
@@ -167,7 +173,7 @@ class Dispatcher(AccountSetup):
     def run_due(
         self,
         *,
-        launch_id: str | None = None,
+        launch_id: str | Iterable[str] | None = None,
         max_posts: int | None = None,
         wait_up_to: float = 0.0,
     ) -> DispatchResult:
@@ -176,13 +182,18 @@ class Dispatcher(AccountSetup):
 
         ``wait_up_to``: also wait (at most this many seconds from now) for retrying posts and
         accounts whose next attempt comes that soon, so a short blip during ``run`` is ridden
-        out in the same process; longer faults are left to the daemon. With ``workers`` > 1,
-        the posts of a claimed batch are sent concurrently (each one still claim → check →
-        deliver → record); thread parts stay in order.
+        out in the same process; longer faults are left to the daemon. ``launch_id`` may name
+        several launches (a launch group). With ``workers`` > 1 the work fans out
+        (:mod:`.fanout`): accounts in parallel, each account's posts in order in a lane.
         """
         result = DispatchResult()
         self._states = {}
         deadline = self.clock() + wait_up_to
+        if launch_id is not None and not isinstance(launch_id, str):
+            launch_id = list(launch_id)
+        if self.workers > 1:
+            self._fan_out(launch_id, result, deadline=deadline, max_posts=max_posts)
+            return result
         while not self.stop.is_set():
             if max_posts is not None and result.total >= max_posts:
                 break
@@ -195,6 +206,7 @@ class Dispatcher(AccountSetup):
                 launch_id=launch_id,
                 takeover=self._takeover(),
             )
+            claims = self._keep_order(claims)
             if claims:
                 self._send_batch(claims, result)
                 continue
@@ -205,12 +217,8 @@ class Dispatcher(AccountSetup):
         return result
 
     def _send_batch(self, claims: list[Claim], result: DispatchResult) -> None:
-        pool = self._pool()
         try:
-            if pool is None:
-                outcomes = [self._process(c) for c in claims]
-            else:
-                outcomes = list(pool.map(self._process, claims))
+            outcomes = [self._process(c) for c in claims]
         finally:
             self._flush()
         for claim, outcome in zip(claims, outcomes, strict=True):
@@ -223,7 +231,7 @@ class Dispatcher(AccountSetup):
                 extra={"worker": self.worker},
             )
 
-    def _wait_for_retries(self, launch_id: str | None, deadline: float) -> bool:
+    def _wait_for_retries(self, launch_id: str | list[str] | None, deadline: float) -> bool:
         """Sleep until the next retry if it comes before ``deadline``; False: stop here."""
         now = self.clock()
         if deadline <= now:
@@ -328,6 +336,7 @@ class Dispatcher(AccountSetup):
             launch=p.launch_id,
             not_before=datetime.fromtimestamp(since, UTC),
             known_ids=known,
+            reply_refs=claim.reply_refs,
         )
 
     def _cool_keys(self, claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -417,8 +426,10 @@ class Dispatcher(AccountSetup):
         retry_at = now + wait
         error = redact(str(exc))
         platform_key, account_key = self._cool_keys(claim)
-        with self._lock:  # the platform's other posts wait with it (a rate limit: the account's)
-            key = account_key if isinstance(exc, RateLimited) else platform_key
+        with self._lock:  # the platform's other posts wait with it (a rate limit: the account's,
+            # unless the platform said the limit was its app's or its host's)
+            per_account = isinstance(exc, RateLimited) and exc.scope == "account"
+            key = account_key if per_account else platform_key
             self._cooling[key] = max(self._cooling.get(key, 0.0), retry_at)
         if p.expires_at is not None and retry_at > p.expires_at:
             reason = (
@@ -478,19 +489,25 @@ class Dispatcher(AccountSetup):
         return state or None
 
     def _flush(self) -> None:
-        """Group commit of the posts sent since the last flush."""
+        """Group commit of the posts sent since the last flush, then their pins."""
+        for claim, pin in self._commit_buffer():
+            if pin is not None:  # pinned once the ledger says sent
+                self._pin(claim, *pin)
+
+    def _commit_buffer(self) -> list[tuple[Claim, Any]]:
+        """Commit the posts sent since the last commit in one transaction; return each with
+        the pin it asks for (or None), to be pinned now that the ledger says sent."""
         with self._lock:
             items, self._buffer = self._buffer, []
         if not items:
-            return
+            return []
         self.ledger.mark_sent_many([it for it, _, _ in items], actor=self.actor)
-        for it, claim, pin in items:
+        for it, claim, _pin in items:
             log.info(
                 "already on the platform" if it["reconciled"] else "sent",
                 extra=self._ctx(claim, state="sent"),
             )
-            if pin is not None:  # pinned once the ledger says sent
-                self._pin(claim, *pin)
+        return [(claim, pin) for _it, claim, pin in items]
 
     def _sent(
         self,

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from ..errors import ContentRejected, LauncherError, Unsupported, redact
@@ -31,6 +32,9 @@ log = logging.getLogger("launcher.launch.lifecycle")
 
 #: how long ``run`` itself rides out a platform blip before leaving the post to the daemon
 RUN_WAIT = 30.0
+#: platform calls ``run`` makes at once (accounts in parallel, each account's posts in
+#: order); the rate budget of each platform decides how fast each one is talked to
+RUN_WORKERS = 256
 
 
 @dataclass
@@ -268,7 +272,7 @@ def start_launch(
 def send_due(
     ledger: Ledger,
     targets: Targets,
-    launch_id: str,
+    launch_id: str | Sequence[str],
     *,
     actor: str,
     clock: Callable[[], float] = time.time,
@@ -276,9 +280,12 @@ def send_due(
     backoff: Backoff | None = None,
     sleep: Callable[[float], None] = time.sleep,
     wait_up_to: float = RUN_WAIT,
+    workers: int = RUN_WORKERS,
 ) -> DispatchResult:
     """Set up a launch's accounts and send its posts that are due now, from this process
-    (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds."""
+    (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds.
+    ``launch_id`` may be several launches (a group: one run for several missions), worked
+    together: every account of every mission in parallel."""
     dispatcher = Dispatcher(
         ledger,
         targets,
@@ -288,6 +295,8 @@ def send_due(
         backoff=backoff,
         clock=clock,
         sleep=None if sleep is time.sleep else sleep,
+        workers=workers,
+        batch=max(50, workers),
     )
     try:
         return dispatcher.run_due(launch_id=launch_id, wait_up_to=wait_up_to)
@@ -319,10 +328,14 @@ class RetractOutcome:
     failed: list[tuple[int, str]] = field(default_factory=list)
     in_flight: int = 0  # posts a daemon was sending meanwhile: retract again once they land
     pins: list[tuple[int, str]] = field(default_factory=list)  # pins left for a person to mend
+    archive: str | None = None  # the archive written first of what is deleted
+    no_archive: bool = False  # deleted without an archive: a person said so (recorded)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "launch": self.launch_id,
+            "archive": self.archive,
+            "no_archive": self.no_archive,
             "halted": self.halted,
             "retracted": self.retracted,
             "unsupported": [{"post": p, "reason": r} for p, r in self.unsupported],
@@ -343,9 +356,18 @@ def retract_launch(
     clock: Callable[[], float] = time.time,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    archive_to: Path | None = None,
+    no_archive: bool = False,
+    root: Path | None = None,
 ) -> RetractOutcome:
     """Stop what a retraction covers that is still pending, then delete what was posted
     (the last thread part first). Unfiltered, the launch itself becomes ``retracted``.
+
+    Nothing is deleted that no archive holds: if a post to delete is not in an archive of
+    the launch yet, the launch is archived first (into ``archive_to``, default
+    ``<data dir>/archives/<archive id>``); if that cannot be written, nothing is deleted
+    (:class:`~launcher.errors.NotArchived`). ``no_archive``: a person decided to delete
+    without one; recorded in the audit trail.
 
     Only this launch's own posts are touched (each post's platform id is its own, never
     another launch's). A deleted post that was pinned is unpinned where the platform keeps
@@ -357,9 +379,11 @@ def retract_launch(
     out.halted = ledger.halt_matching(
         launch.id, actor=actor, now=clock(), message=message, platform=platform
     )
+    doomed = ledger.retractable(launch.id, message=message, platform=platform)
+    _archive_first(ledger, launch.id, doomed, out, actor, clock(), archive_to, no_archive, root)
     accounts = ledger.account_refs(launch.id)
     pinned = ledger.pinned_before(launch.id)
-    for post in ledger.retractable(launch.id, message=message, platform=platform):
+    for post in doomed:
         assert post.platform_post_id is not None
         try:
             adapter = targets.adapter_for(post.platform, launch.mission)
@@ -408,6 +432,50 @@ def retract_launch(
         and (platform is None or p.platform == platform)
     )
     return out
+
+
+def _archive_first(
+    ledger: Ledger,
+    launch_id: str,
+    doomed: Sequence[PostRecord],
+    out: RetractOutcome,
+    actor: str,
+    now: float,
+    archive_to: Path | None,
+    no_archive: bool,
+    root: Path | None,
+) -> None:
+    """Before a deletion: every post about to be deleted is in an archive, or a person said
+    ``--no-archive`` (recorded). Writes the archive when one is missing."""
+    missing = ledger.unarchived(launch_id, [p.id for p in doomed])
+    if not missing:
+        return
+    if no_archive:
+        out.no_archive = True
+        ledger.record_no_archive(
+            launch_id, actor=actor, now=now, what="retract", posts=len(missing)
+        )
+        return
+    from ..archive import default_dir, new_archive_id, write_archive
+    from ..errors import ArchiveError, NotArchived
+    from ..paths import data_dir
+
+    archive_id = new_archive_id(launch_id, now)
+    target = archive_to or default_dir(data_dir(), archive_id)
+    try:
+        done = write_archive(
+            ledger, launch_id, out=target, actor=actor, now=now, reason="retract", root=root,
+            archive_id=archive_id,
+        )  # fmt: skip
+    except ArchiveError as exc:
+        raise NotArchived(
+            f"nothing was deleted: {len(missing)} post(s) of {launch_id} are in no archive,"
+            f" and {exc.message}"
+            + (f" ({out.halted} pending post(s) were halted)" if out.halted else ""),
+            hint="fix that and retract again, give another directory with --archive-to DIR, or"
+            " delete without an archive with --no-archive (recorded in the audit trail)",
+        ) from None
+    out.archive = str(done.path)
 
 
 def _mend_pin(

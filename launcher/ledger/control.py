@@ -6,6 +6,7 @@ Each change is one transaction with its audit event; see :mod:`.store` for the r
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select, update
@@ -28,15 +29,19 @@ class ControlMixin:
         raise NotImplementedError
 
     # -- halt and resume -------------------------------------------------------------------
-    def halt(self, launch_id: str | None, *, actor: str, now: float) -> dict[str, int]:
-        """Halt one launch (or every active one): its scheduled posts become ``halted`` at
-        once; a daemon checks the launch right before each send. Returns launch -> posts."""
+    def halt(
+        self, launch_id: str | Sequence[str] | None, *, actor: str, now: float
+    ) -> dict[str, int]:
+        """Halt one launch, several (a launch group), or every active one: their scheduled
+        posts become ``halted`` at once, in one transaction; a daemon checks the launch right
+        before each send. Returns launch -> posts."""
+        from .delivery import launch_scope
+
         with self.writer.begin() as conn:
             q = select(launches.c.id).where(
-                launches.c.state.in_(("active", "provisioning", "awaiting-approval"))
+                launches.c.state.in_(("active", "provisioning", "awaiting-approval")),
+                *launch_scope(launches.c.id, launch_id),
             )
-            if launch_id is not None:
-                q = q.where(launches.c.id == launch_id)
             ids = list(conn.execute(q).scalars())
             if not ids:
                 return {}

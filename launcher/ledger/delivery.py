@@ -15,7 +15,11 @@ The protocol, for one post::
 
 A post is claimable when it is ``scheduled`` and due, or ``retrying`` and its next attempt is
 due, its launch is active, the previous thread part is sent and its account is ready (active
-or manual). A due post whose ``expires_at`` has passed is never claimed: the claim marks it
+or manual). A first part that replies to an earlier post (a sunset's farewells reply to the
+one before) waits for it too, but goes out on its own if that one failed, expired or was
+retracted. Claims come oldest first (due time, then the plan's order), and a dispatcher
+sends the posts of one account it holds one after the other, in that order. A due post whose
+``expires_at`` has passed is never claimed: the claim marks it
 ``expired`` with the reason, in the same transaction.
 
 A claim is taken inside ``BEGIN IMMEDIATE`` on SQLite (``FOR UPDATE SKIP LOCKED`` elsewhere),
@@ -28,10 +32,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
 
 from .records import Claim, PostRecord, iso
-from .schema import READY_ACCOUNT_STATES, accounts, launches, posts
+from .schema import READY_ACCOUNT_STATES, accounts, answers, launches, posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,6 +62,15 @@ _ACCOUNT_NOT_READY = (
 )
 
 
+def launch_scope(column: Any, launch_id: str | Iterable[str] | None) -> list[Any]:
+    """The condition limiting a query to one launch, or to several (a launch group)."""
+    if launch_id is None:
+        return []
+    if isinstance(launch_id, str):
+        return [column == launch_id]
+    return [column.in_(list(launch_id))]
+
+
 class DeliveryMixin:
     engine: Engine
     writer: Engine
@@ -72,10 +85,17 @@ class DeliveryMixin:
                 posts,
                 launches.c.mission,
                 launches.c.state.label("launch_state"),
-                _parent.c.platform_post_id.label("reply_to"),
+                # a thread part replies to the part before it (once that is sent); an answer
+                # (listening) to the inbox item it answers, outside the launch's own threads
+                func.coalesce(
+                    case((_parent.c.state == "sent", _parent.c.platform_post_id), else_=None),
+                    answers.c.target_id,
+                ).label("reply_to"),
+                answers.c.target_refs.label("reply_refs"),
             )
             .join(launches, launches.c.id == posts.c.launch_id)
             .outerjoin(_parent, _parent.c.id == posts.c.reply_to_post_id)
+            .outerjoin(answers, answers.c.post_id == posts.c.id)
             .where(*conds)
             .order_by(posts.c.due_at, posts.c.id)
             .limit(limit)
@@ -91,7 +111,7 @@ class DeliveryMixin:
         now: float,
         lease: float,
         limit: int = 20,
-        launch_id: str | None = None,
+        launch_id: str | Iterable[str] | None = None,
         takeover: Iterable[str] = (),
     ) -> list[Claim]:
         """Claim up to ``limit`` posts that are due, oldest first: first any ``sending``
@@ -99,7 +119,7 @@ class DeliveryMixin:
         retrying posts of active launches whose previous thread part is sent and whose
         account is ready. Due posts past their ``expires_at`` are marked expired instead."""
         takeover = list(takeover)
-        scope = [posts.c.launch_id == launch_id] if launch_id else []
+        scope = launch_scope(posts.c.launch_id, launch_id)
         stale = and_(
             posts.c.state == "sending",
             or_(posts.c.claim_until < now, posts.c.claimed_by.in_(takeover))
@@ -109,6 +129,15 @@ class DeliveryMixin:
         ready = or_(
             posts.c.reply_to_post_id.is_(None),
             exists().where(_prev.c.id == posts.c.reply_to_post_id, _prev.c.state == "sent"),
+            # a first part that answers an earlier post (a farewell series) goes out on its
+            # own when that one ended unsent; later parts of a thread never do
+            and_(
+                posts.c.part == 1,
+                exists().where(
+                    _prev.c.id == posts.c.reply_to_post_id,
+                    _prev.c.state.in_(("failed", "expired", "retracted")),
+                ),
+            ),
         )
         due = or_(
             and_(posts.c.state == "scheduled", posts.c.due_at <= now),
@@ -163,6 +192,7 @@ class DeliveryMixin:
                             mission=m["mission"],
                             launch_state=m["launch_state"],
                             reply_to=m["reply_to"],
+                            reply_refs=_refs(m["reply_refs"]),
                             reconcile=reconcile or bool(m["reconcile"]),
                             lease_until=now + lease,
                         )
@@ -233,6 +263,36 @@ class DeliveryMixin:
                 ).rowcount
             )
 
+    def earlier_retrying(self, post_ids: Iterable[int]) -> dict[int, float]:
+        """For claimed posts whose account has an earlier post (due before, or at the same time
+        and earlier in the plan) waiting for its next attempt: post id -> the latest such next
+        attempt. Those posts wait for it, so an account's posts never overtake one another
+        (not even after a restart, when a process's memory of a fault is gone)."""
+        ids = list(post_ids)
+        if not ids:
+            return {}
+        e = posts.alias("earlier")
+        q = (
+            select(posts.c.id, func.max(e.c.retry_at))
+            .join(
+                e,
+                and_(
+                    e.c.launch_id == posts.c.launch_id,
+                    e.c.platform == posts.c.platform,
+                    e.c.locale == posts.c.locale,
+                    e.c.state == "retrying",
+                    or_(
+                        e.c.due_at < posts.c.due_at,
+                        and_(e.c.due_at == posts.c.due_at, e.c.id < posts.c.id),
+                    ),
+                ),
+            )
+            .where(posts.c.id.in_(ids))
+            .group_by(posts.c.id)
+        )
+        with self.engine.connect() as conn:
+            return {pid: float(at) for pid, at in conn.execute(q) if at is not None}
+
     def launch_states(self, launch_ids: Iterable[str]) -> dict[str, str]:
         ids = list(set(launch_ids))
         with self.engine.connect() as conn:
@@ -242,7 +302,7 @@ class DeliveryMixin:
                 ).all()
             )
 
-    def next_due(self, *, launch_id: str | None = None) -> float | None:
+    def next_due(self, *, launch_id: str | Iterable[str] | None = None) -> float | None:
         """The earliest moment something may become claimable: a scheduled post's due time,
         a retrying post's next attempt (of active launches), or a lease expiry."""
         q = (
@@ -256,24 +316,25 @@ class DeliveryMixin:
             .where(posts.c.state == "retrying", launches.c.state == "active")
         )
         lq = select(func.min(posts.c.claim_until)).where(posts.c.state == "sending")
-        if launch_id:
-            q = q.where(posts.c.launch_id == launch_id)
-            rq = rq.where(posts.c.launch_id == launch_id)
-            lq = lq.where(posts.c.launch_id == launch_id)
+        scope = launch_scope(posts.c.launch_id, launch_id)
+        if scope:
+            q, rq, lq = q.where(*scope), rq.where(*scope), lq.where(*scope)
         with self.engine.connect() as conn:
             values = [conn.execute(x).scalar() for x in (q, rq, lq)]
         found = [v for v in values if v is not None]
         return min(found) if found else None
 
-    def next_retry(self, *, launch_id: str | None = None) -> float | None:
+    def next_retry(self, *, launch_id: str | Iterable[str] | None = None) -> float | None:
         """When the next retrying post of an active launch is due."""
         q = (
             select(func.min(posts.c.retry_at))
             .join(launches, launches.c.id == posts.c.launch_id)
-            .where(posts.c.state == "retrying", launches.c.state == "active")
+            .where(
+                posts.c.state == "retrying",
+                launches.c.state == "active",
+                *launch_scope(posts.c.launch_id, launch_id),
+            )
         )
-        if launch_id:
-            q = q.where(posts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
 
@@ -313,6 +374,17 @@ class DeliveryMixin:
             q = q.where(posts.c.launch_id == launch_id)
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar() or 0)
+
+
+def _refs(raw: str | None) -> dict[str, str]:
+    """An answer's thread references as stored (JSON); anything else reads as none."""
+    import json
+
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def expiry_reason(expires_at: float | None, error: str | None) -> str:

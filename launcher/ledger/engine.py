@@ -22,6 +22,7 @@ driver failure becomes a ledger error naming the file or the password-less URL
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +138,29 @@ def _tune_sqlite(engine: Engine, synchronous: str) -> None:
         finally:
             cur.close()
 
+    # One writer at a time within the process, in the order they asked: SQLite's own wait for
+    # its write lock (the busy handler) sleeps in growing steps, so the many senders of a fanned
+    # out launch would spend their time asleep; other processes still meet the busy timeout.
+    writing = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         immediate = conn.get_execution_options().get("immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate and not conn.info.get("writing"):
+            writing.acquire()
+            conn.info["writing"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _done_writing(conn)
+            raise
+
+    def _done_writing(conn):  # type: ignore[no-untyped-def]
+        if conn.info.pop("writing", False):
+            writing.release()
+
+    event.listen(engine, "commit", _done_writing)
+    event.listen(engine, "rollback", _done_writing)
 
 
 def _install_boundaries(engine: Engine, where: str, *, sqlite: bool) -> None:

@@ -116,7 +116,47 @@ def _v4_whole_crisis(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX ix_posts_state_retry ON posts (state, retry_at)"))
 
 
-def _v8_audit_chain(conn: Connection) -> None:
+def _v5_feeds(conn: Connection) -> None:
+    """Event feeds: polling state, source events and their ids and revisions, proposals, and
+    the source each launch came from (new tables only)."""
+    tables = [
+        schema.feed_state,
+        schema.source_events,
+        schema.source_aliases,
+        schema.source_revisions,
+        schema.proposals,
+        schema.launch_sources,
+    ]
+    schema.metadata.create_all(conn, tables=tables)
+
+
+def _v6_sunsets(conn: Connection) -> None:
+    """Archives and sunsets: the tables ``archives``, ``sunsets`` and ``sunset_steps`` (new
+    tables only; a sunset's farewell posts are posts of a launch of kind ``sunset``)."""
+    schema.metadata.create_all(
+        conn, tables=[schema.archives, schema.sunsets, schema.sunset_steps], checkfirst=True
+    )
+
+
+def _v7_listening(conn: Connection) -> None:
+    """The listening post: inbox items, metric snapshots, collection cursors, and answers
+    (posts that reply to a platform post outside the launch's own threads). New tables
+    only: no existing row changes."""
+    tables = [schema.inbox_items, schema.metric_snapshots, schema.listen_cursors, schema.answers]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
+def _v8_launch_groups(conn: Connection) -> None:
+    """Many missions in one run: launch_groups and launch_group_members; ix_posts_account, for
+    keeping an account's posts in order."""
+    schema.metadata.create_all(conn, tables=[schema.launch_groups, schema.launch_group_members])
+    if "ix_posts_account" not in {ix["name"] for ix in inspect(conn).get_indexes("posts")}:
+        conn.execute(
+            text("CREATE INDEX ix_posts_account ON posts (launch_id, platform, locale, due_at)")
+        )
+
+
+def _v9_audit_chain(conn: Connection) -> None:
     """The tamper-evident audit trail and the notification outbox: event_chain, audit_marks,
     notifications. The events already in the ledger are chained now, in id order: the chain
     vouches for them from the upgrade on."""
@@ -132,7 +172,11 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "launches.timezone", _v2_launch_timezone),
     Migration(3, "approvals: launches.kind, note, override_reason", _v3_approvals),
     Migration(4, "retrying/expired posts, account claims, repeat keys", _v4_whole_crisis),
-    Migration(8, "audit chain, notification outbox", _v8_audit_chain),
+    Migration(5, "feeds: source events, proposals, launch sources", _v5_feeds),
+    Migration(6, "archives, sunsets and their steps", _v6_sunsets),
+    Migration(7, "listening: inbox items, metric snapshots, cursors, answers", _v7_listening),
+    Migration(8, "launch groups; posts in order per account", _v8_launch_groups),
+    Migration(9, "audit chain, notification outbox", _v9_audit_chain),
 ]
 
 

@@ -179,6 +179,7 @@ class OutcomesMixin:
                 child = conn.execute(
                     select(posts.c.id).where(
                         posts.c.reply_to_post_id == parent,
+                        posts.c.part > 1,  # a first part answering it goes out on its own
                         posts.c.state.in_(("scheduled", "retrying", "halted")),
                     )
                 ).scalar()

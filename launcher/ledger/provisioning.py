@@ -45,7 +45,7 @@ class ProvisioningMixin:
         now: float,
         lease: float,
         limit: int = 20,
-        launch_id: str | None = None,
+        launch_id: str | Iterable[str] | None = None,
         takeover: Iterable[str] = (),
     ) -> list[AccountClaim]:
         """Claim accounts of active launches that need setting up: pending ones, retrying
@@ -58,9 +58,9 @@ class ProvisioningMixin:
             and_(accounts.c.state == "retrying", accounts.c.retry_at <= now),
             and_(accounts.c.state == "provisioning", stale),
         )
-        conds = [due, launches.c.state == "active"]
-        if launch_id:
-            conds.append(accounts.c.launch_id == launch_id)
+        from .delivery import launch_scope
+
+        conds = [due, launches.c.state == "active", *launch_scope(accounts.c.launch_id, launch_id)]
         q = (
             select(accounts, launches.c.mission)
             .join(launches, launches.c.id == accounts.c.launch_id)

@@ -228,6 +228,8 @@ class Claim:
     reply_to: str | None  # the platform post id of the previous thread part
     reconcile: bool
     lease_until: float = 0.0  # when this worker's claim expires unless renewed
+    #: an answer to an inbox item: what the platform needs to thread it (Bluesky strong refs)
+    reply_refs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,14 @@ def overall_state(launch_state: str, counts: Mapping[str, int]) -> str:
     """One word for a launch. Never ``complete`` while any post failed or expired: a post
     that a person must look at (``failed``) wins, then work still going (``active``), then
     posts whose life ended unsent (``expired``)."""
-    if launch_state in ("halted", "retracted", "provisioning", "awaiting-approval", "rejected"):
+    if launch_state in (
+        "halted",
+        "retracted",
+        "provisioning",
+        "awaiting-approval",
+        "rejected",
+        "ended",
+    ):
         return launch_state
     if counts.get("failed"):
         return "failed"

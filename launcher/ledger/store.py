@@ -16,16 +16,19 @@ from sqlalchemy import Connection, and_, bindparam, func, inspect, select, updat
 
 from ..audit import chain as audit_chain
 from ..errors import LedgerDamaged, LedgerError
+from .archives import ArchivesMixin
 from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
 from .failures import damaged, naming, translate
+from .groups import GroupsMixin
 from .migrations import migrate
 from .outcomes import OutcomesMixin
 from .provisioning import ProvisioningMixin
 from .records import AccountRecord, EventRecord, LaunchRecord, LaunchSummary, PostRecord
 from .review import ReviewMixin
 from .schema import accounts, events, launches, metadata, posts
+from .sunsets import SunsetsMixin
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +46,16 @@ def _reading(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, ProvisioningMixin):
+class Ledger(
+    ControlMixin,
+    ReviewMixin,
+    DeliveryMixin,
+    OutcomesMixin,
+    ProvisioningMixin,
+    ArchivesMixin,
+    SunsetsMixin,
+    GroupsMixin,
+):
     """The ledger over one database URL (default: SQLite under the data dir).
 
     Opening it brings the schema up to date and checks that every table is there; a database
@@ -145,6 +157,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, Provisioni
         kind: str = "crisis",
         note: Sequence[str] = (),
         repeat_key: str | None = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> None:
         """Record a launch with its accounts and posts in one transaction.
 
@@ -152,7 +165,7 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, Provisioni
         is stored as ``reply_to_post_id`` so part n+1 waits for part n. ``state`` is
         ``active`` or ``awaiting-approval`` (with the reasons in ``note``); an active crisis
         launch freezes its mission's routine launches in the same transaction, so no crash
-        can leave one half done.
+        can leave one half done. ``also`` writes more in that transaction (a sunset's steps).
         """
         with self.writer.begin() as conn:
             if conn.execute(select(launches.c.id).where(launches.c.id == launch_id)).first():
@@ -237,6 +250,8 @@ class Ledger(ControlMixin, ReviewMixin, DeliveryMixin, OutcomesMixin, Provisioni
                 )
             elif state == "active" and kind == "crisis":
                 self._freeze(conn, mission, except_launch=launch_id, actor=actor, now=now)
+            if also is not None:
+                also(conn)
 
     @_reading
     def resolve(self, ref: str) -> LaunchRecord:

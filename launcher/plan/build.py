@@ -25,9 +25,10 @@ from ..content.i18n import (
     plural_problems,
     regional_locale,
 )
+from ..content.localfacts import for_locale, script_warnings
 from ..content.missions import Organisation, Registry, load_registry_or_raise
 from ..content.params import resolve_facts
-from ..content.playbook import DEFAULT_ONE_OFF_LIFE, load_playbook
+from ..content.playbook import load_playbook
 from ..content.render import (
     RenderError,
     environment,
@@ -40,7 +41,8 @@ from ..models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, Planne
 from ..paths import content_root
 from . import handles, textrules
 from .intro import intro_posts
-from .schedule import send_times
+from .problems import merge_locales, text_source
+from .timing import expiries, message_times
 
 PLATFORM_NAMES = {
     "mastodon": "Mastodon",
@@ -109,6 +111,10 @@ def build_plan(
         out_of_bounds=out_of_bounds,
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
+    texts = [p.name for p in playbook.parameters if p.type == "text"]
+    scripts = script_warnings(facts, texts, plan.locales)
+    if scripts:
+        plan = replace(plan, warnings=(*plan.warnings, *scripts))
     if out_of_bounds:
         plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
@@ -130,7 +136,7 @@ def guard(content: Content, plan: Plan) -> Plan:
         raise ContentError(errors)
     return replace(
         plan,
-        warnings=tuple(findings_to_problems(findings, "warning")),
+        warnings=(*plan.warnings, *findings_to_problems(findings, "warning")),
         findings=tuple(f for f in findings if f.severity == "warning"),
     )
 
@@ -161,7 +167,7 @@ def plan_from(
     locales: Sequence[str] | None = None,
 ) -> Plan:
     root = content.root
-    plan_locales = _select_locales(mission, locales)
+    plan_locales = _select_locales(mission, locales, content.registry.draft_locales)
     problems: list[Problem] = []
     catalogs: dict[str, LoadedCatalog] = {}
     used = playbook_msgids(root, playbook, problems)
@@ -185,17 +191,19 @@ def plan_from(
     posts: list[PlannedPost] = []
     intros: list[tuple[str, str, str]] = []  # (platform, locale, pinned_intro text)
     base_vars = {
-        "event": dict(facts),
+        "event": {k: v for k, v in facts.items() if "." not in k},
         "event_kind": playbook.kind,
         "org": {"website": org.website, "crisis_line": org.crisis_line, "id": org.id},
         "now": now,
         "banned_platform_name": PLATFORM_NAMES.get(banned) if banned else None,
     }
-    schedules = _message_times(playbook, mission, facts, now, base_vars, problems)
+    notes: list[Problem] = []
+    schedules = message_times(playbook, mission, facts, now, base_vars, problems, notes)
     for loc in plan_locales:
         env = environment(root)
         loc_vars = {
             **base_vars,
+            "event": for_locale(facts, loc),  # place.uk is place in the uk posts
             "locale": loc,
             "mission": _mission_vars(mission, loc),
             **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),
@@ -207,12 +215,13 @@ def plan_from(
                 intros.append((platform, loc, made[1]))
         for order, spec in enumerate(playbook.messages):
             times = schedules.get(spec.id)
-            if not times:
+            if not times:  # not planned for this event: its template must still be sound
+                _check_unplanned(env, playbook, spec, platforms, loc_vars, problems)
                 continue
             targets = [p for p in (spec.platforms or platforms) if p in platforms]
             per_platform = _depends_on_platform(env, spec.template)
             total = len(times)
-            lives = expiries(spec, times)
+            lives = expiries(spec, times, now, facts)
             for occ, at in enumerate(times):
                 shared: str | None = None
                 for platform in targets:
@@ -237,12 +246,23 @@ def plan_from(
                     posts.extend(
                         replace(p, expires_at=lives[occ])
                         for p in _posts_for(
-                            playbook, spec, order, occ, at, platform, loc, text, problems
+                            playbook,
+                            spec,
+                            order,
+                            occ,
+                            at,
+                            platform,
+                            loc,
+                            text,
+                            problems,
+                            source=lambda spec=spec, loc=loc, text=text: text_source(
+                                root, catalogs[loc], spec.template, text
+                            ),
                         )
                     )
     posts.extend(intro_posts(playbook, intros, posts, now, problems))
     if problems:
-        raise ContentError(dedupe(problems))
+        raise ContentError(merge_locales(dedupe(problems)))
     loc_rank = {loc: i for i, loc in enumerate(plan_locales)}
     plat_rank = {p: i for i, p in enumerate(platforms)}
     msg_rank = {INTRO_MESSAGE: -1, **{m.id: i for i, m in enumerate(playbook.messages)}}
@@ -258,35 +278,68 @@ def plan_from(
         accounts=tuple(accounts),
         posts=tuple(posts),
         skipped_platforms=tuple(skipped),
+        warnings=tuple(notes),
     )
 
 
-def expiries(spec: Any, times: Sequence[datetime]) -> list[datetime]:
-    """When each occurrence of a message stops being worth sending: ``expires`` after its
-    time if the playbook says so; else when the next occurrence is due (the last one of a
-    series lives as long as the gap before it), or 24 h for a one-off post. A post delayed by
-    an outage past this moment is recorded as expired, never sent stale."""
-    if spec.expires is not None:
-        return [t + spec.expires for t in times]
-    out = []
-    for i, t in enumerate(times):
-        if i + 1 < len(times):
-            out.append(times[i + 1])
-        elif i > 0:
-            out.append(t + (t - times[i - 1]))
-        else:
-            out.append(t + DEFAULT_ONE_OFF_LIFE)
-    return out
+def _check_unplanned(
+    env: Any,
+    playbook: Playbook,
+    spec: Any,
+    platforms: Sequence[str],
+    loc_vars: dict[str, Any],
+    problems: list[Problem],
+) -> None:
+    """Render a message this event does not plan (``when:`` false, a fact not given) once,
+    with example values for the facts not given: a typo in it is found now, not on the day
+    of the event that needs it."""
+    from ..content.params import example_value
+
+    now = loc_vars["now"]
+    event = dict(loc_vars["event"])
+    for param in playbook.parameters:
+        if event.get(param.name) is None:
+            event[param.name] = example_value(param, now)
+    platform = next((p for p in (spec.platforms or platforms) if p in platforms), None)
+    if platform is None:
+        return
+    variables = {
+        **loc_vars,
+        "event": event,
+        "platform": platform,
+        "platform_name": PLATFORM_NAMES[platform],
+        "limit": textrules.rule(platform).limit,
+        "at": now,
+        "update_number": 1,
+        "updates_total": 1,
+    }
+    try:
+        render_template(env, spec.template, variables)
+    except RenderError as exc:
+        problem = _with_context(exc.problem, playbook, spec.id, loc_vars["locale"])
+        note = " (a message not planned for these facts: rendered with example facts)"
+        problems.append(replace(problem, message=problem.message + note))
 
 
-def _select_locales(mission: Mission, wanted: Sequence[str] | None) -> tuple[str, ...]:
+def _select_locales(
+    mission: Mission, wanted: Sequence[str] | None, drafts: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """The plan's locales: the mission's, or those asked for; never a draft (a language
+    still being translated, ``draft_locales`` in missions.yaml)."""
     if not wanted:
-        return mission.locales
+        return tuple(loc for loc in mission.locales if loc not in drafts)
     out = []
     for loc in wanted:
         bad = locale_problem(loc)
         if bad:
             raise InputError(bad, field="--locale", hint="use a code such as it, fr, ja")
+        if loc in drafts:
+            raise InputError(
+                f"locale '{loc}' is a draft (still being translated): no plan publishes in it",
+                field="--locale",
+                hint=f"finish it (launcher i18n status --locale {loc}), then take it off"
+                " draft_locales in missions.yaml",
+            )
         if loc not in mission.locales:
             raise InputError(
                 f"locale '{loc}' is not one of mission {mission.id}'s locales",
@@ -295,45 +348,6 @@ def _select_locales(mission: Mission, wanted: Sequence[str] | None) -> tuple[str
             )
         out.append(loc)
     return tuple(out)
-
-
-def _message_times(
-    playbook: Playbook,
-    mission: Mission,
-    facts: dict[str, Any],
-    now: datetime,
-    base_vars: dict[str, Any],
-    problems: list[Problem],
-) -> dict[str, list[datetime]]:
-    out: dict[str, list[datetime]] = {}
-    env = None
-    for spec in playbook.messages:
-        if spec.when:
-            env = env or _expr_env()
-            try:
-                if not env.compile_expression(spec.when)(**base_vars):
-                    continue
-            except Exception as exc:  # any Jinja error in the expression is a content problem
-                problems.append(
-                    Problem(
-                        f"cannot evaluate 'when: {spec.when}': {exc}",
-                        file=playbook.file,
-                        line=spec.line,
-                        field=f"messages.{spec.id}.when",
-                        hint="write a Jinja expression on event facts,"
-                        " e.g. event.deaths is not none",
-                    )
-                )
-                continue
-        out[spec.id] = send_times(spec.schedule, now, mission.timezone)
-    return out
-
-
-def _expr_env():
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined)
 
 
 _platform_dependence: dict[tuple[int, str, float], bool] = {}
@@ -471,6 +485,7 @@ def _posts_for(
     loc: str,
     text: str,
     problems: list[Problem],
+    source: Any = None,
 ) -> list[PlannedPost]:
     rule = textrules.rule(platform)
     key = f"{spec.id}#{occ + 1}/{platform}/{loc}"
@@ -503,14 +518,17 @@ def _posts_for(
         ]
     length, limit = over
     if not spec.thread:
+        file, line = source() if source else (f"templates/{spec.template}", None)
+        where = f"{file}:{line}" if line else file
         problems.append(
             Problem(
                 f"post is too long for {platform}: {length} > {limit} ({rule.unit})",
-                file=playbook.file,
-                line=spec.line,
-                field=f"messages.{spec.id} (locale {loc}, platform {platform})",
-                hint=f"shorten templates/{spec.template} for this locale, "
-                "or set 'thread: true' on the message to split it into numbered parts",
+                file=file,
+                line=line,
+                field=f"{playbook.id}: messages.{spec.id} (locale {loc}, platform {platform})",
+                hint=f"shorten the text in {where} (the {loc} wording of"
+                f" templates/{spec.template}), or set 'thread: true' on the message"
+                f" ({playbook.file}:{spec.line}) to split it into numbered parts",
             )
         )
         return []

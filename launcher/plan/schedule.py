@@ -7,7 +7,9 @@ always UTC, which is what the ledger stores and the daemon compares against.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..models import Schedule
@@ -16,27 +18,77 @@ from ..models import Schedule
 MAX_OCCURRENCES = 500
 
 
-def send_times(schedule: Schedule, confirmed_at: datetime, tz: str) -> list[datetime]:
-    """The UTC send times of one message, sorted, without duplicates."""
+def send_times(
+    schedule: Schedule,
+    confirmed_at: datetime,
+    tz: str,
+    facts: Mapping[str, Any] | None = None,
+) -> list[datetime]:
+    """The UTC send times of one message, sorted, without duplicates.
+
+    ``at`` and ``until`` count from the confirmation, or from a datetime fact
+    (``at_fact``/``until_fact``, given in ``facts``). A series stops at ``until``: a time
+    offset is the last send it allows, a fact is a deadline (nothing at or after it). Times
+    before the confirmation are moved to it (due at once)."""
     zone = ZoneInfo(tz)
     start = confirmed_at.astimezone(UTC)
     if schedule.daily_at is not None:
         times = _daily(schedule.daily_at, schedule.days, start, zone)
     else:
-        offsets = [schedule.offset]
-        t = schedule.offset
+        first = _moment(schedule.at_fact, schedule.offset, start, facts)
+        times = [first]
+        t = first
         if schedule.every is not None and schedule.until is not None:
-            while t + schedule.every <= schedule.until and len(offsets) < MAX_OCCURRENCES:
+            stop = _moment(schedule.until_fact, schedule.until, start, facts)
+            while len(times) < MAX_OCCURRENCES and (
+                t + schedule.every < stop if schedule.until_fact else t + schedule.every <= stop
+            ):
                 t += schedule.every
-                offsets.append(t)
+                times.append(t)
         for every, until in schedule.phases:
-            while t + every <= until and len(offsets) < MAX_OCCURRENCES:
+            while t + every <= start + until and len(times) < MAX_OCCURRENCES:
                 t += every
-                offsets.append(t)
-        times = [start + o for o in offsets]
+                times.append(t)
     if schedule.quiet is not None:
         times = _respect_quiet(times, schedule.quiet, zone)
+    times = [max(t, start) for t in times]
+    deadline = stop_moment(schedule, start, facts)
+    if deadline is not None:  # a reminder of a deadline never goes out at or after it
+        times = [t for t in times if t < deadline]
     return sorted(set(times))
+
+
+def stop_moment(
+    schedule: Schedule, confirmed_at: datetime, facts: Mapping[str, Any] | None
+) -> datetime | None:
+    """The instant a message's posts stop being worth sending because of a fact: its
+    ``until`` over a fact, or the fact its ``at`` comes before ("2 h before the deadline" is
+    pointless after the deadline). None when no fact bounds it."""
+    start = confirmed_at.astimezone(UTC)
+    if schedule.until_fact and schedule.until is not None:
+        return _moment(schedule.until_fact, schedule.until, start, facts)
+    if schedule.at_fact and schedule.offset < timedelta(0):
+        return _moment(schedule.at_fact, timedelta(0), start, facts)
+    return None
+
+
+def _moment(
+    fact: str | None, offset: timedelta, start: datetime, facts: Mapping[str, Any] | None
+) -> datetime:
+    if fact is None:
+        return start + offset
+    value = (facts or {}).get(fact)
+    if not isinstance(value, datetime):
+        raise MissingFact(fact)
+    return value.astimezone(UTC) + offset
+
+
+class MissingFact(LookupError):
+    """A schedule names a datetime fact the event did not give."""
+
+    def __init__(self, fact: str) -> None:
+        super().__init__(fact)
+        self.fact = fact
 
 
 def _respect_quiet(

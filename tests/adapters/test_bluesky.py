@@ -499,6 +499,11 @@ def test_provision_creates_account_then_profile(rsps, adapter):
             ),
         ],
     )
+    rsps.post(  # its own app password, to post with (tests/adapters/test_sunset_calls.py)
+        f"{X}/com.atproto.server.createAppPassword",
+        json={"name": "launcher", "password": "aaaa-bbbb-cccc-dddd"},
+        match=[bearer(ACCESS)],
+    )
     done = adapter.provision(
         AccountRef(platform="bluesky", handle="rome-it", locale="it"),
         ProfileUpdate(
@@ -509,6 +514,7 @@ def test_provision_creates_account_then_profile(rsps, adapter):
     )
     assert done.created
     assert done.account.account_id == DID and done.account.handle == HANDLE
+    assert done.account.credentials["app_password"].startswith("file:")
 
 
 def test_provision_sends_invite_code_from_its_reference(rsps, adapter):
@@ -642,9 +648,15 @@ def test_provision_creates_the_planned_name_on_the_pds_domain(rsps, adapter):
     )
     rsps.get(f"{X}/com.atproto.repo.getRecord", json={"uri": "u", "cid": "p0", "value": {}})
     rsps.post(f"{X}/com.atproto.repo.putRecord", json={"uri": "u", "cid": "p1"})
+    rsps.post(  # a PDS that refuses app passwords: the account keeps its password
+        f"{X}/com.atproto.server.createAppPassword",
+        status=400,
+        json={"error": "InvalidRequest", "message": "app passwords are disabled"},
+    )
     done = adapter.provision(
         AccountRef("bluesky", "tl-rome-it.example.org", "it"), ProfileUpdate("R", "b")
     )
+    assert "app_password" not in done.account.credentials
     assert done.created and done.account.handle == "tl-rome-it.pds.example.net"
 
 

@@ -1,7 +1,8 @@
-"""Manual-provisioning checklists are translated in every shipped locale.
+"""Manual-provisioning checklists are translated in every language launcher ships.
 
 Adapters mark their checklist steps with ``N_()`` in module-level ``CHECKLIST_*`` tuples and
-translate them with the user's catalog when they build a checklist, then fill ``{name}``
+translate them with launcher's own catalog (``launcher/uitext/locales``, shipped compiled in
+the package, never in a content repository) when they build a checklist, then fill ``{name}``
 fields with ``str.format``. A step missing from a catalog would show English to a Thai
 operator; a placeholder lost or misspelt in a translation would raise ``KeyError`` (or drop
 the account handle) at the moment the checklist is needed.
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import launcher.adapters
-from launcher.content.i18n import load_catalog
+from launcher.uitext import LOCALE_DIR, catalogs, ui_gettext, ui_locales
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ("en", "fr", "tr", "th", "it", "uk", "ar", "ja", "es")
@@ -61,29 +62,35 @@ def test_checklist_steps_are_found():
 
 
 def test_shipped_locales_are_the_catalogs_on_disk():
-    on_disk = {p.parent.parent.name for p in (REPO / "locales").glob("*/LC_MESSAGES/messages.po")}
+    on_disk = {p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/launcher.po")}
     assert on_disk == set(SHIPPED)
+    assert set(ui_locales()) == set(SHIPPED)  # each compiled beside its .po
 
 
-def test_template_has_every_checklist_step():
-    """babel.cfg extracts the adapters: every step is in locales/messages.pot."""
+def test_the_package_catalogs_are_current_and_compiled():
+    """The .pot holds every N_() string of the package, every .po translates each one with
+    its placeholders, and every shipped .mo is compiled from its .po
+    (python -m launcher.uitext brings them up to date)."""
+    assert set(STEPS) <= {m.id for m in catalogs.extract() if m.id}
+    assert catalogs.problems() == []
+
+
+def test_content_catalogs_hold_no_checklist_step():
+    """The content's own catalogs (and babel.cfg) know nothing of launcher's strings."""
     from babel.messages.pofile import read_po
 
-    with (REPO / "locales" / "messages.pot").open("rb") as fh:
-        template = read_po(fh)
-    missing = [msgid for msgid in STEPS if template.get(msgid) is None]
-    assert missing == [], "run: launcher i18n extract"
+    for po in [REPO / "locales" / "messages.pot", *REPO.glob("locales/*/LC_MESSAGES/*.po")]:
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        assert not [m.id for m in catalog if m.id in STEPS], po
+    assert "launcher/" not in (REPO / "babel.cfg").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("locale", SHIPPED)
 def test_every_checklist_step_is_translated(locale):
-    loaded, problems = load_catalog(REPO, locale)
-    assert loaded is not None, problems
-    for msgid, where in STEPS.items():
-        entry = loaded.catalog.get(msgid)
-        assert entry is not None, f"{locale}: no entry for {where}: {msgid!r}"
-        assert entry.string and not entry.fuzzy, f"{locale}: untranslated or fuzzy: {msgid!r}"
-        text = loaded.translations.gettext(msgid)
+    gettext = ui_gettext(locale)
+    for msgid in STEPS:
+        text = gettext(msgid)
         if locale == "en":
             assert text == msgid
         else:
@@ -97,11 +104,10 @@ def test_every_checklist_step_is_translated(locale):
 def test_checklist_translations_are_in_the_locale_script(locale):
     """Beyond identifiers, brands and quoted UI labels, the text is in the locale's script."""
     script, char = SCRIPTS[locale]
-    loaded, problems = load_catalog(REPO, locale)
-    assert loaded is not None, problems
+    gettext = ui_gettext(locale)
     others = [rx for loc, (_, rx) in SCRIPTS.items() if loc != locale]
     for msgid in STEPS:
-        text = loaded.translations.gettext(msgid)
+        text = gettext(msgid)
         native = len(char.findall(text))
         english = set(ASCII_WORD.findall(msgid))
         prose = QUOTED.sub(" ", re.sub(r"\{\w+\}", " ", text))

@@ -209,5 +209,5 @@ def test_the_prompt_says_before_launching_whether_it_waits(signed_root: Path) ->
     assert "until a second person approves it" in result.output
     assert "playbook quake has no approval" in result.output
     assert "Nothing was sent. To launch" not in result.output
-    assert result.exit_code == 1 and published() == []  # declined: nothing recorded or sent
+    assert result.exit_code == 3 and published() == []  # declined: nothing recorded or sent
     assert json.loads(invoke("status", "--json", root=signed_root).stdout)["launches"] == []

@@ -268,10 +268,10 @@ def test_a_ledger_from_before_the_chain_is_chained_on_upgrade(ledger_url: str, m
         for i in range(3):
             led.record_event(at=float(i), actor="old", action="old.event")
     engine = create_engine(normalize_url(ledger_url))
-    with engine.begin() as conn:  # as a launcher before schema 8 left it
+    with engine.begin() as conn:  # as a launcher before schema 9 left it
         for table in ("event_chain", "audit_marks", "notifications"):
             conn.execute(text(f"drop table {table}"))
-        conn.execute(text("delete from schema_version where version = 8"))
+        conn.execute(text("delete from schema_version where version = 9"))
     engine.dispose()
     with Ledger(ledger_url) as led, led.engine.connect() as conn:
         assert led.version == migrations.latest_version()

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -39,6 +40,9 @@ class PdsServer:
     url: str  # http://127.0.0.1:PORT
     handle_domain: str  # e.g. ".test"
     admin_password: str | None = None
+    #: the stand-in AppView the PDS proxies app.bsky.* to (tests/integration/appview.py);
+    #: None for an external PDS, which has its own
+    appview: Any = None
 
 
 def _peers_dir() -> Path:
@@ -94,8 +98,18 @@ def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdsServer]:
 
     peers = _peers_dir()
     _ensure_installed(peers)
+    from .appview import DID as APPVIEW_DID
+    from .appview import AppView
+
+    appview = AppView()  # app.bsky.* (notifications, post views) answered from the PDS's repos
     state_dir = tmp_path_factory.mktemp("pds-state")
-    env = {**os.environ, "PEERS_DIR": str(peers), "PDS_STATE_DIR": str(state_dir)}
+    env = {
+        **os.environ,
+        "PEERS_DIR": str(peers),
+        "PDS_STATE_DIR": str(state_dir),
+        "PDS_BSKY_APP_VIEW_URL": appview.url,
+        "PDS_BSKY_APP_VIEW_DID": APPVIEW_DID,
+    }
     env.pop("PDS_PORT", None)
     env.pop("PLC_PORT", None)
     env.pop("PDS_DATA_DIRECTORY", None)  # always fresh: the PLC directory is in memory
@@ -112,12 +126,15 @@ def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdsServer]:
             pytest.fail(f"PDS did not start:\n{(start.stdout + start.stderr)[-3000:]}")
         state = _read_state(state_dir / "pds.env")
         domain = state.get("PDS_HANDLE_DOMAINS", ".test").split(",")[0]
+        appview.pds_url = state["PDS_HOST_URL"]
         yield PdsServer(
             url=state["PDS_HOST_URL"],
             handle_domain=domain,
             admin_password=state.get("PDS_ADMIN_PASSWORD"),
+            appview=appview,
         )
     finally:
+        appview.close()
         subprocess.run(
             [str(SCRIPTS / "stop.sh")],
             env=env,

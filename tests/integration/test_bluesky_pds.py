@@ -8,6 +8,7 @@ encoding, the profile, the pinned post, deletions, and that a repeated post is o
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,16 +26,17 @@ MENTION = "app.bsky.richtext.facet#mention"
 TAG = "app.bsky.richtext.facet#tag"
 
 
-def _adapter(pds: Any, password_ref: str) -> BlueskyAdapter:
-    return BlueskyAdapter(
-        {
-            "base_url": pds.url,
-            "handle_domain": pds.handle_domain,
-            "password": password_ref,
-            "email_domain": "example.org",
-            "web_url": "",
-        }
-    )
+def _adapter(pds: Any, password_ref: str, data_dir: Any = None) -> BlueskyAdapter:
+    settings = {
+        "base_url": pds.url,
+        "handle_domain": pds.handle_domain,
+        "password": password_ref,
+        "email_domain": "example.org",
+        "web_url": "",
+    }
+    if data_dir is not None:  # where the app passwords of created accounts are kept
+        settings["data_dir"] = str(data_dir)
+    return BlueskyAdapter(settings)
 
 
 def _get(pds: Any, did: str, collection: str, rkey: str) -> requests.Response:
@@ -60,8 +62,9 @@ def _rkey(uri: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def adapter(pds: Any, pds_password_ref: str) -> BlueskyAdapter:
-    return _adapter(pds, pds_password_ref)
+def adapter(pds: Any, pds_password_ref: str, tmp_path_factory: Any) -> BlueskyAdapter:
+    # module-scoped: set up before the per-test data directory exists, so it gets its own
+    return _adapter(pds, pds_password_ref, tmp_path_factory.mktemp("bsky-data"))
 
 
 @pytest.fixture(scope="module")
@@ -301,6 +304,9 @@ def test_too_long_text_is_rejected_with_the_server_message(adapter, account):
 def test_wrong_password_is_auth_failed_without_the_secret(pds, account, monkeypatch):
     monkeypatch.setenv("LAUNCHER_TEST_BSKY_WRONG", "wrong-password-value")
     adapter = _adapter(pds, "env:LAUNCHER_TEST_BSKY_WRONG")
+    # the account's own app password (launcher created it) would open it: without it, the
+    # wrong password is what the PDS sees
+    account = replace(account, credentials={})
     with pytest.raises(AuthFailed) as info:
         adapter.publish(account, OutgoingPost(key="it/wrong", text="x", locale="en"))
     assert "wrong-password-value" not in str(info.value)

@@ -242,7 +242,13 @@ def test_coup_then_platform_ban_share_a_message_id_and_never_collide(
         for p in _bluesky(d)
         if p["message"] == "registration" and p["state"] == "sent"
     ]
-    assert len(regs) == 2 and regs[0]["key"] == regs[1]["key"]  # same key in each launch
+    states = [
+        (p["key"], p["state"])
+        for d in (coup, ban)
+        for p in _bluesky(d)
+        if p["message"] == "registration"
+    ]
+    assert len(regs) == 2 and regs[0]["key"] == regs[1]["key"], states  # same key in each launch
     assert regs[0]["platform_post_id"] != regs[1]["platform_post_id"]
     for d in (coup, ban):
         _assert_ledger_matches_server(pds, cli.json("status", d["launch"]))

@@ -160,9 +160,11 @@ def test_run_daemon_halt_resume_retract(env):
 
 
 def test_run_asks_first_and_no_means_nothing_happens(env):
-    """Without --yes, run shows the plan and asks; answering no records nothing."""
-    out = cli(env, *RUN, input="n\n", ok=(1,))
-    assert "condolences" in out.stdout and "Aborted" in out.stderr
+    """Without --yes, run shows the plan and asks; answering no records nothing and exits
+    with the declined code (3), not "operation failed" (1)."""
+    out = cli(env, *RUN, input="n\n", ok=(3,))
+    assert "condolences" in out.stdout and "declined: nothing was done" in out.stderr
+    assert "Aborted" not in out.stderr
     assert json.loads(cli(env, "status", "--json").stdout) == {"launches": []}
     assert outbox(env) == []
 

@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import invoke
 
-ARGS = ("quake", "-m", "beirut", "--set", "region=Bekaa", "--set", "magnitude=5.8")
+ARGS = ("quake", "-m", "beirut", "--set", "region=Bekaa", "--set", "region.ar=البقاع",
+        "--set", "magnitude=5.8")  # fmt: skip
 AT = ("--at", "2026-05-22T08:30:00Z")
 
 

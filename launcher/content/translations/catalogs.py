@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 from collections.abc import Iterable
@@ -17,7 +16,6 @@ from babel.messages.pofile import read_po
 from ...errors import ContentError, InputError, Problem
 from ..i18n import (
     DOMAIN,
-    KNOWN_GOOD_PLURAL_FORMS,
     catalog_path,
     check_plural_header,
     compile_catalog,
@@ -25,6 +23,7 @@ from ..i18n import (
     usable,
     write_atomically,
 )
+from ..plurals import plural_forms
 from .common import (
     key_of,
     known_locales,
@@ -76,6 +75,20 @@ def update_catalogs(
     return results
 
 
+def prune_to_template(root: Path) -> None:
+    """Keep in every catalog exactly the strings of the .pot, nothing obsolete (a repository
+    made from the sample by `launcher init` starts without the other playbooks' strings)."""
+    template = read_template(root)
+    for loc in known_locales(root, None):
+        path = catalog_path(root, loc)
+        catalog, problems = parse_catalog(path.read_bytes(), loc, relative(root, path))
+        if catalog is None:
+            raise ContentError(problems)
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        write_atomically(path, po_bytes(catalog))
+
+
 def add_locale(root: Path, locale: str) -> tuple[Path, int, list[Problem]]:
     """`launcher i18n add`: a new catalog from the .pot, with a Plural-Forms header that
     agrees with CLDR (Babel's own table is wrong for some languages: Arabic)."""
@@ -107,25 +120,14 @@ def add_locale(root: Path, locale: str) -> tuple[Path, int, list[Problem]]:
 
 
 def _fix_plural_header(root: Path, catalog: Catalog, locale: str, path: Path) -> list[Problem]:
-    """Keep Babel's Plural-Forms if it agrees with CLDR, else the first candidate that does."""
-    from babel.plural import to_gettext
-
-    candidates: list[str | None] = [None, KNOWN_GOOD_PLURAL_FORMS.get(locale.split("_")[0])]
-    with contextlib.suppress(ValueError, KeyError):
-        candidates.append(to_gettext(Locale.parse(locale).plural_form).strip())
-    first: list[Problem] = []
-    for header in candidates:
-        if header is None and first:
-            continue
-        if header:
-            catalog.mime_headers = [("Plural-Forms", header)]
-        problems = check_plural_header(
-            locale, relative(root, path), catalog.num_plurals, catalog.plural_expr
-        )
-        if not problems:
-            return []
-        first = first or problems
-    return first
+    """Keep Babel's Plural-Forms where it agrees with CLDR (it is the one translators' tools
+    expect), else write the one derived from CLDR for whole numbers
+    (:func:`launcher.content.plurals.plural_forms`), which gettext can always evaluate."""
+    display = relative(root, path)
+    if not check_plural_header(locale, display, catalog.num_plurals, catalog.plural_expr):
+        return []
+    catalog.mime_headers = [("Plural-Forms", plural_forms(locale))]
+    return check_plural_header(locale, display, catalog.num_plurals, catalog.plural_expr)
 
 
 @dataclass(frozen=True)

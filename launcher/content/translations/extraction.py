@@ -157,12 +157,19 @@ def extract(root: Path) -> Catalog:
 def _new_template(root: Path) -> Catalog:
     """An empty .pot that keeps the project header of the existing one."""
     old = read_catalog(root / TEMPLATE_FILE)
+    if old is None:
+        return Catalog(
+            project="launcher-content",
+            version="VERSION",
+            creation_date=datetime.now(UTC),
+            fuzzy=True,
+        )
     return Catalog(
-        project=old.project if old else "launcher-content",
-        version=old.version if old else "VERSION",
-        msgid_bugs_address=old.msgid_bugs_address if old else None,
-        copyright_holder=old.copyright_holder if old else "",
-        header_comment=old.header_comment if old else None,
+        project=old.project,
+        version=old.version,
+        msgid_bugs_address=old.msgid_bugs_address,
+        copyright_holder=old.copyright_holder,
+        header_comment=old.header_comment,
         creation_date=datetime.now(UTC),
         fuzzy=True,
     )

@@ -1,0 +1,293 @@
+"""Event feeds: watch, proposals, accept, dismiss. Thin: parse, call :mod:`launcher.feeds`,
+print. ``launcher watch`` runs beside ``launcher daemon`` (its own process: a slow source never
+delays a post); it proposes, and only ``auto: true`` triggers launch by themselves."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any
+
+import click
+
+from .common import AS_OPTION, JSON_OPTION, confirm, echo_json, open_ledger, when
+from .content import parse_at
+from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really
+
+
+def _context(obj: dict, actor: str, clock: Any) -> Any:
+    from ..feeds.context import FeedContext
+    from ..plan.build import load_content
+
+    settings, ledger = open_ledger(obj)
+    content = load_content(obj.get("root"))
+    return FeedContext(content.root, content, settings, ledger, actor, clock)
+
+
+def _drill(obj: dict, now: str | None, really: bool, command: str, actor: str) -> Any:
+    """A drill's clock (``--now`` with a UTC offset: watching serves every mission)."""
+    from ..launch.drills import daemon_targets, real_targets
+    from .common import settings_of
+
+    drill = parse_at(now, None, field="--now")
+    targets = real_targets(settings_of(obj), daemon_targets(settings_of(obj))) if drill else []
+    drill_check(targets, drill, really, command=command)
+    return drill, targets, drill_clock(drill) or time.time
+
+
+@click.command("watch")
+@click.option("--once", is_flag=True, help="One pass over what is due, then exit (cron, tests).")
+@click.option("--force", is_flag=True, help="Poll every source now, whatever its interval.")
+@click.option("--tick", type=float, default=1.0, show_default=True, help="Seconds between passes.")
+@NOW_OPTION
+@REALLY_OPTION
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--log-level", default="info", show_default=True)
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def watch_cmd(
+    obj: dict,
+    once: bool,
+    force: bool,
+    tick: float,
+    now: str | None,
+    really: bool,
+    log_format: str,
+    log_level: str,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Poll the sources the playbooks' triggers name and record proposals (foreground).
+
+    Each source is polled at its own interval with conditional requests; a source that fails
+    is tried again later with backoff, and cancels nothing. A matching event becomes a
+    proposal (launcher proposals); triggers with auto: true launch approved, in-bounds
+    proposals by themselves. Exit 1 (with --once) if a source could not be read.
+    """
+    from ..actor import daemon_actor
+    from ..feeds.settings import mirrors
+    from ..feeds.watch import run_forever, watch_pass
+    from ..logging_setup import setup_logging
+
+    if (now or as_json) and not once:
+        raise click.UsageError("--now and --json only go with --once")
+    if tick <= 0:
+        raise click.UsageError("--tick must be positive")
+    setup_logging(log_format, log_level)
+    actor = daemon_actor(actor_name).replace("daemon:", "watch:", 1)
+    drill, targets, clock = _drill(obj, now, really, "watch", actor)
+    ctx = _context(obj, actor, clock)
+    from ..feeds.poll import Poller
+
+    poller = Poller(mirrors=mirrors(ctx.settings))
+    with ctx.ledger:
+        drill_really(ctx.ledger, targets, drill, command="watch", actor=actor)
+        if once:
+            report = watch_pass(ctx, poller=poller, force=force)
+            poller.close()
+            if as_json:
+                echo_json(report.__dict__)
+            else:
+                for line in report.lines():
+                    click.echo(line)
+            if report.failed:
+                sys.exit(1)
+            return
+        poller.close()
+        stop = threading.Event()
+        import signal
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"watching as {actor}; Ctrl-C stops", err=True)
+        run_forever(
+            lambda: ctx,  # one ledger connection pool for the whole watch
+            stop=stop,
+            tick=tick,
+            on_report=lambda r: [click.echo(line) for line in r.lines()],
+            mirrors=mirrors(ctx.settings),
+        )
+
+
+@click.command("proposals")
+@click.argument("proposal", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Every proposal, decided ones too.")
+@JSON_OPTION
+@click.pass_obj
+def proposals_cmd(obj: dict, proposal: str | None, show_all: bool, as_json: bool) -> None:
+    """Proposals the watchers made: open ones (or --all), or one in full."""
+    from ..feeds import store
+
+    _, ledger = open_ledger(obj)
+    with ledger:
+        if proposal:
+            p = store.proposal(ledger, proposal)
+            ev = store.event(ledger, p.event_id)
+            if as_json:
+                echo_json({**_as_dict(p), "event": ev.__dict__})
+                return
+            _show(p, ev)
+            return
+        found = store.list_proposals(ledger, states=None if show_all else ("open",))
+    if as_json:
+        echo_json({"proposals": [_as_dict(p) for p in found]})
+        return
+    if not found:
+        click.echo("No open proposals." if not show_all else "No proposals yet.")
+        return
+    click.echo(
+        f"{'ID':<6}{'KIND':<11}{'STATE':<11}{'PLAYBOOK':<14}{'MISSION':<13}{'MADE':<19}  WHAT"
+    )
+    for p in found:
+        what = (p.reasons or ["-"])[0]
+        line = (
+            f"{p.ref:<6}{p.kind:<11}{p.state:<11}{p.playbook:<14}{p.mission:<13}"
+            f"{when(p.created_at):<19}  {what[:70]}"
+        )
+        click.secho(line, bold=p.state == "open", fg="yellow" if p.problems else None)
+
+
+def _as_dict(p: Any) -> dict[str, Any]:
+    from ..ledger import iso
+
+    d = dict(p.__dict__)
+    d["id"] = p.ref
+    d["created_at"] = iso(p.created_at)
+    d["decided_at"] = iso(p.decided_at)
+    return d
+
+
+def _show(p: Any, ev: Any) -> None:
+    click.secho(f"proposal {p.ref}: {p.kind} {p.playbook} for {p.mission}  [{p.state}]", bold=True)
+    click.echo(f"source: {ev.watcher} event {ev.key} (revision {p.revision}): {ev.title}")
+    if p.link:
+        click.echo(f"link: {p.link}")
+    click.echo("why:")
+    for r in p.reasons:
+        click.echo(f"  - {r}")
+    if p.facts:
+        click.echo("facts: " + ", ".join(f"{k}={v}" for k, v in sorted(p.facts.items())))
+    if p.launch_id:
+        click.echo(f"launch: {p.launch_id}")
+    for problem in p.problems:
+        click.secho(f"cannot be accepted as it is: {problem}", fg="yellow")
+    if p.note:
+        click.echo(f"note: {p.note}")
+    if p.decided_by:
+        click.echo(f"decided by {p.decided_by} at {when(p.decided_at)}")
+    posts = (p.plan or {}).get("posts") or []
+    if posts:
+        click.echo(f"{len(posts)} post(s); the first in each locale:")
+        seen: set[str] = set()
+        for post in posts:
+            if post["locale"] not in seen:
+                seen.add(post["locale"])
+                click.echo(f"  [{post['locale']}/{post['platform']}] {post['text'][:200]}")
+
+
+@click.command("accept")
+@click.argument("proposal")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--again", is_flag=True, help="Launch although the same facts were launched lately.")
+@click.option("--emergency", is_flag=True, help="Send unapproved content anyway (needs --reason).")
+@click.option("--reason", metavar="TEXT", help="Why the emergency override is needed.")
+@click.option("--retract", is_flag=True, help="A halt proposal: also delete what was posted.")
+@NOW_OPTION
+@REALLY_OPTION
+@AS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def accept_cmd(
+    obj: dict,
+    proposal: str,
+    yes: bool,
+    again: bool,
+    emergency: bool,
+    reason: str | None,
+    retract: bool,
+    now: str | None,
+    really: bool,
+    actor_name: str | None,
+    as_json: bool,
+) -> None:
+    """Accept a proposal: a launch goes through the normal approval rules (approved,
+    in-bounds content goes out at once, anything else waits for a second person); a
+    correction adds its posts to the launch; a halt halts it (--retract: and retracts it)."""
+    from ..actor import resolve_actor
+    from ..errors import InputError
+    from ..feeds import store
+    from ..feeds.proposals import accept
+    from .output import print_run
+
+    if reason and not emergency:
+        raise InputError("--reason goes with --emergency", field="--reason")
+    if emergency and not (reason and reason.strip()):
+        raise InputError("an emergency override needs a reason", field="--reason")
+    actor = resolve_actor(actor_name)
+    drill, targets, clock = _drill(obj, now, really, "accept", actor)
+    ctx = _context(obj, actor, clock)
+    with ctx.ledger:
+        p = store.proposal(ctx.ledger, proposal)
+        if not yes:
+            _show(p, store.event(ctx.ledger, p.event_id))
+            confirm(f"Accept {p.ref} ({p.kind}) as {actor}?", err=as_json)
+        drill_really(ctx.ledger, targets, drill, command="accept", actor=actor)
+        done = accept(
+            ctx,
+            proposal,
+            emergency_reason=reason.strip() if emergency and reason else None,
+            again=again,
+            retract=retract,
+        )
+    if as_json:
+        out = {"proposal": done.proposal.ref, "action": done.action, "launch": done.launch_id}
+        out.update(done.detail)
+        if done.outcome is not None:
+            out.update(done.outcome.as_dict())
+        echo_json(out)
+    else:
+        click.secho(
+            f"{done.proposal.ref} accepted: {done.action} {done.launch_id or ''}", bold=True
+        )
+        if done.action == "awaiting-approval":
+            click.secho(
+                "AWAITING APPROVAL: nothing has reached any platform until a second person"
+                f" approves it: launcher approve launch {done.launch_id} --as NAME",
+                fg="yellow",
+                bold=True,
+            )
+            for why in done.detail.get("reasons", []):
+                click.echo(f"  - {why}")
+        if done.outcome is not None:
+            print_run(done.outcome)
+        elif done.detail:
+            for k, v in done.detail.items():
+                click.echo(f"  {k}: {v}")
+    if done.outcome is not None and any(p.state == "failed" for p in done.outcome.posts):
+        sys.exit(1)
+
+
+@click.command("dismiss")
+@click.argument("proposal")
+@click.option("--reason", required=True, metavar="TEXT", help="Why (recorded).")
+@AS_OPTION
+@click.pass_obj
+def dismiss_cmd(obj: dict, proposal: str, reason: str, actor_name: str | None) -> None:
+    """Dismiss a proposal, with the reason: it is not proposed again for the same event."""
+    from ..actor import resolve_actor
+    from ..feeds.proposals import dismiss
+
+    ctx = _context(obj, resolve_actor(actor_name), time.time)
+    with ctx.ledger:
+        done = dismiss(ctx, proposal, reason=reason)
+    click.echo(f"{done.proposal.ref} dismissed by {done.proposal.decided_by}: {reason.strip()}")
+
+
+COMMANDS = (watch_cmd, proposals_cmd, accept_cmd, dismiss_cmd)
+
+
+def register(group: click.Group) -> None:
+    for command in COMMANDS:
+        group.add_command(command)

@@ -1,0 +1,174 @@
+"""The listening commands through the real CLI, on the shipped content and the sandbox: a
+launch, people answering it, `listen --once`, the inbox, an answer, the status of a removed
+post, the report in its three forms, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from launcher.adapters.sandbox import SandboxAdapter
+from tests.conftest import REPO, invoke
+
+AT = "2026-05-22T08:30:00Z"
+LATER = "2026-05-22T09:45:00Z"
+
+
+def _sandbox(platform: str) -> SandboxAdapter:
+    return SandboxAdapter({"data_dir": os.environ["LAUNCHER_DATA_DIR"], "stands_for": platform})
+
+
+@pytest.fixture
+def launched() -> dict:
+    r = invoke(
+        "run", "earthquake", "--mission", "rome", "--set", "region=Emilia-Romagna",
+        "--set", "magnitude=6.1", "--at", AT, "--now", AT, "--yes", "--json", root=REPO,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    posts = {(p["platform"], p["locale"], p["message"]): p for p in doc["posts"]}
+    handles = {(a["platform"], a["locale"]): a["handle"] for a in doc["accounts"]}
+    return {"launch": doc["launch"], "posts": posts, "handles": handles}
+
+
+def _audience(launched: dict) -> None:
+    ours = launched["posts"][("bluesky", "it", "condolences")]["platform_post_id"]
+    bsky = _sandbox("bluesky")
+    handle = launched["handles"][("bluesky", "it")]
+    bsky.receive(handle, "reply", author="luca", text="Mio fratello è a Modena, come faccio?",
+                 target=ours)  # fmt: skip
+    bsky.receive(handle, "like", author="a", target=ours)
+    bsky.receive(handle, "like", author="b", target=ours)
+    bsky.receive(handle, "repost", author="c", target=ours)
+    bsky.receive(handle, "follow", author="c")
+    arabic = launched["handles"][("mastodon", "en")]
+    _sandbox("mastodon").receive(arabic, "mention", author="layla", text="هل السفارة مفتوحة غدا؟")
+
+
+def test_listen_inbox_answer_and_report(launched: dict, tmp_path: Path) -> None:
+    _audience(launched)
+    lid = launched["launch"]
+    r = invoke("listen", "--once", "--now", LATER, root=REPO)
+    assert r.exit_code == 0, r.output
+    assert "2 new inbox item(s)" in r.stdout
+    r = invoke("inbox", lid, "--json", root=REPO)
+    items = json.loads(r.stdout)["items"]
+    assert [i["kind"] for i in items] and {i["language"] for i in items} == {"it", "ar"}
+    reply = next(i for i in items if i["language"] == "it")
+    assert reply["answers_message"] == "condolences" and reply["state"] == "new"
+    replies = json.loads(invoke("inbox", "--json", root=REPO).stdout)["replies"][lid]
+    assert {r["id"] for r in replies} == {"hotline", "registration", "where-to-follow"}
+    text = invoke("inbox", lid, "--locale", "ar", root=REPO).stdout
+    assert "هل السفارة مفتوحة غدا؟" in text and "Mio fratello" not in text
+
+    r = invoke("answer", str(reply["id"]), "--with", "hotline", "--now", LATER, "--json", root=REPO)
+    assert r.exit_code == 0, r.output
+    answered = json.loads(r.stdout)
+    assert answered["post_state"] == "sent" and answered["created"]
+    r = invoke("answer", str(reply["id"]), "--with", "hotline", root=REPO)
+    assert r.exit_code == 0 and "nothing sent again" in r.stdout
+    sent = [x for x in _sandbox("bluesky").records() if x.get("key", "").startswith("reply-")]
+    assert (
+        len(sent) == 1 and sent[0]["reply_to"] == reply["platform_id"]
+        if "platform_id" in reply
+        else len(sent) == 1
+    )
+
+    other = next(i for i in items if i["language"] == "ar")
+    r = invoke(
+        "answer", str(other["id"]), "--text", "نعم، من التاسعة", "--as", "officer", root=REPO
+    )
+    assert r.exit_code == 0 and "AWAITS APPROVAL" in r.stdout
+    pending = invoke("pending", root=REPO).stdout
+    assert f"approve answer {answered['answer'] + 1}" in pending
+    r = invoke("approve", "answer", str(answered["answer"] + 1), "--as", "officer", root=REPO)
+    assert r.exit_code == 2 and "four eyes" in r.output
+    r = invoke("approve", "answer", str(answered["answer"] + 1), "--as", "chief", root=REPO)
+    assert r.exit_code == 0 and "post #" in r.stdout and "sent" in r.stdout
+
+    r = invoke("report", lid, "--now", LATER, "--json", root=REPO)
+    doc = json.loads(r.stdout)
+    row = next(
+        x for x in doc["rows"]
+        if (x["locale"], x["platform"], x["message"]) == ("it", "bluesky", "condolences")
+    )  # fmt: skip
+    assert (row["replies"], row["likes"], row["reposts"], row["inbox"]) == (1, 2, 1, 1)
+    assert row["reach"] is None
+    assert any(u["metric"] == "reach" and u["platform"] == "bluesky" for u in doc["unavailable"])
+    gained = next(f for f in doc["followers"] if (f["platform"], f["locale"]) == ("bluesky", "it"))
+    assert gained["gained"] == 1 and gained["created"]
+    rows = list(csv.DictReader(io.StringIO(invoke("report", lid, "--csv", root=REPO).stdout)))
+    assert any(r["message"] == "condolences" and r["likes"] == "2" for r in rows)
+    out = tmp_path / "page.html"
+    r = invoke("report", lid, "-o", str(out), "--now", LATER, root=REPO)
+    assert r.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
+    assert "<script" not in out.read_text()
+
+
+def test_a_removed_post_shows_loudly_in_status(launched: dict) -> None:
+    lid = launched["launch"]
+    gone = launched["posts"][("x", "it", "condolences")]
+    _sandbox("x").receive(
+        launched["handles"][("x", "it")], "remove", target=gone["platform_post_id"]
+    )
+    r = invoke("listen", "--once", lid, "--now", LATER, root=REPO)
+    assert "1 post(s) REMOVED" in r.stdout
+    status = invoke("status", lid, root=REPO).stdout
+    assert "REMOVED FROM THE PLATFORM" in status and f"#{gone['id']}" in status
+    doc = json.loads(invoke("status", lid, "--json", root=REPO).stdout)
+    assert [x["post"] for x in doc["removed"]] == [gone["id"]]
+
+
+def test_dismiss_and_an_unknown_item(launched: dict) -> None:
+    _audience(launched)
+    invoke("listen", "--once", root=REPO)
+    items = json.loads(invoke("inbox", "--json", root=REPO).stdout)["items"]
+    r = invoke("dismiss", str(items[0]["id"]), "--reason", "spam", root=REPO)
+    assert r.exit_code == 0
+    assert (
+        json.loads(invoke("inbox", "--state", "dismissed", "--json", root=REPO).stdout)["items"][0][
+            "note"
+        ]
+        == "spam"
+    )
+    r = invoke("answer", "99999", "--with", "hotline", root=REPO)
+    assert r.exit_code == 2 and "no inbox item 99999" in r.output
+    r = invoke("answer", "abc", "--with", "hotline", root=REPO)
+    assert r.exit_code == 2 and "not an inbox item number" in r.output
+    r = invoke("answer", str(items[1]["id"]), "--with", "nope", root=REPO)
+    assert r.exit_code == 2 and "has no reply 'nope'" in r.output and "hotline" in r.output
+
+
+def test_the_daemon_listens_between_posts_and_not_with_no_listen(launched: dict) -> None:
+    _audience(launched)
+    r = invoke("daemon", "--once", "--no-listen", "--now", "2026-05-22T08:31:00Z", root=REPO)
+    assert r.exit_code == 0, r.output
+    assert json.loads(invoke("inbox", "--json", root=REPO).stdout)["items"] == []
+    r = invoke("daemon", "--once", "--now", "2026-05-22T08:31:00Z", root=REPO)
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(invoke("inbox", "--json", root=REPO).stdout)["items"]) == 2
+
+
+def test_the_capability_table_shows_what_each_platform_can_listen_to() -> None:
+    r = invoke("adapters", root=REPO)
+    assert "Listening" in r.stdout and "25 posts a call" in r.stdout
+    assert "no inbox, replies" not in r.stdout
+    assert "discussion group" in r.stdout and "Bot API gives no views" in r.stdout
+    doc = json.loads(invoke("adapters", "--json", root=REPO).stdout)
+    tg = next(a for a in doc["adapters"] if a["name"] == "telegram")
+    assert tg["listening"]["inbox"] == [] and "inbox" in tg["listening"]["unavailable"]
+
+
+def test_a_bad_listening_section_names_the_file_line_and_key(tmp_path: Path) -> None:
+    conf = tmp_path / "launcher.yaml"
+    conf.write_text("listening:\n  snapshots: [1h, soon]\n  reserve: 2\n  every: 5m\n")
+    r = invoke("--config", str(conf), "validate", root=REPO)
+    assert r.exit_code == 2
+    assert f"{conf}:2" in r.output and "'soon' is not an age" in r.output
+    assert "reserve must be a share between 0 and 1" in r.output
+    assert "unknown key 'every'" in r.output
