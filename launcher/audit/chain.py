@@ -438,20 +438,36 @@ def _check_unlinked(conn: Connection, report: ChainReport) -> None:
 
 
 def signed_by(
-    conn: Connection, launch_id: str, action: str, keys: Mapping[str, PublicKey]
+    conn: Connection,
+    launch_id: str,
+    action: str,
+    keys: Mapping[str, PublicKey],
+    *,
+    detail: Mapping[str, Any] | None = None,
 ) -> tuple[str | None, str | None]:
     """(the verified person who signed the launch's first ``action`` event, why not).
 
-    The event and its link are checked on their own (its digest, its link's hash, the
-    signature over the chain before it), without walking the whole chain: four eyes asks
-    this at every approval."""
-    row = conn.execute(
+    ``detail``: the first such event whose detail holds these values (an answer's request
+    among the launch's many: ``{"answer": 7}``). The event and its link are checked on their
+    own (its digest, its link's hash, the signature over the chain before it), without
+    walking the whole chain: four eyes asks this at every approval."""
+    q = (
         select(events, event_chain)
         .select_from(events.outerjoin(event_chain, event_chain.c.event_id == events.c.id))
         .where(events.c.launch_id == launch_id, events.c.action == action)
         .order_by(events.c.id)
-        .limit(1)
-    ).first()
+    )
+    row = None
+    for candidate in conn.execute(q if detail else q.limit(1)):
+        if detail:
+            try:
+                said = json.loads(candidate._mapping[events.c.detail] or "{}")
+            except ValueError:
+                continue
+            if not isinstance(said, dict) or any(said.get(k) != v for k, v in detail.items()):
+                continue
+        row = candidate
+        break
     if row is None:
         return None, f"it has no {action} event"
     m = row._mapping

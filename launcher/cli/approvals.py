@@ -277,7 +277,9 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
             )
         )
         return
-    print_pending_answers(answers)
+    from .people import second_person
+
+    print_pending_answers(answers, second_person(obj))
     if not rows:
         click.echo("No launch is awaiting approval.")
         return

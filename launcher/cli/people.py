@@ -29,6 +29,19 @@ def acting(obj: dict, as_name: str | None, *actions: str) -> Any:
     return actor
 
 
+def second_person(obj: dict) -> str:
+    """How the second person of a command line says who they are: their own key where
+    people.yaml lists people (names do not count there), else ``--as NAME``."""
+    from ..paths import content_root
+    from ..people.registry import PEOPLE_FILE
+
+    try:
+        listed = (content_root(obj.get("root")) / PEOPLE_FILE).is_file()
+    except Exception:  # no content root: the command says so itself
+        listed = False
+    return " (with their own LAUNCHER_KEY)" if listed else " --as NAME"
+
+
 def notify_after(obj: dict) -> None:
     """Send the notifications the command's action caused (never failing the command)."""
     from ..errors import LauncherError, redact

@@ -38,9 +38,10 @@ def reject_launch(ledger: Any, actor: Actor, launch: Any, *, reason: str, now: f
 
 
 def halt_launch(
-    ledger: Any, actor: Actor, launch_id: str | None, *, now: float
+    ledger: Any, actor: Actor, launch_id: str | tuple[str, ...] | None, *, now: float
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Halt one launch (or every active one): (launch -> posts stopped, launch -> in flight)."""
+    """Halt one launch, the launches of a group (a tuple: one transaction), or every active
+    one (None): (launch -> posts stopped, launch -> in flight)."""
     authorize(actor, "halt")
     with signing_as(actor.signer):
         done = ledger.halt(launch_id, actor=actor.name, now=now)

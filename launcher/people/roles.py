@@ -10,7 +10,11 @@ In a content root with people.yaml:
 - four eyes compares verified people: the person who approves a launch must be verified,
   and the launch's ``launch.created`` event must carry the valid signature of someone else.
   A launch run without a key can therefore never be approved by a second person (it can be
-  rejected, or run again with a key).
+  rejected, or run again with a key). A free-text answer to an inbox item waits for a second
+  person the same way: its ``answer.awaiting-approval`` event carries the writer's signature.
+
+Accepting a feed's proposal is the action it leads to: ``run`` for a launch or a correction,
+``halt`` (and ``retract``) for a halt, ``emergency`` when the override is asked for.
 
 Without people.yaml nothing here applies: names are compared as before.
 """
@@ -34,9 +38,19 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "retry": ("retry a launch's posts", ("launcher", "emergency")),
     "retract": ("retract a launch's posts", ("launcher", "emergency")),
     "approve-content": ("approve content", ("content-approver",)),
+    # a feed's proposals: accepting one is running (or halting, retracting) its launch
+    "dismiss-proposal": ("dismiss a feed's proposal", ("launcher", "launch-approver")),
+    # the listening post: an answer is a post of the launch; a free-text one waits for a
+    # second person, who releases it like a launch
+    "answer": ("answer an inbox item", ("launcher",)),
+    "approve-answer": ("approve an answer", ("launch-approver",)),
+    "reject-answer": ("reject an answer", ("launch-approver",)),
+    "dismiss-item": ("dismiss an inbox item", ("launcher", "launch-approver")),
+    # after the crisis: farewell posts, then the accounts retired and their credentials revoked
+    "sunset": ("wind a launch down (sunset)", ("launcher",)),
 }
 #: actions only a verified person may take, whatever people.yaml says
-VERIFIED_ONLY = ("approve-launch", "emergency", "approve-content")
+VERIFIED_ONLY = ("approve-launch", "emergency", "approve-content", "approve-answer")
 #: actions open to a name without a key even under ``require_signatures: true``
 ALWAYS_OPEN = ("halt",)
 
@@ -100,6 +114,39 @@ def check_four_eyes(actor: Actor, ledger: Any, launch: Any) -> None:
     if runner == actor.person.id:
         raise Refused(
             f"{actor.person.label()} ran launch {launch.id} and cannot also approve it (four"
+            " eyes), with whichever key or name",
+            hint="a second person with the role launch-approver approves it",
+        )
+
+
+def check_four_eyes_answer(actor: Actor, ledger: Any, answer: Any) -> None:
+    """Refused unless ``actor`` is a verified person other than the one who wrote ``answer``
+    (read from the signature on its ``answer.awaiting-approval`` event, as for launches)."""
+    from ..audit.chain import signed_by
+
+    if actor.people is None:
+        return
+    authorize(actor, "approve-answer")
+    assert actor.person is not None
+    with ledger.engine.connect() as conn:
+        writer, problem = signed_by(
+            conn,
+            answer.launch_id,
+            "answer.awaiting-approval",
+            actor.people.public_keys(),
+            detail={"answer": answer.id},
+        )
+    if writer is None:
+        because = f" ({problem})" if problem else ""
+        raise Refused(
+            f"answer {answer.id} was written by {answer.requested_by} without a verified"
+            f" key{because}: four eyes cannot be established, so no second person can approve it",
+            hint=f"reject it (launcher reject-answer {answer.id} --reason ...) and have it"
+            " written again by a person with their LAUNCHER_KEY",
+        )
+    if writer == actor.person.id:
+        raise Refused(
+            f"{actor.person.label()} wrote answer {answer.id} and cannot also approve it (four"
             " eyes), with whichever key or name",
             hint="a second person with the role launch-approver approves it",
         )
