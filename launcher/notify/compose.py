@@ -7,6 +7,7 @@ whose values are redacted on the way in).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -165,5 +166,95 @@ def account_failed(
         "account-failed",
         lid,
         f"[launcher] account not set up: {launch.playbook} for {launch.mission} ({lid})",
+        "\n".join(lines + _footer(head)),
+    )
+
+
+#: what each kind of proposal asks of the duty officer
+_PROPOSED = {
+    "launch": "a launch",
+    "correction": "a correction of launch {launch}",
+    "halt": "a halt of launch {launch}",
+}
+
+
+def proposal(
+    row: Mapping[str, Any], *, console_url: str | None, head: tuple[int, str] | None
+) -> Message:
+    """A feed's proposal (launcher.feeds), still open: what it proposes, why, and the
+    commands that decide it."""
+    ref = f"p{row['id']}"
+    kind = str(row["kind"])
+    what = _PROPOSED.get(kind, kind).format(launch=row.get("launch_id") or "-")
+    reasons = json.loads(row.get("reasons") or "[]")
+    facts = json.loads(row.get("facts") or "{}")
+    problems = json.loads(row.get("problems") or "[]")
+    plan = json.loads(row.get("plan") or "null") or {}
+    lines = [
+        f"A feed proposes {what}: {row['playbook']} for {row['mission']}"
+        f" (trigger {row['trigger']}).",
+        "",
+        "Why:",
+        *(f"  - {why}" for why in reasons),
+        f"Facts: {_facts(facts)}",
+    ]
+    if row.get("link"):
+        lines.append(f"Source: {row['link']}")
+    if plan.get("posts"):
+        lines.append(f"Posts: {len(plan['posts'])} rendered, in every locale")
+    if problems:
+        lines += ["", "It cannot be accepted as it is:", *(f"  - {p}" for p in problems)]
+    lines += [
+        "",
+        "Nothing is sent until a person accepts it. Decide it, with your key in LAUNCHER_KEY:",
+        f"  launcher proposals {ref}          (everything it would send, and why)",
+        f"  launcher accept {ref}"
+        + (
+            "   (--retract: also delete what was posted)"
+            if kind == "halt"
+            else "   (the normal approval rules apply)"
+        ),
+        f'  launcher dismiss {ref} --reason "..."',
+    ]
+    if console_url and row.get("launch_id"):
+        lines.append(f"The launch: {console_url}/launches/{row['launch_id']}")
+    return Message(
+        "proposal",
+        row.get("launch_id"),
+        f"[launcher] proposal {ref}: {kind} {row['playbook']} for {row['mission']}",
+        "\n".join(lines + _footer(head)),
+    )
+
+
+def auto_launch(
+    launch: Any,
+    *,
+    proposal: str,
+    trigger: str,
+    reasons: Sequence[str],
+    console_url: str | None,
+    head: tuple[int, str] | None,
+) -> Message:
+    """A launch a feed's ``auto: true`` trigger made by itself (approved, in-bounds content
+    only): the duty officers hear of it at once, with the halt button."""
+    lid = launch.id
+    lines = [
+        f"Launch {lid} ({launch.playbook} for {launch.mission}) was started AUTOMATICALLY from"
+        f" proposal {proposal} (trigger {trigger}, auto: true): approved content, facts in"
+        " bounds.",
+        "",
+        "Why it matched:",
+        *(f"  - {why}" for why in reasons),
+        f"Facts: {_facts(launch.facts)}",
+        "",
+        f"Review it: launcher status {lid}"
+        + (f"  or  {console_url}/launches/{lid}" if console_url else ""),
+        f"Stop what is still pending: launcher halt {lid}",
+        f"Delete what was posted: launcher retract {lid}",
+    ]
+    return Message(
+        "auto-launch",
+        lid,
+        f"[launcher] AUTO-LAUNCHED: {launch.playbook} for {launch.mission} ({lid})",
         "\n".join(lines + _footer(head)),
     )

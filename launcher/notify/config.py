@@ -26,6 +26,7 @@ TOPICS = {
     "posts-failed": "the duty officers (role launcher)",
     "account-failed": "the duty officers (role launcher)",
     "proposal": "the duty officers (role launcher)",
+    "auto-launch": "the duty officers (role launcher)",
 }
 DEFAULT_ATTEMPTS = 5
 

@@ -35,6 +35,7 @@ from ..ledger.schema import (
     launches,
     notifications,
     posts,
+    proposals,
 )
 from . import compose
 from .config import NotifyConfig
@@ -49,6 +50,11 @@ ACTIONS = {
     "post.failed": "posts-failed",
     "post.expired": "posts-failed",
     "account.failed": "account-failed",
+    # a feed's watcher found something (launcher.feeds): a person decides on it
+    "proposal.launch": "proposal",
+    "proposal.correction": "proposal",
+    "proposal.halt": "proposal",
+    "launch.auto": "auto-launch",
 }
 #: seconds before attempt n+1 (the last value repeats)
 BACKOFF = (30.0, 120.0, 600.0, 1800.0, 3600.0)
@@ -201,12 +207,18 @@ def _messages(
 ) -> list[tuple[compose.Message, list[str], int]]:
     """One message per launch and topic among ``rows``, if it still needs a person."""
     grouped: dict[tuple[str, str], list[Any]] = {}
+    out = []
     for row in rows:
         m = row._mapping
+        topic = ACTIONS[m["action"]]
+        if topic == "proposal":  # one message each: a launch proposal has no launch yet
+            built = _proposal(conn, m, config)
+            if built is not None:
+                out.append((built, [], int(m[event_chain.c.seq])))
+            continue
         if m["launch_id"] is None:
             continue
-        grouped.setdefault((ACTIONS[m["action"]], m["launch_id"]), []).append(m)
-    out = []
+        grouped.setdefault((topic, m["launch_id"]), []).append(m)
     for (topic, lid), found in grouped.items():
         rec = conn.execute(select(launches).where(launches.c.id == lid)).first()
         if rec is None:
@@ -271,6 +283,17 @@ def _build(
             launch, reason=str(detail.get("reason", "")), actor=actor, console_url=url, head=head
         )
         return message, [actor]
+    if topic == "auto-launch":
+        detail = json.loads(found[-1]["detail"] or "{}")
+        message = compose.auto_launch(
+            launch,
+            proposal=str(detail.get("proposal", "")),
+            trigger=str(detail.get("trigger", "")),
+            reasons=[str(r) for r in detail.get("reasons") or []],
+            console_url=url,
+            head=head,
+        )
+        return message, []
     if topic == "posts-failed":
         ids = sorted({int(m["post_id"]) for m in found if m["post_id"] is not None})
         still = [
@@ -293,6 +316,20 @@ def _build(
     if not failed:
         return None
     return compose.account_failed(launch, failed, console_url=url, head=head), []
+
+
+def _proposal(conn: Connection, event: Any, config: NotifyConfig) -> compose.Message | None:
+    """The message of a proposal a feed made, if it is still open (decided meanwhile, or
+    accepted by ``auto: true`` at once: nothing to ask)."""
+    detail = json.loads(event["detail"] or "{}")
+    ref = str(detail.get("proposal", ""))
+    if not ref.startswith("p") or not ref[1:].isdigit():
+        return None
+    row = conn.execute(select(proposals).where(proposals.c.id == int(ref[1:]))).first()
+    if row is None or row._mapping["state"] != "open":
+        return None
+    head = (int(event[event_chain.c.seq]), str(event[event_chain.c.hash]))
+    return compose.proposal(row._mapping, console_url=config.console_url, head=head)
 
 
 def enqueue(

@@ -17,7 +17,7 @@ from launcher.ledger import Ledger
 from launcher.notify import deliver, notify_duty_officers
 from launcher.notify.config import config_of
 from launcher.settings import load_settings
-from tests.identities import Cast, act, held_launch, published, run_args
+from tests.identities import AT, Cast, act, held_launch, published, run_args
 from tests.notify.sinks import JsonSink, SmtpSink
 
 SECRET = "T0pSecretHookPassw0rd"
@@ -191,7 +191,7 @@ def test_a_feed_notifies_the_duty_officers_and_the_daemon_sends_it(
             body="Proposed: launcher run quake --mission rome --set magnitude=6.1", now=1.0,
         )  # fmt: skip
     assert queued == 1 and received(sink, "/officer") == []
-    result = act(people, None, "daemon", "--once")
+    result = act(people, None, "daemon", "--once", "--now", AT)
     assert result.exit_code == 0, result.output
     [message] = received(sink, "/officer")
     assert message["json"]["title"] == "[launcher] USGS: M6.1 near Rome"
@@ -223,3 +223,90 @@ def test_notification_settings_are_checked_and_never_block_a_launch(
     run = act(people, "d.officer", *run_args())
     assert run.exit_code == 0, run.output
     assert "settings problem(s) outside this launch (not blocking)" in run.stderr
+
+
+def test_a_fanned_out_run_tells_the_duty_officers_of_failed_posts_and_accounts(
+    people: Cast, sink: JsonSink, monkeypatch
+) -> None:
+    """A run for two missions, sent by the fan-out's workers: one post is refused by its
+    platform and X refuses every account; each launch's duty officers hear of both, once."""
+    from tests.conftest import MINI
+
+    (people.root / "approvals.yaml").write_bytes((MINI / "approvals.yaml").read_bytes())
+    settings = Path(os.environ["LAUNCHER_CONFIG"])
+    settings.write_text(
+        settings.read_text(encoding="utf-8")
+        + "platforms:\n  x:\n    adapter: tests.notify.adapters:NoAccounts\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("LAUNCHER_SANDBOX_FAIL", "reject:1")
+    many = [a for a in run_args() if a != "--json"] + ["--mission", "beirut", "--json"]
+    result = act(people, "d.officer", *many)
+    assert result.exit_code == 1, result.output  # posts failed
+    launches = [x["launch"] for x in json.loads(result.stdout)["launches"]]
+    titles = [m["json"]["title"] for m in received(sink, "/officer")]
+    for launch in launches:
+        mission = launch.split("-")[0]
+        [account] = [t for t in titles if "account not set up" in t and launch in t]
+        assert account == f"[launcher] account not set up: quake for {mission} ({launch})"
+    [failed] = [t for t in titles if t.startswith("[launcher] 1 failed: ")]
+    assert any(launch in failed for launch in launches)
+    bodies = [m["json"]["message"] for m in received(sink, "/officer")]
+    assert any("the token for" in b and "was refused (revoked)" in b for b in bodies)
+    assert received(sink, "/deputy") == []  # not an approver's business
+    again = act(people, None, "daemon", "--once", "--now", AT)  # nothing is told twice
+    assert again.exit_code == 0, again.output
+    assert [m["json"]["title"] for m in received(sink, "/officer")] == titles
+
+
+def test_a_proposal_and_an_automatic_launch_reach_the_duty_officers(
+    people: Cast, sink: JsonSink
+) -> None:
+    """A feed's proposal is news for the duty officers (with the commands that decide it);
+    one decided before anyone was told is not; a launch an ``auto: true`` trigger made is."""
+    from launcher.feeds import store
+    from launcher.feeds.base import SourceEvent
+    from tests.conftest import MINI
+
+    settings = load_settings(os.environ["LAUNCHER_CONFIG"])
+    with Ledger(settings.database_url) as ledger:
+        refs = []
+        for n in (1, 2):
+            ev = SourceEvent(aliases=(f"us{n}",), revision="1", revision_at=1.0, title="M 5",
+                             fields={}, link=f"https://example.org/event/us{n}")  # fmt: skip
+            event_id, _ = store.record_event(ledger, "usgs", ev, now=1.0, actor="watch:x")
+            refs.append(
+                store.add_proposal(
+                    ledger, now=1.0, actor="watch:x", kind="launch", playbook="quake",
+                    mission="rome", trigger="usgs-strong", event_id=event_id, revision="1",
+                    facts={"region": "Umbria", "magnitude": "5"},
+                    reasons=["properties.mag 5 meets >= 5"], link=ev.link,
+                ).ref
+            )  # fmt: skip
+    dismissed = act(people, "d.officer", "dismiss", refs[1], "--reason", "a duplicate")
+    assert dismissed.exit_code == 0, dismissed.output
+    [message] = [m["json"] for m in received(sink, "/officer")]
+    assert message["title"] == f"[launcher] proposal {refs[0]}: launch quake for rome"
+    for needed in (
+        "A feed proposes a launch: quake for rome (trigger usgs-strong)",
+        "properties.mag 5 meets >= 5",
+        "Facts: magnitude=5, region=Umbria",
+        "Source: https://example.org/event/us1",
+        f"launcher accept {refs[0]}",
+        f'launcher dismiss {refs[0]} --reason "..."',
+        "Audit chain at this point: link ",
+    ):
+        assert needed in message["message"], needed
+    assert received(sink, "/deputy") == []  # launch approvers only: not a duty officer
+
+    (people.root / "approvals.yaml").write_bytes((MINI / "approvals.yaml").read_bytes())
+    launch = json.loads(act(people, "d.officer", *run_args()).stdout)["launch"]
+    with Ledger(settings.database_url) as ledger:  # as the watcher records an auto launch
+        ledger.record_event(
+            at=2.0, actor="watch:x", action="launch.auto", launch_id=launch, proposal="p9",
+            trigger="usgs-strong", reasons=["M 6.5 >= 6"],
+        )  # fmt: skip
+    assert act(people, None, "daemon", "--once", "--now", AT).exit_code == 0
+    [auto] = [m["json"] for m in received(sink, "/officer") if "AUTO" in m["json"]["title"]]
+    assert auto["title"] == f"[launcher] AUTO-LAUNCHED: quake for rome ({launch})"
+    assert f"launcher halt {launch}" in auto["message"] and "M 6.5 >= 6" in auto["message"]
