@@ -22,6 +22,9 @@ defaults (``LAUNCHER_DATA_DIR`` beats ``data_dir``). Format (YAML)::
         platforms:
           telegram: {options: {bot_token: env:KYIV_BOT_TOKEN}}
     listening: {snapshots: [1h, 24h, 7d]}  # optional: launcher.listening.config
+    feeds: {mirrors: {...}}                # optional: launcher.feeds.settings
+    notifications: {email: env:SMTP_URL}   # optional: launcher.notify.config
+    console: {url: https://...}            # optional: launcher.console.config
 
 Validation (:meth:`Settings.problems`) never touches the network and never echoes a value.
 ``run`` checks the part of it that concerns the launch (:meth:`Settings.problems_for`) before
