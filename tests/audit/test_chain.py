@@ -262,20 +262,36 @@ def test_concurrent_writers_keep_one_unbroken_chain(ledger_url: str) -> None:
 
 
 def test_a_ledger_from_before_the_chain_is_chained_on_upgrade(ledger_url: str, monkeypatch) -> None:
+    """A ledger at schema 8 (launch groups, the last step before the chain) holding events and
+    a launch group is upgraded in place: the chain's tables appear, the old events are
+    chained, the group is intact, and new events are linked after them."""
     from launcher.audit.chain import verify_chain
 
+    assert [m.version for m in migrations.MIGRATIONS][-2:] == [8, 9]
+    assert "launch groups" in migrations.MIGRATIONS[-2].description
     with Ledger(ledger_url) as led:
         for i in range(3):
             led.record_event(at=float(i), actor="old", action="old.event")
     engine = create_engine(normalize_url(ledger_url))
-    with engine.begin() as conn:  # as a launcher before schema 9 left it
+    with engine.begin() as conn:  # as a launcher at schema 8 left it
         for table in ("event_chain", "audit_marks", "notifications"):
             conn.execute(text(f"drop table {table}"))
         conn.execute(text("delete from schema_version where version = 9"))
+        conn.execute(
+            text(
+                "insert into launch_groups (id, playbook, selector, created_by, created_at)"
+                " values ('g-old', 'earthquake', 'europe', 'old', 1.0)"
+            )
+        )
     engine.dispose()
     with Ledger(ledger_url) as led, led.engine.connect() as conn:
-        assert led.version == migrations.latest_version()
+        assert led.version == migrations.latest_version() == 9
+        versions = conn.execute(text("select version from schema_version order by 1")).scalars()
+        assert list(versions) == list(range(1, 10))
         report = verify_chain(conn)
+        assert conn.execute(text("select selector from launch_groups")).scalars().all() == [
+            "europe"
+        ]
         led.record_event(at=9.0, actor="new", action="new.event")
     assert report.ok and report.links == 3
     with Ledger(ledger_url) as led, led.engine.connect() as conn:
