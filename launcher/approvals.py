@@ -229,11 +229,31 @@ def generate_key(out: Path, owner: str) -> dict[str, str]:
 
 def load_keys(root: Path) -> dict[str, dict[str, str]]:
     path = root / KEYS_FILE
-    if not path.is_file():
+    out: dict[str, dict[str, str]] = {}
+    if path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        keys = data.get("keys", []) if isinstance(data, dict) else []
+        out = {str(k["id"]): k for k in keys if isinstance(k, dict) and "id" in k}
+    return {**out, **_people_keys(root)}
+
+
+def _people_keys(root: Path) -> dict[str, dict[str, str]]:
+    """The keys of the content approvers declared in people.yaml (revoked ones marked)."""
+    from .people.registry import load_people
+
+    people = load_people(root)
+    if people is None:
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    keys = data.get("keys", []) if isinstance(data, dict) else []
-    return {str(k["id"]): k for k in keys if isinstance(k, dict) and "id" in k}
+    return {
+        k.key_id: {
+            "id": k.key_id,
+            "owner": p.label(),
+            "public_key": base64.b64encode(k.public).decode(),
+            **({"revoked": k.revoked_at.isoformat()} if k.revoked_at else {}),
+        }
+        for p in people.with_role("content-approver")
+        for k in p.keys
+    }
 
 
 def load_approvals(root: Path) -> list[Approval]:
@@ -343,7 +363,7 @@ def _append(path: Path, entry: Approval) -> None:
 @dataclass
 class ApprovalStatus:
     approval: Approval
-    state: str  # valid | stale | expired | tampered | unknown-key
+    state: str  # valid | stale | expired | tampered | unknown-key | revoked-key
     changes: list[str] = field(default_factory=list)
     valid_locales: list[str] = field(default_factory=list)
 
@@ -356,6 +376,8 @@ def verify(approval: Approval, keys: dict[str, dict[str, str]]) -> str | None:
     key = keys.get(approval.key_id)
     if key is None:
         return "unknown-key"
+    if key.get("revoked"):  # a lost or stolen key: what it signed no longer counts
+        return "revoked-key"
     try:
         VerifyKey(base64.b64decode(key["public_key"])).verify(
             approval.payload(), base64.b64decode(approval.signature)
@@ -401,7 +423,10 @@ def status_of(
             [
                 "signature does not match the entry (edited by hand, or copied)"
                 if bad == "tampered"
-                else f"signed with key {approval.key_id}, not in {KEYS_FILE}"
+                else f"signed with key {approval.key_id}, revoked in people.yaml"
+                if bad == "revoked-key"
+                else f"signed with key {approval.key_id}, not in {KEYS_FILE} nor a content"
+                " approver's key in people.yaml"
             ],
         )
     now = now or datetime.now(UTC)

@@ -10,11 +10,14 @@ codes in one place (``cli.py``); library code never prints and never exits.
     ├── UserError                      exit 2: bad input or content, fixable by the user
     │   ├── InputError                 CLI arguments: unknown playbook, mission, bad --set
     │   ├── ContentError               playbooks, templates, catalogs, missions (many Problems)
-    │   └── ConfigError                the settings file, credentials references
-    │       └── SettingsError          the settings cannot serve a launch (many Problems)
+    │   ├── ConfigError                the settings file, credentials references
+    │   │   └── SettingsError          the settings cannot serve a launch (many Problems)
+    │   └── Refused                    not this person: a missing role, four eyes, a key that
+    │                                  is unknown, revoked or does not verify
     ├── LedgerError                    exit 2: unknown launch, bad state change
-    │   └── LedgerUnavailable          exit 1: the database cannot be reached, read or written
-    │       └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
+    │   ├── LedgerUnavailable          exit 1: the database cannot be reached, read or written
+    │   │   └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
+    │   └── AuditBroken                exit 1: the audit chain does not verify (names the link)
     ├── FeedError                      exit 1: a source could not be fetched or read (never a
     │                                  cancellation of anything: the watcher tries again later)
     ├── ArchiveError                   exit 1: an archive cannot be written, or does not verify
@@ -152,6 +155,11 @@ class SettingsError(ConfigError):
         return f"{text}\n    fix: {self.hint}" if self.hint else text
 
 
+class Refused(UserError):
+    """The person may not do this: a role they lack, their own launch to approve (four eyes),
+    an action that needs a verified key, a key people.yaml does not list or has revoked."""
+
+
 class LedgerError(LauncherError):
     """The ledger refused an operation (unknown launch, impossible state change)."""
 
@@ -191,6 +199,13 @@ class LedgerDamaged(LedgerUnavailable):
     """The ledger file is not a sound ledger: not a database, corrupted pages, a missing
     table, a row that does not parse. Its message says how to restore it, never "what was
     done is in the ledger"."""
+
+
+class AuditBroken(LedgerError):
+    """``log --verify`` found the audit chain broken: an event edited, removed, moved or
+    written behind launcher's back. Exit 1: the ledger's record is not what was recorded."""
+
+    exit_code = 1
 
 
 def dedupe(problems: Iterable[Problem]) -> list[Problem]:

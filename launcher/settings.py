@@ -22,6 +22,9 @@ defaults (``LAUNCHER_DATA_DIR`` beats ``data_dir``). Format (YAML)::
         platforms:
           telegram: {options: {bot_token: env:KYIV_BOT_TOKEN}}
     listening: {snapshots: [1h, 24h, 7d]}  # optional: launcher.listening.config
+    feeds: {mirrors: {...}}                # optional: launcher.feeds.settings
+    notifications: {email: env:SMTP_URL}   # optional: launcher.notify.config
+    console: {url: https://...}            # optional: launcher.console.config
 
 Validation (:meth:`Settings.problems`) never touches the network and never echoes a value.
 ``run`` checks the part of it that concerns the launch (:meth:`Settings.problems_for`) before
@@ -46,7 +49,18 @@ from .errors import ConfigError, Problem, SettingsError
 
 FILE_NAME = "launcher.yaml"
 ENV_CONFIG = "LAUNCHER_CONFIG"
-TOP_KEYS = ("data_dir", "database_url", "platforms", "missions", "feeds", "listening")
+TOP_KEYS = (
+    "data_dir",
+    "database_url",
+    "platforms",
+    "missions",
+    "feeds",
+    "listening",
+    "notifications",
+    "console",
+)
+#: sections that never concern a launch: a problem there is a warning for `run`
+NON_LAUNCH_KEYS = ("notifications", "console")
 PLATFORM_KEYS = ("adapter", "options", "accounts")
 ACCOUNT_KEYS = ("mission", "locale", "handle", "account_id", "credentials")
 DEFAULT_ADAPTER = "sandbox"
@@ -280,6 +294,8 @@ class Settings:
                 concerned = str(path[1]) in wanted
             elif path[:1] == ("missions",) and len(path) > 1:
                 concerned = str(path[1]) == mission and (len(path) < 4 or str(path[3]) in wanted)
+            elif path[:1] and path[0] in NON_LAUNCH_KEYS:  # a notification never blocks a launch
+                concerned = False
             else:
                 concerned = True
             (mine if concerned else others).append(problem)
@@ -321,6 +337,11 @@ class Settings:
                 check_url(str(url))
             except ConfigError as exc:
                 add(exc.message.removeprefix("database_url: "), ("database_url",), exc.hint)
+        from .console.config import check_settings as check_console
+        from .notify.config import check_settings as check_notifications
+
+        check_notifications(raw, add)
+        check_console(raw, add)
         data_dir = raw.get("data_dir")
         if data_dir is not None and not isinstance(data_dir, str):
             add(f"data_dir must be a directory path, not {_kind(data_dir)}", ("data_dir",))

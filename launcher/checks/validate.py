@@ -152,6 +152,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     )
     report.checked["plans rendered"] = renders
 
+    problems.extend(_people_problems(path))
     problems.extend(_approval_problems(path))
 
     try:
@@ -197,6 +198,17 @@ def _draft(found: list[Problem], loc: str, drafts: dict[str, str]) -> list[Probl
     ]
 
 
+def _people_problems(root: Path) -> list[Problem]:
+    """people.yaml (when there is one): every problem, with its line."""
+    from ..people.registry import load_people
+
+    try:
+        load_people(root)
+    except ContentError as exc:
+        return exc.problems
+    return []
+
+
 def _approval_problems(root: Path) -> list[Problem]:
     """Tampered entries, or entries signed by an unlisted key, are errors: someone edited the
     approvals file by hand. Stale approvals are normal after edits (see `launcher approvals`)."""
@@ -207,10 +219,13 @@ def _approval_problems(root: Path) -> list[Problem]:
         entries = load_approvals(root)
     except ContentError as exc:
         return exc.problems
-    keys = load_keys(root)
+    try:
+        keys = load_keys(root)
+    except ContentError:  # people.yaml: reported by _people_problems
+        return out
     for entry in entries:
         bad = verify(entry, keys)
-        if bad:
+        if bad and bad != "revoked-key":  # revoked: no longer approves (`launcher approvals`)
             out.append(
                 Problem(
                     f"approval of {entry.playbook} by {entry.approved_by} does not verify ({bad})",

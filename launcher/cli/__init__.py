@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "launcher.cli.sunset",
     "launcher.cli.completion",
     "launcher.cli.listening",
+    "launcher.cli.people",
+    "launcher.cli.console",
 )
 
 

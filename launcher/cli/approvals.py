@@ -26,10 +26,40 @@ def parse_duration(text: str | None) -> timedelta | None:
     return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
 
 
-def _actor(name: str | None) -> str:
-    from ..actor import resolve_actor
+def _content_approver(root: Path, who: str | None, key_ref: str | None) -> tuple[str, str | None]:
+    """(who approves, the key reference to sign with). In a content root with people.yaml it
+    is a verified content approver: their key (--key, $LAUNCHER_APPROVAL_KEY or
+    $LAUNCHER_KEY) says who they are; --as may only repeat it."""
+    import os
 
-    return resolve_actor(name)
+    from ..actor import resolve_actor
+    from ..approvals import KEY_ENV
+    from ..errors import Refused
+    from ..people.identity import verified_actor
+    from ..people.keys import KEY_ENV as PERSON_KEY
+    from ..people.keys import load_signing_key
+    from ..people.registry import load_people
+    from ..people.roles import authorize
+
+    people = load_people(root)
+    if people is None:
+        return resolve_actor(who), key_ref
+    ref = key_ref or os.environ.get(KEY_ENV) or os.environ.get(PERSON_KEY)
+    if not ref:
+        raise Refused(
+            "approving content takes a content approver's own key (people.yaml declares people)",
+            hint=f"set {PERSON_KEY}=file:/path/to/your.key (listed for you in people.yaml), or"
+            " pass --key",
+        )
+    actor = verified_actor(people, load_signing_key(ref, what="the approval signing key"))
+    authorize(actor, "approve-content")
+    assert actor.person is not None
+    if who and who.strip() not in (actor.person.id, actor.person.name):
+        raise InputError(
+            f"{who!r}: the key is {actor.person.label()}'s; --as cannot name someone else",
+            field="--as",
+        )
+    return actor.person.label(), ref
 
 
 @click.group("approve")
@@ -69,11 +99,12 @@ def approve_content_cmd(
     root = content_root(obj.get("root"))
     if not locales:
         locales = tuple(sorted(p.name for p in (root / "locales").glob("*") if p.is_dir()))
+    approver, key_ref = _content_approver(root, who, key_ref)
     entry = approve_content(
         root,
         playbook,
         locales=locales,
-        approver=_actor(who),
+        approver=approver,
         key_ref=key_ref,
         expires_in=parse_duration(expires_in),
     )
@@ -167,20 +198,20 @@ def approve_launch_cmd(
 ) -> None:
     """Release a launch awaiting approval (four eyes): its accounts are set up and its due
     posts go out at once."""
-    from ..launch.lifecycle import outcome, send_due
+    from ..people.actions import approve_launch
     from .common import open_ledger
     from .drill import launch_clock
+    from .people import acting
 
-    actor = _actor(who)
+    person = acting(obj, who, "approve-launch")
+    actor = person.name
     settings, ledger = open_ledger(obj)
     with ledger:
         rec = ledger.resolve(launch)
         clock = launch_clock(
             settings, ledger, rec, now, really, command="approve launch", actor=actor
         )
-        ledger.approve_launch(rec.id, actor=actor, now=clock())
-        result = send_due(ledger, settings, rec.id, actor=actor, clock=clock)
-        final = outcome(ledger, rec.id, result)
+        final = approve_launch(ledger, settings, person, rec, clock=clock)
     if as_json:
         click.echo(json.dumps(final.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -200,13 +231,16 @@ def reject_cmd(obj: dict, launch: str, reason: str, who: str | None) -> None:
     """Reject a launch awaiting approval: nothing of it is ever sent."""
     import time
 
+    from ..people.actions import reject_launch
     from .common import open_ledger
+    from .people import acting
 
-    actor = _actor(who)
+    person = acting(obj, who, "reject")
+    actor = person.name
     _, ledger = open_ledger(obj)
     with ledger:
         rec = ledger.resolve(launch)
-        n = ledger.reject_launch(rec.id, actor=actor, now=time.time(), reason=reason)
+        n = reject_launch(ledger, person, rec, reason=reason, now=time.time())
     click.echo(f"launch {rec.id} rejected by {actor}: {n} posts will never be sent")
 
 
@@ -243,16 +277,25 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
             )
         )
         return
-    print_pending_answers(answers)
+    from .people import second_person
+
+    print_pending_answers(answers, second_person(obj))
     if not rows:
         click.echo("No launch is awaiting approval.")
         return
+    from ..paths import content_root
+    from ..people.registry import load_people
+
+    people = load_people(content_root(obj.get("root"))) is not None
     for r in rows:
         click.secho(f"{r.id}", bold=True, nl=False)
         click.echo(f"  {r.playbook} at {r.mission}, run by {r.created_by} at {iso(r.created_at)}")
         for why in r.note:
             click.echo(f"    - {why}")
-        click.echo(f"    approve: launcher approve launch {r.id} --as NAME")
+        if people:  # four eyes between verified people: the approver's own key
+            click.echo(f"    approve (with your LAUNCHER_KEY): launcher approve launch {r.id}")
+        else:
+            click.echo(f"    approve: launcher approve launch {r.id} --as NAME")
 
 
 def register(group: click.Group) -> None:

@@ -56,12 +56,12 @@ def archive_cmd(
         return
     if not launch:
         raise click.UsageError("give a LAUNCH to archive, or --verify DIR")
-    from ..actor import resolve_actor
     from ..archive import default_dir, new_archive_id, write_archive
     from ..paths import content_root
+    from .people import acting
 
+    actor = acting(obj, actor_name).name  # no role: a record of what was; signed with a key
     settings, ledger = open_ledger(obj)
-    actor = resolve_actor(actor_name)
     now = time.time()
     with ledger:
         lid = ledger.resolve(launch).id

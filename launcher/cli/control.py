@@ -100,6 +100,8 @@ def daemon_cmd(
     from ..launch.dispatch import Dispatcher
     from ..launch.retry import Backoff
     from ..logging_setup import setup_logging
+    from ..notify.runner import Notifier
+    from ..paths import content_root
 
     if now and not once:
         raise click.UsageError("--now only goes with --once")
@@ -128,7 +130,6 @@ def daemon_cmd(
             backoff=Backoff(cap=retry_cap),
             **kw,
         )
-        from ..paths import content_root
         from ..sunset import SunsetWorker
 
         sunsets = SunsetWorker(
@@ -148,11 +149,16 @@ def daemon_cmd(
                 clock=dispatcher.clock,
             )
         daemon = Daemon(dispatcher, poll=poll, chores=[sunsets], background=collector)
+        # notifications in their own thread: a slow mail server never delays a post
+        notifier = Notifier(ledger, content_root(obj.get("root")), settings, dispatcher.stop)
         if once:
             daemon.run_once()
+            notifier.once()
             dispatcher.close()
             return
+        notifier.start()
         code = daemon.run()
+        notifier.join(timeout=30)
     sys.exit(code)
 
 
@@ -178,18 +184,19 @@ def halt_cmd(
 ) -> None:
     """Stop every pending post of a launch now (running daemons included); --group: of all
     the launches of a group at once, in one transaction."""
-    from ..actor import resolve_actor
+    from ..people.actions import halt_launch
+    from .people import acting
 
     if sum((bool(launch), all_, bool(group))) != 1:
         raise click.UsageError("give a LAUNCH, --group GROUP or --all")
+    who = acting(obj, actor_name, "halt")
     _, ledger = open_ledger(obj)
     with ledger:
         lid: str | tuple[str, ...] | None = ledger.resolve(launch).id if launch else None
         if group:
             lid = ledger.group(group).launches
-        done = ledger.halt(lid, actor=resolve_actor(actor_name), now=time.time())
-        # claimed before the halt: a daemon checks the launch right before each send
-        in_flight = ledger.in_flight(done) if done else {}
+        # in flight: claimed before the halt; a daemon checks the launch right before each send
+        done, in_flight = halt_launch(ledger, who, lid, now=time.time())
     if as_json:
         echo_json({"halted": done, "in_flight": in_flight})
         return
@@ -216,10 +223,10 @@ def halt_cmd(
 def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) -> None:
     """Resume a halted launch: its halted posts are scheduled again (overdue ones go now,
     those whose useful life ended meanwhile are recorded as expired, never sent stale)."""
-    from ..actor import resolve_actor
+    from .people import acting
 
+    actor = acting(obj, actor_name, "resume").name
     settings, ledger = open_ledger(obj)
-    actor = resolve_actor(actor_name)
     with ledger:
         rec = ledger.resolve(launch)
         clock = launch_clock(
@@ -259,11 +266,11 @@ def retry_cmd(
     was fixed (a credential, a setting, the content). Nothing is posted twice: a post whose
     last attempt may have reached the platform is looked for there first. Exit 1 if any post
     of the launch is still failed."""
-    from ..actor import resolve_actor
     from ..launch.lifecycle import outcome, send_due
+    from .people import acting
 
+    actor = acting(obj, actor_name, "retry").name
     settings, ledger = open_ledger(obj)
-    actor = resolve_actor(actor_name)
     with ledger:
         rec = ledger.resolve(launch)
         clock = launch_clock(settings, ledger, rec, now, really, command="retry", actor=actor)
@@ -329,16 +336,16 @@ def retract_cmd(
     """
     from pathlib import Path
 
-    from ..actor import resolve_actor
     from ..launch.lifecycle import retract_launch
     from ..paths import content_root
+    from .people import acting
 
     if archive_to and no_archive:
         raise click.UsageError("--archive-to and --no-archive exclude each other")
+    actor = acting(obj, actor_name, "retract").name
     settings, ledger = open_ledger(obj)
     with ledger:
         lid = ledger.resolve(launch).id
-        actor = resolve_actor(actor_name)
         if not yes:
             n = len(ledger.retractable(lid, message=message, platform=platform))
             first = " (without an archive)" if no_archive else " (archived first)"

@@ -70,6 +70,7 @@ def watch_cmd(
     from ..feeds.settings import mirrors
     from ..feeds.watch import run_forever, watch_pass
     from ..logging_setup import setup_logging
+    from .people import notify_after
 
     if (now or as_json) and not once:
         raise click.UsageError("--now and --json only go with --once")
@@ -92,6 +93,8 @@ def watch_cmd(
             else:
                 for line in report.lines():
                     click.echo(line)
+            if _news(report):  # the duty officers hear of what it proposed, now
+                notify_after(obj)
             if report.failed:
                 sys.exit(1)
             return
@@ -106,9 +109,23 @@ def watch_cmd(
             lambda: ctx,  # one ledger connection pool for the whole watch
             stop=stop,
             tick=tick,
-            on_report=lambda r: [click.echo(line) for line in r.lines()],
+            on_report=lambda r: _reported(obj, r),
             mirrors=mirrors(ctx.settings),
         )
+
+
+def _news(report: Any) -> bool:
+    """Whether a pass made something the duty officers are told of (launcher.notify)."""
+    return bool(report.proposals or report.auto or report.halts or report.revised)
+
+
+def _reported(obj: dict, report: Any) -> None:
+    from .people import notify_after
+
+    for line in report.lines():
+        click.echo(line)
+    if _news(report):
+        notify_after(obj)
 
 
 @click.command("proposals")
@@ -215,21 +232,25 @@ def accept_cmd(
     """Accept a proposal: a launch goes through the normal approval rules (approved,
     in-bounds content goes out at once, anything else waits for a second person); a
     correction adds its posts to the launch; a halt halts it (--retract: and retracts it)."""
-    from ..actor import resolve_actor
     from ..errors import InputError
     from ..feeds import store
     from ..feeds.proposals import accept
+    from ..people.roles import authorize
     from .output import print_run
+    from .people import acting
 
     if reason and not emergency:
         raise InputError("--reason goes with --emergency", field="--reason")
     if emergency and not (reason and reason.strip()):
         raise InputError("an emergency override needs a reason", field="--reason")
-    actor = resolve_actor(actor_name)
+    who = acting(obj, actor_name)
+    actor = who.name
     drill, targets, clock = _drill(obj, now, really, "accept", actor)
     ctx = _context(obj, actor, clock)
     with ctx.ledger:
         p = store.proposal(ctx.ledger, proposal)
+        for action in accept_needs(p.kind, retract=retract, emergency=emergency):
+            authorize(who, action)
         if not yes:
             _show(p, store.event(ctx.ledger, p.event_id))
             confirm(f"Accept {p.ref} ({p.kind}) as {actor}?", err=as_json)
@@ -252,9 +273,10 @@ def accept_cmd(
             f"{done.proposal.ref} accepted: {done.action} {done.launch_id or ''}", bold=True
         )
         if done.action == "awaiting-approval":
+            how = "with their LAUNCHER_KEY" if who.people is not None else "--as NAME"
             click.secho(
                 "AWAITING APPROVAL: nothing has reached any platform until a second person"
-                f" approves it: launcher approve launch {done.launch_id} --as NAME",
+                f" approves it: launcher approve launch {done.launch_id} ({how})",
                 fg="yellow",
                 bold=True,
             )
@@ -269,19 +291,50 @@ def accept_cmd(
         sys.exit(1)
 
 
+def accept_needs(kind: str, *, retract: bool, emergency: bool) -> list[str]:
+    """The actions (launcher.people.roles) accepting a proposal of ``kind`` takes: a launch
+    or a correction is a run, a halt a halt (and a retraction with --retract)."""
+    needs = ["halt", *(["retract"] if retract else [])] if kind == "halt" else ["run"]
+    return needs + (["emergency"] if emergency and kind != "halt" else [])
+
+
 @click.command("dismiss")
-@click.argument("proposal")
-@click.option("--reason", required=True, metavar="TEXT", help="Why (recorded).")
+@click.argument("targets", nargs=-1, required=True, metavar="PROPOSAL | ITEM...")
+@click.option("--reason", metavar="TEXT", help="Why (recorded; a proposal needs one).")
 @AS_OPTION
 @click.pass_obj
-def dismiss_cmd(obj: dict, proposal: str, reason: str, actor_name: str | None) -> None:
-    """Dismiss a proposal, with the reason: it is not proposed again for the same event."""
-    from ..actor import resolve_actor
-    from ..feeds.proposals import dismiss
+def dismiss_cmd(
+    obj: dict, targets: tuple[str, ...], reason: str | None, actor_name: str | None
+) -> None:
+    """Dismiss a feed's proposal (p12, with --reason: it is not proposed again for the same
+    event), or inbox items of the listening post (12 13 ...: seen, not to be answered)."""
+    import re
 
-    ctx = _context(obj, resolve_actor(actor_name), time.time)
+    from ..errors import InputError
+    from ..feeds.proposals import dismiss
+    from .listening import dismiss_items
+    from .people import acting
+
+    refs = [t for t in targets if re.fullmatch(r"[pP]\d+", t.strip())]
+    if not refs:
+        dismiss_items(obj, targets, reason, actor_name)
+        return
+    if len(targets) > 1:
+        raise InputError(
+            f"dismiss one proposal at a time, and inbox items apart: {' '.join(targets)}",
+            field="PROPOSAL",
+            hint='e.g. launcher dismiss p3 --reason "..." (launcher proposals lists them)',
+        )
+    if not (reason and reason.strip()):
+        raise InputError(
+            "dismissing a proposal needs a reason (it is recorded, and the event is not"
+            " proposed again)",
+            field="--reason",
+            hint=f'launcher dismiss {refs[0]} --reason "a duplicate of an earlier report"',
+        )
+    ctx = _context(obj, acting(obj, actor_name, "dismiss-proposal").name, time.time)
     with ctx.ledger:
-        done = dismiss(ctx, proposal, reason=reason)
+        done = dismiss(ctx, refs[0], reason=reason)
     click.echo(f"{done.proposal.ref} dismissed by {done.proposal.decided_by}: {reason.strip()}")
 
 

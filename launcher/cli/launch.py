@@ -143,9 +143,9 @@ def _run_one(
     actor_name: str | None,
     as_json: bool,
 ) -> None:
-    from ..actor import resolve_actor
     from ..plan.build import build_plan
     from ..plan.view import plan_to_json, render_plan_text
+    from .people import acting
 
     given = parse_sets(sets)
     content, zone = mission_content(obj, mission)
@@ -171,9 +171,14 @@ def _run_one(
         settings_of(obj), sorted({(a.platform, plan.mission.id) for a in plan.accounts})
     )
     drill_check(targets, drill, really, command="run")
-    actor = resolve_actor(actor_name)
+    who = acting(obj, actor_name, "run")
+    actor = who.name
     emergency_reason = _emergency_reason(plan, emergency, reason)
     decision = _decide(obj, plan)
+    if emergency_reason and decision.reasons:  # the override is used: it needs its role
+        from ..people.roles import authorize
+
+        authorize(who, "emergency")
     settings, ledger = open_ledger(obj)
     clock = drill_clock(drill) or time.time
     with ledger:
@@ -225,7 +230,14 @@ def _run_one(
             }
         )
     else:
-        _print_decision(result, decision, emergency_reason)
+        _print_decision(result, decision, emergency_reason, people=who.people is not None)
+        if result.state == "awaiting-approval" and who.people is not None and not who.verified:
+            click.secho(
+                f"  run by {actor} without a key (LAUNCHER_KEY): no second person can approve"
+                " it (four eyes compares verified people); reject it and run it again with"
+                " your key",
+                fg="yellow",
+            )
         print_run(result)
         if warnings and yes:  # without --yes they were shown with the plan
             click.secho(f"{len(warnings)} guardrail warning(s):", fg="yellow", err=True)
@@ -297,7 +309,9 @@ def _decide(obj: dict, plan: Any) -> Any:
     return decision
 
 
-def _print_decision(result: Any, decision: Any, emergency_reason: str | None) -> None:
+def _print_decision(
+    result: Any, decision: Any, emergency_reason: str | None, *, people: bool = False
+) -> None:
     if decision.approved:
         click.echo(f"content approved ({'; '.join(decision.approvals)}): sending at once")
     elif emergency_reason:
@@ -317,8 +331,10 @@ def _print_decision(result: Any, decision: Any, emergency_reason: str | None) ->
         )
         for why in decision.reasons:
             click.echo(f"  - {why}")
+        who = "a launch approver, with their LAUNCHER_KEY: " if people else ""
         click.echo(
-            f"  approve: launcher approve launch {result.launch_id} --as NAME"
+            f"  approve ({who}not the person who ran it): launcher approve launch"
+            f" {result.launch_id}{'' if people else ' --as NAME'}"
             f"   (or reject: launcher reject {result.launch_id} --reason ...)"
         )
 
@@ -345,13 +361,13 @@ def run_group(
 ) -> None:
     """``run`` for several missions: every plan built and checked before anything is
     recorded, one review with a section per mission, one confirmation, one launch each."""
-    from ..actor import resolve_actor
     from ..content.selection import select_missions
     from ..launch.drills import real_targets
     from ..launch.groups import GroupItem, start_group
     from ..launch.lifecycle import repeat_key
     from ..plan.build import build_plan, load_content
     from ..plan.view import plan_to_dict, render_plan_text
+    from .people import acting
 
     content = load_content(obj.get("root"))
     chosen = select_missions(content.registry.missions, selector or "", mission_ids)
@@ -386,16 +402,20 @@ def run_group(
         settings, sorted({(a.platform, p.mission.id) for p in plans for a in p.accounts})
     )
     drill_check(targets, drill, really, command="run")
-    actor = resolve_actor(actor_name)
+    who = acting(obj, actor_name, "run")  # one person runs the whole group, signing each launch
+    actor = who.name
+    decisions = [(_emergency_reason(plan, emergency, reason), _decide(obj, plan)) for plan in plans]
+    if any(why and decision.reasons for why, decision in decisions):  # the override is used
+        from ..people.roles import authorize
+
+        authorize(who, "emergency")
     items, warnings = [], []
     _, ledger = open_ledger(obj)
     clock = drill_clock(drill) or time.time
     with ledger:
         drill_really(ledger, targets, drill, command="run", actor=actor)
         repeats = []
-        for plan in plans:
-            emergency_reason = _emergency_reason(plan, emergency, reason)
-            decision = _decide(obj, plan)
+        for plan, (emergency_reason, decision) in zip(plans, decisions, strict=True):
             repeat = repeat_key(plan, given)
             earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)
             if earlier is not None:
@@ -452,7 +472,7 @@ def run_group(
     if as_json:
         echo_json({**out.as_dict(), "warnings": warnings})
     else:
-        _print_group(out)
+        _print_group(out, people=who.people is not None)
         if warnings and yes:
             click.secho(f"{len(warnings)} guardrail warning(s):", fg="yellow", err=True)
             for w in warnings:
@@ -467,7 +487,7 @@ def _section(plan: Any) -> str:
     return f"{rule}\nMISSION {m.id}  ({m.city}, {m.country}, {m.timezone})\n{rule}\n"
 
 
-def _print_group(out: Any) -> None:
+def _print_group(out: Any, *, people: bool = False) -> None:
     from .output import count, print_checklists, print_failures
 
     click.echo(f"launch group {out.group_id}: {len(out.launches)} launches")
@@ -487,7 +507,8 @@ def _print_group(out: Any) -> None:
             print_checklists(o.accounts)
         print_failures(o.posts)
     if any(o.state == "awaiting-approval" for o in out.launches):
-        click.echo("  approve each waiting launch: launcher approve launch LAUNCH --as NAME")
+        how = "a launch approver, with their LAUNCHER_KEY" if people else "--as NAME"
+        click.echo(f"  approve each waiting launch: launcher approve launch LAUNCH ({how})")
     click.echo("halt one: launcher halt LAUNCH; halt them all: launcher halt --group GROUP")
     click.echo(out.group_id)
 

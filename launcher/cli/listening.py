@@ -244,12 +244,12 @@ def answer_cmd(
     content is approved. --text waits for a second person (`launcher approve answer`).
     Answering twice posts once. Exit 1 if the answer failed to go out.
     """
-    from ..actor import resolve_actor
     from ..listening.answers import answer
     from ..paths import content_root
+    from .people import acting, second_person
 
+    actor = acting(obj, actor_name, "answer").name
     settings, ledger = open_ledger(obj)
-    actor = resolve_actor(actor_name)
     with ledger:
         out = answer(
             ledger,
@@ -272,18 +272,18 @@ def answer_cmd(
                 f"item {a.item_id} was answered already with this answer (answer {a.id}, by"
                 f" {a.requested_by}): nothing sent again"
             )
-        _print_answer(a)
+        _print_answer(a, second_person(obj))
         for w in out.warnings:
             click.secho(f"warning: {w}", fg="yellow", err=True)
     if a.post_state == "failed":
         sys.exit(1)
 
 
-def _print_answer(a: Any) -> None:
+def _print_answer(a: Any, how: str = " --as NAME") -> None:
     if a.state == "awaiting-approval":
         click.secho(
             f"answer {a.id} AWAITS APPROVAL: nothing was sent. A second person runs: "
-            f"launcher approve answer {a.id} --as NAME",
+            f"launcher approve answer {a.id}{how}",
             fg="yellow",
             bold=True,
         )
@@ -307,20 +307,16 @@ def _print_answer(a: Any) -> None:
     click.echo("  " + a.text.replace("\n", "\n  "))
 
 
-@click.command("dismiss")
-@click.argument("items", nargs=-1, required=True)
-@click.option("--reason", help="Why (recorded).")
-@AS_OPTION
-@click.pass_obj
-def dismiss_cmd(
+def dismiss_items(
     obj: dict, items: tuple[str, ...], reason: str | None, actor_name: str | None
 ) -> None:
-    """Mark inbox items as dismissed: seen, not to be answered (spam, answered elsewhere)."""
-    from ..actor import resolve_actor
+    """Mark inbox items as dismissed: seen, not to be answered (spam, answered elsewhere).
+    ``launcher dismiss`` (launcher.cli.feeds) takes proposals and inbox items alike."""
     from ..listening.store import ListeningStore
+    from .people import acting
 
+    actor = acting(obj, actor_name, "dismiss-item").name
     _, ledger = open_ledger(obj)
-    actor = resolve_actor(actor_name)
     with ledger:
         store = ListeningStore(ledger)
         for raw in items:
@@ -394,12 +390,16 @@ def report_cmd(
 @click.pass_obj
 def approve_answer_cmd(obj: dict, answer_id: int, who: str | None, as_json: bool) -> None:
     """Release an answer awaiting approval (four eyes): it is sent at once."""
-    from ..actor import resolve_actor
+    from ..listening.answer_store import AnswerStore
     from ..listening.answers import approve_answer
+    from ..people.roles import check_four_eyes_answer
+    from .people import acting
 
+    person = acting(obj, who, "approve-answer")
     settings, ledger = open_ledger(obj)
     with ledger:
-        a = approve_answer(ledger, settings, answer_id, actor=resolve_actor(who))
+        check_four_eyes_answer(person, ledger, AnswerStore(ledger).get(answer_id))
+        a = approve_answer(ledger, settings, answer_id, actor=person.name)
     if as_json:
         echo_json(a.as_dict())
         return
@@ -416,12 +416,13 @@ def approve_answer_cmd(obj: dict, answer_id: int, who: str | None, as_json: bool
 @click.pass_obj
 def reject_answer_cmd(obj: dict, answer_id: int, reason: str, who: str | None) -> None:
     """Reject an answer awaiting approval: it is never sent."""
-    from ..actor import resolve_actor
     from ..listening.answers import reject_answer
+    from .people import acting
 
+    actor = acting(obj, who, "reject-answer").name
     _, ledger = open_ledger(obj)
     with ledger:
-        a = reject_answer(ledger, answer_id, actor=resolve_actor(who), reason=reason)
+        a = reject_answer(ledger, answer_id, actor=actor, reason=reason)
     click.echo(f"answer {a.id} rejected by {a.decided_by}: it will never be sent")
 
 
@@ -432,7 +433,7 @@ def pending_answers(ledger: Any) -> list[Any]:
     return AnswerStore(ledger).awaiting()
 
 
-def print_pending_answers(answers: list[Any]) -> None:
+def print_pending_answers(answers: list[Any], how: str = " --as NAME") -> None:
     for a in answers:
         click.secho(f"answer {a.id}", bold=True, nl=False)
         click.echo(
@@ -444,7 +445,7 @@ def print_pending_answers(answers: list[Any]) -> None:
         for why in a.reasons:
             click.echo(f"    - {why}")
         click.echo(
-            f"    approve: launcher approve answer {a.id} --as NAME   (or reject: launcher"
+            f"    approve: launcher approve answer {a.id}{how}   (or reject: launcher"
             f" reject-answer {a.id} --reason ...)"
         )
 
@@ -477,7 +478,7 @@ def status_lines(ledger: Any, launch_id: str) -> tuple[dict[str, Any], list[tupl
 
 
 def register(group: click.Group) -> None:
-    for command in (listen_cmd, inbox_cmd, answer_cmd, dismiss_cmd, report_cmd, reject_answer_cmd):
+    for command in (listen_cmd, inbox_cmd, answer_cmd, report_cmd, reject_answer_cmd):
         group.add_command(command)
     approve = group.commands.get("approve")
     if isinstance(approve, click.Group):

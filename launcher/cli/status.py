@@ -237,10 +237,34 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 @click.command("log")
 @click.argument("launch", required=False, shell_complete=launches)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N entries (N ≥ 1).")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check the audit chain: name the first event edited, removed, reordered or inserted"
+    " behind launcher's back (exit 1).",
+)
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="With --verify: a head printed earlier, which must still be in the chain.",
+)
 @JSON_OPTION
 @click.pass_obj
-def log_cmd(obj: dict, launch: str | None, limit: int | None, as_json: bool) -> None:
-    """The audit trail: who did what, when."""
+def log_cmd(
+    obj: dict,
+    launch: str | None,
+    limit: int | None,
+    verify: bool,
+    anchors: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """The audit trail: who did what, when. --verify checks that nobody changed it."""
+    if verify or anchors:
+        from .audit import verify_log
+
+        return verify_log(obj, anchors, as_json)
     _, ledger = open_ledger(obj)
     with ledger:
         lid = ledger.resolve(launch).id if launch else None

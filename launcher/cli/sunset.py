@@ -78,7 +78,6 @@ def sunset_cmd(
     its content freeze. The launch is archived first. Halt and resume the sunset like any
     launch: `launcher halt SUNSET`.
     """
-    from ..actor import resolve_actor
     from ..content.playbook import load_playbook
     from ..launch.drills import real_targets
     from ..paths import content_root
@@ -88,8 +87,10 @@ def sunset_cmd(
 
     if archive_to and no_archive:
         raise click.UsageError("--archive-to and --no-archive exclude each other")
+    from .people import acting, second_person
+
+    actor = acting(obj, actor_name, "sunset").name
     settings, ledger = open_ledger(obj)
-    actor = resolve_actor(actor_name)
     with ledger:
         rec = ledger.resolve(launch)
         check_can_sunset(ledger, rec)
@@ -149,7 +150,8 @@ def sunset_cmd(
         if out.state == "awaiting-approval":
             click.secho(
                 "AWAITING APPROVAL: nothing of this sunset reaches a platform until a second"
-                f" person approves it: launcher approve launch {out.sunset_id} --as NAME",
+                f" person approves it: launcher approve launch {out.sunset_id}"
+                f"{second_person(obj)}",
                 fg="yellow",
                 bold=True,
             )

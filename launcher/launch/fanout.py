@@ -26,6 +26,7 @@ attempt per claim, exactly as with one worker: only the order of independent wor
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -49,6 +50,12 @@ IDLE_LOOK = 0.2
 #: meanwhile are committed and answered together (one claim, one group commit) instead of one
 #: round of ledger queries each
 ROUND_GAP = 0.02
+
+
+def _submit(pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> None:
+    """Run ``fn`` on a worker in the caller's context: the person whose key signs the audit
+    events of this command (:mod:`launcher.audit.signer`) is theirs in every worker too."""
+    pool.submit(contextvars.copy_context().run, fn, *args)
 
 
 @dataclass
@@ -175,7 +182,7 @@ class FanOut:
         )
         for claim in accounts:
             self._begin(1)
-            pool.submit(self._provision_one, claim, result)
+            _submit(pool, self._provision_one, claim, result)
         room -= len(accounts)
         posts = []
         if room > 0:
@@ -219,7 +226,7 @@ class FanOut:
             if lane.running:
                 return
             lane.running = True
-        pool.submit(self._drain, key, lane)
+        _submit(pool, self._drain, key, lane)
 
     def _hand_out_pins(self, committed: list[tuple[Claim, Any]]) -> None:
         """Posts just committed as sent that ask to be pinned: a job on their own lane."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
+from ..audit import chain as audit_chain
 from ..errors import LedgerError
 from .records import PostRecord
 from .schema import accounts, events, launches, posts
@@ -56,8 +57,8 @@ class ControlMixin:
                 .values(state="halted", updated_at=now)
             )
             conn.execute(update(posts).where(pending).values(state="halted", updated_at=now))
-            conn.execute(
-                events.insert(),
+            audit_chain.insert_events(
+                conn,
                 [
                     {
                         "at": now,
@@ -102,8 +103,8 @@ class ControlMixin:
                     .where(posts.c.id.in_(stale_ids))
                     .values(state="expired", error=why, retry_at=None, updated_at=now)
                 )
-                conn.execute(
-                    events.insert(),
+                audit_chain.insert_events(
+                    conn,
                     [
                         {"at": now, "actor": actor, "launch_id": launch_id, "post_id": pid,
                          "action": "post.expired", "detail": json.dumps({"reason": why})}

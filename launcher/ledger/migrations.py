@@ -156,6 +156,17 @@ def _v8_launch_groups(conn: Connection) -> None:
         )
 
 
+def _v9_audit_chain(conn: Connection) -> None:
+    """The tamper-evident audit trail and the notification outbox: event_chain, audit_marks,
+    notifications. The events already in the ledger are chained now, in id order: the chain
+    vouches for them from the upgrade on."""
+    from ..audit.chain import link_new
+
+    tables = [schema.event_chain, schema.audit_marks, schema.notifications]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+    link_new(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "launches, accounts, posts, events", _v1_initial),
     Migration(2, "launches.timezone", _v2_launch_timezone),
@@ -165,6 +176,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "archives, sunsets and their steps", _v6_sunsets),
     Migration(7, "listening: inbox items, metric snapshots, cursors, answers", _v7_listening),
     Migration(8, "launch groups; posts in order per account", _v8_launch_groups),
+    Migration(9, "audit chain, notification outbox", _v9_audit_chain),
 ]
 
 

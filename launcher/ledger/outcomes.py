@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
+from ..audit import chain as audit_chain
 from .records import iso
 from .schema import events, posts
 
@@ -39,7 +40,6 @@ _UPD_SENT = (
         updated_at=bindparam("now"),
     )
 )
-_INS_EVENT = events.insert()
 
 
 class OutcomesMixin:
@@ -80,16 +80,18 @@ class OutcomesMixin:
                 },
             ).rowcount
             if n:
-                conn.execute(
-                    _INS_EVENT,
-                    {
-                        "at": now,
-                        "actor": actor,
-                        "launch_id": launch_id,
-                        "post_id": post_id,
-                        "action": "post.reconciled" if reconciled else "post.sent",
-                        "detail": json.dumps({"platform_post_id": platform_post_id}),
-                    },
+                audit_chain.insert_events(
+                    conn,
+                    [
+                        {
+                            "at": now,
+                            "actor": actor,
+                            "launch_id": launch_id,
+                            "post_id": post_id,
+                            "action": "post.reconciled" if reconciled else "post.sent",
+                            "detail": json.dumps({"platform_post_id": platform_post_id}),
+                        }
+                    ],
                 )
         return bool(n)
 
@@ -137,7 +139,7 @@ class OutcomesMixin:
                 for it in items
             ]
             if evs:
-                conn.execute(_INS_EVENT, evs)
+                audit_chain.insert_events(conn, evs)
         return done
 
     def mark_failed(self, post_id: int, *, actor: str, now: float, reason: str) -> list[int]:

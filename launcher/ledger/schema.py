@@ -478,3 +478,53 @@ answers = Table(
     UniqueConstraint("item_id", "answer_key", name="uq_answers_item_key"),
     Index("ix_answers_post", "post_id"),
 )
+
+# -- schema v9: the audit chain and the notification outbox -----------------------------------
+#: one link per event, in commit order (see launcher.audit.chain): the event's digest, the
+#: previous link's hash, and the signature of the person who acted, when verified
+event_chain = Table(
+    "event_chain",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("event_id", Integer, nullable=False, unique=True),
+    Column("digest", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("key_id", String(64), nullable=True),
+    Column("signature", String(120), nullable=True),
+)
+
+#: named positions: ``chain`` (the chain's head: last link, its hash, the newest event linked),
+#: ``notified`` (the last link the notifier has turned into notifications)
+audit_marks = Table(
+    "audit_marks",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("event_id", Integer, nullable=False),
+)
+
+#: notifications to send (launcher.notify): one row per destination, retried until sent or
+#: given up; ``destination`` is an e-mail address or a credential *reference*, never a URL
+#: with its token
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic", String(40), nullable=False),
+    Column("launch_id", String(120), nullable=True),
+    Column("seq", Integer, nullable=True),  # the chain link that caused it
+    Column("person", String(100), nullable=True),
+    Column("destination", String(400), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(12), nullable=False),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", Float, nullable=False),
+    Column("claim_until", Float, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_notifications_state", "state", "next_at"),
+)

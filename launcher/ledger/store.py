@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, func, inspect, select, update
 
+from ..audit import chain as audit_chain
 from ..errors import LedgerDamaged, LedgerError
 from .archives import ArchivesMixin
 from .control import ControlMixin
@@ -80,6 +81,7 @@ class Ledger(
                 f"it has no table {', '.join(missing)}: it is not a complete launcher ledger",
                 self.where,
             )
+        audit_chain.install(self.engine)  # every commit links its events into the chain
 
     def close(self) -> None:
         self.engine.dispose()
@@ -102,15 +104,18 @@ class Ledger(
         post_id: int | None = None,
         **detail: Any,
     ) -> None:
-        conn.execute(
-            events.insert().values(
-                at=at,
-                actor=actor,
-                launch_id=launch_id,
-                post_id=post_id,
-                action=action,
-                detail=json.dumps(detail, sort_keys=True, default=str),
-            )
+        audit_chain.insert_events(  # linked into the audit chain at commit
+            conn,
+            [
+                {
+                    "at": at,
+                    "actor": actor,
+                    "launch_id": launch_id,
+                    "post_id": post_id,
+                    "action": action,
+                    "detail": json.dumps(detail, sort_keys=True, default=str),
+                }
+            ],
         )
 
     def record_event(self, *, at: float, actor: str, action: str, **kw: Any) -> None:
