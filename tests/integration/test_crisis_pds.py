@@ -340,7 +340,12 @@ def test_a_two_minute_outage_in_the_middle_of_a_launch_loses_and_doubles_nothing
         )
         assert retrying and all(p["retry_at"] and p["error"] for p in retrying)
         assert "could not reach the platform" in retrying[0]["error"]
-        text = cli("status", launch).stdout
+        # the text view, looked at while a post waits (a moment later the daemon may be
+        # trying it again: `sending` until the connection fails)
+        text = _wait_for(
+            lambda: next((t for t in [cli("status", launch).stdout] if "RETRYING" in t), ""),
+            timeout=60,
+        )
         assert "RETRYING" in text and "nothing lost" in text
         time.sleep(max(0.0, 120 - (time.monotonic() - down_at)))
         during = cli.json("status", launch)
