@@ -245,6 +245,9 @@ def test_measurements_and_a_finding_of_the_same_block_make_one_decision(
         assert len(store.list_proposals(ledger, states=None)) == 3
     shown = invoke("proposals", "p1", root=REPO)
     assert "explorer.ooni.org/findings/134560992" in shown.stdout, shown.output
+    assert "note: evidence for p1" in invoke("proposals", "p2", root=REPO).stdout
+    listed = invoke("proposals", root=REPO).stdout  # open ones: the two decisions to make
+    assert "p1 " in listed and "p3 " in listed and "p2 " not in listed
 
 
 def test_a_finding_first_then_the_measurements_join_it(
@@ -357,3 +360,53 @@ def test_the_end_of_a_finding_reaches_the_launch_it_supported(
         (halt,) = store.list_proposals(ledger)
         assert (halt.kind, halt.launch_id, halt.trigger) == ("halt", launch, "ooni-finding")
         assert ledger.resolve(launch).state == "active"
+
+
+def test_validate_checks_a_findings_trigger_with_file_and_line(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "content"
+    root.mkdir()
+    for name in ("playbooks", "templates", "locales"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("*.mo"))
+    for name in ("missions.yaml", "guardrails.yaml", "babel.cfg"):
+        shutil.copy(REPO / name, root / name)
+    assert invoke("validate", root=root).exit_code == 0
+    pb = root / "playbooks" / "platform-ban.yaml"
+    text = pb.read_text(encoding="utf-8")
+    shipped = """    options: {platforms: [x, facebook, telegram, bluesky, mastodon]}
+    when:
+      published: {equals: true}
+      ongoing: {equals: true}
+    facts:
+      platform: platform
+      occurred_at: start_time
+"""
+    assert shipped in text
+    pb.write_text(
+        text.replace(
+            shipped,
+            """    options: {platforms: [x, myspace], window: 24}
+    when:
+      publised: {equals: true}
+      ongoing: {min: 1}
+    facts:
+      platform: platform
+      occurred_at: title
+""",
+        ),
+        encoding="utf-8",
+    )
+    line = text[: text.index("  - id: ooni-finding")].count("\n") + 1
+    result = invoke("validate", root=root)
+    assert result.exit_code == 2
+    err = result.stderr
+    where = "playbooks/platform-ban.yaml:{}: triggers.ooni-finding."
+    for offset, said in [
+        (3, "options.platforms: 'myspace' is not one of ooni-findings's platforms"),
+        (3, "options.window: ooni-findings has no option 'window'"),
+        (5, "when.publised: ooni-findings has no field 'publised', did you mean 'published'"),
+        (6, "when.ongoing: 'min' needs a number; ongoing is boolean"),
+        (9, "facts.occurred_at: title is text: it cannot fill parameter 'occurred_at'"),
+    ]:
+        assert where.format(line + offset) + said in err, err
