@@ -2,7 +2,7 @@
 
 ::
 
-    feeds (USGS, CAP, OONI) ─► proposals ─► plan ─► approvals ─► launch (ledger) ─► dispatch
+    feeds (USGS, CAP, OONI, IODA) ─► proposals ─► plan ─► approvals ─► launch (ledger) ─► dispatch
          source revisions (Update/Cancel/end) ─► corrections, halts (proposed, never automatic)
 
 Watchers (one per source type, declared as data in :mod:`.base`, found through the entry

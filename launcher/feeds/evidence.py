@@ -12,7 +12,10 @@ the same facts apart from times, and at least one such fact) is attached to it a
 second source says and its link (``launcher proposals P`` shows both), and a proposal row of
 kind ``evidence``, state ``attached``, names the proposal it supports, so the second source's
 later revisions reach the launch too. Facts that differ (an earthquake's magnitude from USGS
-and from a CAP alert) keep the two proposals apart, as before.
+and from a CAP alert) keep the two proposals apart, as before. A trigger with ``evidence:
+true`` (IODA's outages, which name no platform) never proposes: its events are attached the
+same way, as *context*, to the playbook's proposals for the missions they concern, and to
+those made within a day after.
 
 A source that says its event **ended** (an OONI finding's ``end_time``) cancels nothing: the
 block happened and the posts that said so were true. But the posts still to come (the daily
@@ -20,7 +23,9 @@ reminders that the platform is blocked) may no longer be, so the duty officer of
 made from the event, or that it supported, is told: a halt proposal saying so (accept halts
 what is still to go out; dismiss keeps it), a warning in the watcher's log and an audit event
 on the launch. Nothing is halted by itself. A launch proposal of the ended event still open
-is withdrawn (the block is over before anyone decided); one it only supported is told.
+is withdrawn (the block is over before anyone decided); one it only supported is told. The
+end of a context event (an outage over) is a line on the proposals it was shown with, no more:
+the block may go on.
 """
 
 from __future__ import annotations
@@ -73,6 +78,87 @@ def attached(ctx: FeedContext, event_id: int, playbook: str, mission: str) -> bo
     )
 
 
+def open_targets(ctx: FeedContext, playbook: str, mission: str) -> list[ProposalRecord]:
+    """The launch proposals an evidence trigger's event is shown with: open, or accepted in
+    the repeat window with the launch still going."""
+    since, out = ctx.clock() - REPEAT_HOURS * 3600, []
+    for p in store.proposals_of(ctx.ledger, playbook=playbook, mission=mission):
+        if p.kind != "launch":
+            continue
+        recent = p.state == "accepted" and p.launch_id and (p.decided_at or 0) >= since
+        if p.state == "open" or (recent and ctx.ledger.resolve(str(p.launch_id)).state in ACTIVE):
+            out.append(p)
+    return out
+
+
+def support(
+    ctx: FeedContext,
+    playbook: Playbook,
+    trigger: Any,
+    watcher: str,
+    ev: Any,
+    event_id: int,
+    concerned: list[tuple[Mission, str]],
+) -> list[str]:
+    """An evidence trigger's event (``evidence: true``), shown with the playbook's proposals
+    for the missions it concerns, each once; it proposes nothing by itself."""
+    out = []
+    for mission, why in concerned:
+        have = {
+            (p.plan or {}).get("evidence_for")
+            for p in store.proposals_for(
+                ctx.ledger, event_id, playbook=playbook.id, mission=mission.id
+            )
+            if p.kind == "evidence"
+        }
+        for target in open_targets(ctx, playbook.id, mission.id):
+            if target.id in have:
+                continue
+            row = attach(
+                ctx,
+                target,
+                watcher=watcher,
+                trigger=trigger,
+                event_id=event_id,
+                event=ev,
+                facts={},
+                reasons=[f"{ev.title} ({watcher}, revision {ev.revision})", why],
+                context=True,
+            )
+            out.append(f"{row.ref}: {ev.title}: shown with {target.ref}")
+    return out
+
+
+def backfill(ctx: FeedContext, playbook: Playbook, mission: Mission) -> list[str]:
+    """A new proposal gets what its playbook's evidence triggers already saw for the mission
+    in the last 24 hours and is still going (an outage recorded before the block was)."""
+    from . import registry
+    from .base import SourceEvent
+    from .match import conditions_met, missions_concerned
+
+    out = []
+    for trigger in (t for t in playbook.triggers if t.evidence):
+        watcher = registry.resolve(trigger.source)
+        for row in store.recent_events(ctx.ledger, watcher.name, since=ctx.clock() - 86400):
+            data = dict(row.data)
+            ev = SourceEvent(
+                aliases=(row.key,),
+                revision=row.revision,
+                revision_at=row.revision_at,
+                title=row.title,
+                fields={k: v for k, v in data.items() if not k.startswith("_")},
+                link=row.link,
+                countries=tuple(data.get("_countries") or ()),
+                measured=str(data.get("_measured") or ""),
+            )
+            if data.get("ongoing") is False or not conditions_met(trigger, watcher, ev)[0]:
+                continue
+            concerned = missions_concerned(trigger, ev, [mission])
+            if concerned:
+                out += support(ctx, playbook, trigger, watcher.name, ev, row.id, concerned)
+    return out
+
+
 def attach(
     ctx: FeedContext,
     target: ProposalRecord,
@@ -83,9 +169,13 @@ def attach(
     event: Any,
     facts: dict[str, str],
     reasons: list[str],
+    context: bool = False,
 ) -> ProposalRecord:
-    """Record the event as evidence for ``target`` and add what it says to its reasons."""
-    said = f"also reported by {watcher}: {event.title}" + (f" ({event.link})" if event.link else "")
+    """Record the event as evidence for ``target`` and add what it says to its reasons
+    (``context``: an evidence trigger's event, which supports without repeating it)."""
+    said = f"{'context from' if context else 'also reported by'} {watcher}: {event.title}" + (
+        f" ({event.link})" if event.link else ""
+    )
     lines = [said] + ([event.measured] if event.measured else [])
     store.add_reasons(
         ctx.ledger,
@@ -109,11 +199,11 @@ def attach(
         facts=facts,
         reasons=[*reasons, *lines[1:]],
         link=event.link,
-        plan={"evidence_for": target.id},
+        plan={"evidence_for": target.id, "context": context},
         plan_hash=None,
         launch_id=target.launch_id,
         problems=None,
-        note=f"evidence for {target.ref}"
+        note=f"{'context' if context else 'evidence'} for {target.ref}"
         + (f" (launch {target.launch_id})" if target.launch_id else ""),
     )
     if target.launch_id:
@@ -152,7 +242,17 @@ def source_ended(
                 out.append(f"{p.ref} withdrawn: {note}")
         elif p.kind == "evidence":
             target = store.proposal(ledger, int((p.plan or {}).get("evidence_for") or 0))
-            if target.state == "open":
+            if (p.plan or {}).get("context"):  # an outage over is no block over: a line only
+                if target.state in ("open", "accepted") and store.add_reasons(
+                    ledger,
+                    target.id,
+                    [f"update: {note}"],
+                    actor=ctx.actor,
+                    now=ctx.clock(),
+                    action="proposal.source-ended",
+                ):
+                    out.append(f"{target.ref} told: {note}")
+            elif target.state == "open":
                 if store.add_reasons(
                     ledger,
                     target.id,

@@ -200,6 +200,24 @@ def record_event(
     return int(event_id), change
 
 
+def recent_events(ledger: Ledger, watcher: str, *, since: float) -> list[EventRow]:
+    """A source's events still active and updated since ``since`` (evidence for a new
+    proposal: an outage seen before the block was)."""
+    q = (
+        select(source_events)
+        .where(
+            and_(
+                source_events.c.watcher == watcher,
+                source_events.c.status == "active",
+                source_events.c.updated_at >= since,
+            )
+        )
+        .order_by(source_events.c.id)
+    )
+    with ledger.engine.connect() as conn:
+        return [EventRow.from_row(r) for r in conn.execute(q).mappings()]
+
+
 def mark_handled(ledger: Ledger, event_id: int, revision: str) -> None:
     with ledger.writer.begin() as conn:
         conn.execute(

@@ -227,6 +227,12 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
         ok, said = conditions_met(trigger, watcher, ev)
         if not ok:
             continue
+        if trigger.evidence:  # proposes nothing: shown with the playbook's proposals
+            concerned = missions_concerned(trigger, ev, missions)
+            report.evidence.extend(
+                evidence.support(ctx, playbook, trigger, watcher.name, ev, event_id, concerned)
+            )
+            continue
         for mission, why in missions_concerned(trigger, ev, missions):
             if (playbook.id, mission.id) in linked:
                 continue  # a launch follows this event already: revised above
@@ -286,6 +292,7 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
                 report.proposals.append(
                     f"{proposal.ref}: {playbook.id} for {mission.id} ({ev.title})"
                 )
+                report.evidence.extend(evidence.backfill(ctx, playbook, mission))
                 linked.add((playbook.id, mission.id))
                 if trigger.auto:
                     result = auto_accept(ctx, proposal)

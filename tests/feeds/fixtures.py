@@ -220,3 +220,35 @@ def ooni_finding(
 
 def ooni_findings(incidents: list[dict[str, Any]]) -> bytes:
     return json.dumps({"incidents": incidents}).encode()
+
+
+def ioda_alert(
+    cc: str, name: str, moment: datetime, level: str, *, datasource: str = "bgp", value=1200
+) -> dict[str, Any]:
+    """One alert as ``/v2/outages/alerts`` gives it (IODA's OutagesAlert normalizer)."""
+    return {
+        "datasource": datasource,
+        "entity": {"type": "country", "code": cc, "name": name, "attrs": {"fqid": f"geo.{cc}"}},
+        "time": int(moment.timestamp()),
+        "level": level,
+        "condition": "< 0.99" if level == "warning" else "< 0.8",
+        "value": value,
+        "historyValue": 3100,
+    }
+
+
+def ioda_alerts(alerts: list[dict[str, Any]], now: datetime = T0) -> bytes:
+    """IODA's envelope around the alerts."""
+    return json.dumps(
+        {
+            "type": "outages.alerts",
+            "metadata": {
+                "requestTime": now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                "responseTime": now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            },
+            "requestParameters": {"from": "0", "until": "0", "datasource": None},
+            "error": None,
+            "perf": None,
+            "data": alerts,
+        }
+    ).encode()
