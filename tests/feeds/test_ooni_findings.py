@@ -65,6 +65,11 @@ def aggregation(anomalies: int):
     return answer
 
 
+def store_failures(key: str) -> int:
+    with ledger_of() as ledger:
+        return int(store.state_of(ledger, key)["failures"])
+
+
 def parse(body: bytes, now: datetime = T0, platforms=("x", "facebook", "telegram")) -> list:
     fetch = Fetch(
         key="k",
@@ -162,6 +167,7 @@ def test_a_finding_from_publication_to_its_end_without_a_decision(
     # the same answer again: sent back conditionally, 304, nothing changes
     again = watch(feed_config, 40, "--force")
     assert again.exit_code == 0 and "0 event(s) changed" in again.stdout, again.output
+    assert ": 0 unchanged" not in again.stdout  # the findings (and others) answered 304
     assert any(h.get("If-None-Match") for h in feeds.hits(SEARCH))
 
     # edited (a new summary, one more network): a revision, the same facts: the same proposal
@@ -178,6 +184,13 @@ def test_a_finding_from_publication_to_its_end_without_a_decision(
     serve_findings(feeds, [finding(updated_min=50)], status=500)
     failed = watch(feed_config, 60, "--force")
     assert failed.exit_code == 1 and "HTTP 500" in failed.stdout, failed.output
+    key = "ooni-findings https://api.ooni.io/api/v1/incidents/search TR"
+    with ledger_of() as ledger:
+        state = store.state_of(ledger, key)
+        assert state["failures"] == 1 and "HTTP 500" in state["error"]
+        assert state["next_at"] - (T0 + timedelta(minutes=60)).timestamp() == 1800  # backoff
+    assert watch(feed_config, 61).exit_code == 0  # not due again yet: left alone
+    assert store_failures(key) == 1
     timeout = OONIFindingsWatcher.timeout
     monkeypatch.setattr(OONIFindingsWatcher, "timeout", 0.3)
     serve_findings(feeds, [finding(updated_min=50)], delay=1.5)
@@ -189,7 +202,6 @@ def test_a_finding_from_publication_to_its_end_without_a_decision(
     assert watch(feed_config, 80, "--force").exit_code == 0
     with ledger_of() as ledger:
         assert store.proposal(ledger, "p1").state == "open"
-        key = "ooni-findings https://api.ooni.io/api/v1/incidents/search TR"
         assert store.state_of(ledger, key)["failures"] == 0
 
     # it ends before anyone decided: the proposal is withdrawn, saying why
