@@ -22,6 +22,7 @@ parameters named, the values, a required parameter no trigger fills.
           occurred_at: properties.time
         auto: false                  # true: approved, in-bounds proposals launch by themselves
         correction: messages/earthquake/correction.j2
+        evidence: false              # true: never proposes; shown with the other proposals
 """
 
 from __future__ import annotations
@@ -33,7 +34,16 @@ from typing import Any
 from .schema import Checker, did_you_mean
 
 TRIGGER_REQUIRED = ("id", "source")
-TRIGGER_OPTIONAL = ("options", "where", "when", "facts", "auto", "correction", "description")
+TRIGGER_OPTIONAL = (
+    "options",
+    "where",
+    "when",
+    "facts",
+    "auto",
+    "correction",
+    "description",
+    "evidence",
+)
 WHERE_KEYS = ("within_km", "missions", "countries")
 #: condition operators: bounds, ordered levels (the watcher declares the order), sets, text
 OPERATORS = ("min", "max", "at_least", "at_most", "equals", "in", "not_in", "contains")
@@ -75,6 +85,9 @@ class Trigger:
     auto: bool = False
     correction: str | None = None
     description: str = ""
+    #: never proposes: its events are shown with the playbook's proposals for the missions
+    #: they concern (an IODA outage beside an OONI block)
+    evidence: bool = False
     file: str = ""
     line: int | None = None
     #: line of each option key (``options.feeds``), for the watcher's own checks
@@ -114,7 +127,19 @@ def parse_triggers(chk: Checker, raw: Any, params: list[Any]) -> tuple[Trigger, 
         within, missions, countries = _where(chk, t.get("where"), (*path, "where"))
         conditions = _conditions(chk, t.get("when"), (*path, "when"))
         facts = _facts(chk, t.get("facts"), (*path, "facts"), names)
+        evidence = t.get("evidence", False)
+        if not chk.typed(evidence, (*path, "evidence"), bool):
+            evidence = False
+        for key in ("facts", "auto", "correction") if evidence else ():
+            if t.get(key):
+                chk.add(
+                    (*path, key),
+                    f"an evidence trigger never proposes a launch: '{key}' does not apply",
+                    hint="remove it, or remove 'evidence: true'",
+                )
         for name, spec in names.items():
+            if evidence:
+                break  # fills nothing: its events only support other triggers' proposals
             if spec.required and spec.default is None and all(f.param != name for f in facts):
                 chk.add(
                     (*path, "facts"),
@@ -141,6 +166,7 @@ def parse_triggers(chk: Checker, raw: Any, params: list[Any]) -> tuple[Trigger, 
                 auto=bool(auto),
                 correction=correction,
                 description=str(t.get("description", "")).strip(),
+                evidence=bool(evidence),
                 file=chk.doc.file,
                 line=chk.doc.positions.get(path, (None, None))[0],
                 option_lines={

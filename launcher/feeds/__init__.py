@@ -2,8 +2,8 @@
 
 ::
 
-    feeds (USGS, CAP, OONI) ─► proposals ─► plan ─► approvals ─► launch (ledger) ─► dispatch
-         source revisions (Update/Cancel) ─► corrections, halts (proposed, never automatic)
+    feeds (USGS, CAP, OONI, IODA) ─► proposals ─► plan ─► approvals ─► launch (ledger) ─► dispatch
+         source revisions (Update/Cancel/end) ─► corrections, halts (proposed, never automatic)
 
 Watchers (one per source type, declared as data in :mod:`.base`, found through the entry
 point group ``launcher.feeds``: :mod:`.registry`) poll their sources politely (:mod:`.poll`:
@@ -15,5 +15,7 @@ source link. A person accepts or dismisses it (:mod:`.proposals`); ``auto: true`
 approved, in-bounds one by itself, loudly. A watcher never posts: an accepted proposal goes
 through the same plan → approvals → ledger → dispatch path as ``launcher run``. A revision of
 the source updates the facts of the launch's later posts and proposes corrections; a
-cancellation proposes a halt (:mod:`.revisions`).
+cancellation proposes a halt (:mod:`.revisions`). The same crisis reported by a second source
+is attached to the first one's proposal as evidence, and a source that says its event is over
+tells the duty officer of the launches made from it (:mod:`.evidence`).
 """

@@ -82,6 +82,9 @@ class SourceEvent:
     countries: tuple[str, ...] = ()
     #: what was measured, in words, for the proposal (OONI: counts over the window)
     measured: str = ""
+    #: the source says it is over (an OONI finding's ``end_time``): not a cancellation, the
+    #: event happened; the duty officer of a launch made from it is told (:mod:`.evidence`)
+    ended: bool = False
 
 
 @dataclass

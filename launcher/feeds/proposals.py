@@ -143,6 +143,12 @@ def accept(
     auto: bool = False,
 ) -> Decision:
     proposal = store.proposal(ctx.ledger, ref)
+    if proposal.kind == "evidence":
+        target = f"p{(proposal.plan or {}).get('evidence_for')}"
+        raise LedgerError(
+            f"proposal {proposal.ref} is {proposal.note}: it is decided with {target}",
+            hint=f"launcher proposals {target}; accept or dismiss {target}",
+        )
     if proposal.state != "open":
         raise LedgerError(
             f"proposal {proposal.ref} is {proposal.state}"

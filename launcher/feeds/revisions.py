@@ -282,7 +282,16 @@ def _propose_correction(
     return f"{launch.id}: correction proposed for {len(accounts)} account(s)"
 
 
-def propose_halt(ctx: FeedContext, link: dict[str, Any], ev: Any, event_id: int) -> str | None:
+def propose_halt(
+    ctx: FeedContext,
+    link: dict[str, Any],
+    ev: Any,
+    event_id: int,
+    *,
+    reasons: list[str] | None = None,
+) -> str | None:
+    """A halt proposal for the launch (once per launch and event): the source withdrew the
+    event, or (``reasons`` given) says it is over. Never a halt by itself."""
     launch = ctx.ledger.resolve(link["launch_id"])
     if launch.state not in ("active", "awaiting-approval"):
         return None
@@ -302,7 +311,8 @@ def propose_halt(ctx: FeedContext, link: dict[str, Any], ev: Any, event_id: int)
         event_id=event_id,
         revision=ev.revision,
         facts=link["facts"],
-        reasons=[
+        reasons=reasons
+        or [
             ev.note or "the source withdrew the event",
             "accept halts the launch; accept --retract also deletes what was posted",
         ],

@@ -200,6 +200,24 @@ def record_event(
     return int(event_id), change
 
 
+def recent_events(ledger: Ledger, watcher: str, *, since: float) -> list[EventRow]:
+    """A source's events still active and updated since ``since`` (evidence for a new
+    proposal: an outage seen before the block was)."""
+    q = (
+        select(source_events)
+        .where(
+            and_(
+                source_events.c.watcher == watcher,
+                source_events.c.status == "active",
+                source_events.c.updated_at >= since,
+            )
+        )
+        .order_by(source_events.c.id)
+    )
+    with ledger.engine.connect() as conn:
+        return [EventRow.from_row(r) for r in conn.execute(q).mappings()]
+
+
 def mark_handled(ledger: Ledger, event_id: int, revision: str) -> None:
     with ledger.writer.begin() as conn:
         conn.execute(
@@ -281,7 +299,7 @@ def add_proposal(ledger: Ledger, *, now: float, actor: str, **values: Any) -> Pr
             row[key] = dumps(row[key])
     with ledger.writer.begin() as conn:
         pid = conn.execute(
-            proposals.insert().values(state="open", created_at=now, **row)
+            proposals.insert().values(**{"state": "open", **row}, created_at=now)
         ).inserted_primary_key[0]
         ledger._event(
             conn,
@@ -332,6 +350,35 @@ def proposals_for(
         q = q.where(proposals.c.mission == mission)
     with ledger.engine.connect() as conn:
         return [ProposalRecord.from_row(r) for r in conn.execute(q).mappings()]
+
+
+def proposals_of(ledger: Ledger, *, playbook: str, mission: str) -> list[ProposalRecord]:
+    """Every proposal for a playbook and mission, from any event (corroboration)."""
+    q = (
+        select(proposals)
+        .where(and_(proposals.c.playbook == playbook, proposals.c.mission == mission))
+        .order_by(proposals.c.id)
+    )
+    with ledger.engine.connect() as conn:
+        return [ProposalRecord.from_row(r) for r in conn.execute(q).mappings()]
+
+
+def add_reasons(
+    ledger: Ledger, pid: int, lines: list[str], *, actor: str, now: float, action: str
+) -> bool:
+    """Add lines to a proposal's reasons (evidence from another source), each once, in one
+    transaction with the audit event. False when every line was there already."""
+    with ledger.writer.begin() as conn:
+        text = conn.execute(select(proposals.c.reasons).where(proposals.c.id == pid)).scalar()
+        have = json.loads(text or "[]")
+        new = [line for line in lines if line not in have]
+        if not new:
+            return False
+        conn.execute(
+            update(proposals).where(proposals.c.id == pid).values(reasons=dumps(have + new))
+        )
+        ledger._event(conn, at=now, actor=actor, action=action, proposal=f"p{pid}", added=new)
+    return True
 
 
 def decide(

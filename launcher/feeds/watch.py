@@ -26,7 +26,7 @@ from ..content.playbook import load_playbook, playbook_ids
 from ..content.triggers import Trigger
 from ..errors import FeedError, LauncherError
 from ..models import Playbook
-from . import registry, store
+from . import evidence, registry, store
 from .base import Fetch, ReadContext, Watcher
 from .context import FeedContext
 from .match import conditions_met, mapped_facts, missions_concerned
@@ -56,6 +56,7 @@ class PassReport:
     auto: list[str] = field(default_factory=list)
     revised: list[str] = field(default_factory=list)
     halts: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [
@@ -64,6 +65,7 @@ class PassReport:
         ]
         out += [f"  proposal {p}" for p in self.proposals]
         out += [f"  AUTO-LAUNCHED {a}" for a in self.auto]
+        out += [f"  evidence {e}" for e in self.evidence]
         out += [f"  revised {r}" for r in self.revised]
         out += [f"  {h}" for h in self.halts]
         out += [f"  failed {f} (nothing cancelled; tried again later)" for f in self.failed]
@@ -217,11 +219,19 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
     if change == "update":
         for link in links:
             report.revised.extend(revise(ctx, link, watcher, ev, event_id))
+    if ev.ended:  # over, not withdrawn: the duty officer is told, nothing is halted
+        report.halts.extend(evidence.source_ended(ctx, ev, event_id, links))
     linked = {(link["playbook"], ledger.resolve(link["launch_id"]).mission) for link in links}
     missions = list(ctx.content.registry.missions.values())
     for playbook, trigger in src.triggers:
         ok, said = conditions_met(trigger, watcher, ev)
         if not ok:
+            continue
+        if trigger.evidence:  # proposes nothing: shown with the playbook's proposals
+            concerned = missions_concerned(trigger, ev, missions)
+            report.evidence.extend(
+                evidence.support(ctx, playbook, trigger, watcher.name, ev, event_id, concerned)
+            )
             continue
         for mission, why in missions_concerned(trigger, ev, missions):
             if (playbook.id, mission.id) in linked:
@@ -235,6 +245,8 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
             ]
             if any(p.state in ("accepted", "dismissed", "withdrawn") for p in earlier):
                 continue  # decided once: never proposed again for the same event
+            if evidence.attached(ctx, event_id, playbook.id, mission.id):
+                continue  # it supports another source's proposal already
             facts = mapped_facts(trigger, watcher, ev, playbook)
             for p in earlier:
                 if p.state == "open":
@@ -250,6 +262,23 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
                     )
             else:
                 reasons = [f"{ev.title} ({watcher.name}, revision {ev.revision})", why, *said]
+                target = evidence.related(ctx, playbook, mission, facts, event_id)
+                if target is not None:  # another source reported it: one decision
+                    row = evidence.attach(
+                        ctx,
+                        target,
+                        watcher=watcher.name,
+                        trigger=trigger,
+                        event_id=event_id,
+                        event=ev,
+                        facts=facts,
+                        reasons=reasons,
+                    )
+                    report.evidence.append(
+                        f"{row.ref}: {ev.title}: evidence for {target.ref}"
+                        + (f" (launch {target.launch_id})" if target.launch_id else "")
+                    )
+                    continue
                 proposal = propose_launch(
                     ctx,
                     playbook=playbook,
@@ -263,6 +292,7 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
                 report.proposals.append(
                     f"{proposal.ref}: {playbook.id} for {mission.id} ({ev.title})"
                 )
+                report.evidence.extend(evidence.backfill(ctx, playbook, mission))
                 linked.add((playbook.id, mission.id))
                 if trigger.auto:
                     result = auto_accept(ctx, proposal)

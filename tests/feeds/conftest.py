@@ -27,6 +27,7 @@ def feed_config(tmp_path: Path, feeds: FeedServer) -> Path:
                         "https://earthquake.usgs.gov/": f"{feeds.url}/usgs/",
                         "https://cap-alerts.s3.amazonaws.com/": f"{feeds.url}/cap/",
                         "https://api.ooni.io/": f"{feeds.url}/ooni/",
+                        "https://api.ioda.inetintel.cc.gatech.edu/": f"{feeds.url}/ioda/",
                     }
                 }
             }

@@ -170,3 +170,85 @@ def ooni_answer(rows: list[dict]) -> bytes:
             "result": rows,
         }
     ).encode()
+
+
+def ooni_finding(
+    fid: str,
+    *,
+    title: str,
+    start: datetime,
+    updated: datetime,
+    ccs: list[str],
+    domains: list[str],
+    end: datetime | None = None,
+    short: str = "",
+    published: bool = True,
+    test_names: list[str] | None = None,
+    asns: list[int] | None = None,
+) -> dict[str, Any]:
+    """A finding as ``/api/v1/incidents/search`` lists it for an anonymous caller (the
+    oonifindings service's response model: times with microseconds and ``Z``, no ``text``,
+    an empty ``email_address``)."""
+
+    def t(moment: datetime | None) -> str | None:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+    return {
+        "id": fid,
+        "email_address": "",
+        "title": title,
+        "short_description": short,
+        "slug": f"{start:%Y}-{title.lower().replace(' ', '-')}",
+        "start_time": t(start),
+        "create_time": t(start),
+        "update_time": t(updated),
+        "end_time": t(end),
+        "reported_by": "OONI",
+        "creator_account_id": "",
+        "published": published,
+        "event_type": "incident",
+        "ASNs": asns or [],
+        "CCs": ccs,
+        "themes": ["social_media"],
+        "tags": [],
+        "test_names": test_names or ["web_connectivity"],
+        "domains": domains,
+        "links": [],
+        "mine": False,
+    }
+
+
+def ooni_findings(incidents: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"incidents": incidents}).encode()
+
+
+def ioda_alert(
+    cc: str, name: str, moment: datetime, level: str, *, datasource: str = "bgp", value=1200
+) -> dict[str, Any]:
+    """One alert as ``/v2/outages/alerts`` gives it (IODA's OutagesAlert normalizer)."""
+    return {
+        "datasource": datasource,
+        "entity": {"type": "country", "code": cc, "name": name, "attrs": {"fqid": f"geo.{cc}"}},
+        "time": int(moment.timestamp()),
+        "level": level,
+        "condition": "< 0.99" if level == "warning" else "< 0.8",
+        "value": value,
+        "historyValue": 3100,
+    }
+
+
+def ioda_alerts(alerts: list[dict[str, Any]], now: datetime = T0) -> bytes:
+    """IODA's envelope around the alerts."""
+    return json.dumps(
+        {
+            "type": "outages.alerts",
+            "metadata": {
+                "requestTime": now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                "responseTime": now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            },
+            "requestParameters": {"from": "0", "until": "0", "datasource": None},
+            "error": None,
+            "perf": None,
+            "data": alerts,
+        }
+    ).encode()

@@ -35,14 +35,24 @@ class FeedServer:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 owner.requests.append((parts.path, parts.query, dict(self.headers)))
-                doc = owner.docs.get(parts.path)
+                doc = (
+                    owner.docs.get(parts.path)
+                    or next(
+                        (  # "/prefix/*": every path under it (one per country)
+                            d
+                            for k, d in owner.docs.items()
+                            if k.endswith("*") and parts.path.startswith(k[:-1])
+                        ),
+                        None,
+                    )
+                )
                 if doc is None:
                     self.send_response(404)
                     self.end_headers()
                     return
                 if doc.delay:
                     time.sleep(doc.delay)
-                query = dict(parse_qsl(parts.query))
+                query = {**dict(parse_qsl(parts.query)), "_path": parts.path}
                 body = doc.body(query) if callable(doc.body) else doc.body
                 tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if doc.status == 200 and doc.etag and self.headers.get("If-None-Match") == tag:

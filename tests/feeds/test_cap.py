@@ -13,7 +13,7 @@ import xmlschema
 from launcher.feeds import store
 from tests.conftest import REPO, invoke
 
-from .fixtures import T0, atom, cap_alert, ooni_answer, usgs_summary
+from .fixtures import T0, atom, cap_alert, ioda_alerts, ooni_answer, ooni_findings, usgs_summary
 from .server import Doc, FeedServer
 from .test_sequence_usgs import SIGNIFICANT, SUMMARY, ledger_of
 
@@ -26,6 +26,8 @@ SENDER = "cap@protezionecivile.example.org"
 def serve(feeds: FeedServer, names: list[str], docs: dict[str, bytes]) -> None:
     feeds.docs[SUMMARY] = feeds.docs[SIGNIFICANT] = Doc(usgs_summary([], T0))
     feeds.docs["/ooni/api/v1/aggregation"] = Doc(ooni_answer([]))
+    feeds.docs["/ooni/api/v1/incidents/search"] = Doc(ooni_findings([]))
+    feeds.docs["/ioda/v2/outages/alerts/country/*"] = Doc(ioda_alerts([]))
     feeds.docs[FEED] = Doc(
         atom(BASE, names, "2026-05-22T10:40:00+02:00"), content_type="application/atom+xml"
     )

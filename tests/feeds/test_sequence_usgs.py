@@ -12,7 +12,7 @@ from launcher.feeds import store
 from launcher.ledger import Ledger
 from tests.conftest import REPO, invoke
 
-from .fixtures import T0, ooni_answer, usgs_feature, usgs_summary
+from .fixtures import T0, ioda_alerts, ooni_answer, ooni_findings, usgs_feature, usgs_summary
 from .server import Doc, FeedServer
 
 SUMMARY = "/usgs/earthquakes/feed/v1.0/summary/4.5_hour.geojson"
@@ -24,6 +24,8 @@ def serve_quiet_sources(feeds: FeedServer) -> None:
     feeds.docs[SIGNIFICANT] = Doc(usgs_summary([], T0))
     feeds.docs["/cap/unfiltered/rss.xml"] = Doc(EMPTY_RSS, content_type="application/rss+xml")
     feeds.docs["/ooni/api/v1/aggregation"] = Doc(ooni_answer([]))
+    feeds.docs["/ooni/api/v1/incidents/search"] = Doc(ooni_findings([]))
+    feeds.docs["/ioda/v2/outages/alerts/country/*"] = Doc(ioda_alerts([]))
 
 
 def quake(fid: str, ids: list[str], minutes: int, **kw) -> bytes:

@@ -13,7 +13,15 @@ from launcher.feeds import store
 from launcher.feeds.usgs import USGSWatcher
 from tests.conftest import REPO, invoke
 
-from .fixtures import T0, ooni_answer, ooni_hours, usgs_feature, usgs_summary
+from .fixtures import (
+    T0,
+    ioda_alerts,
+    ooni_answer,
+    ooni_findings,
+    ooni_hours,
+    usgs_feature,
+    usgs_summary,
+)
 from .server import Doc, FeedServer
 from .test_sequence_usgs import EMPTY_RSS, SIGNIFICANT, SUMMARY, ledger_of
 
@@ -22,6 +30,8 @@ def quiet(feeds: FeedServer, ooni=None) -> None:
     feeds.docs[SIGNIFICANT] = feeds.docs[SUMMARY] = Doc(usgs_summary([], T0))
     feeds.docs["/cap/unfiltered/rss.xml"] = Doc(EMPTY_RSS, content_type="application/rss+xml")
     feeds.docs["/ooni/api/v1/aggregation"] = Doc(ooni or ooni_answer([]))
+    feeds.docs["/ooni/api/v1/incidents/search"] = Doc(ooni_findings([]))
+    feeds.docs["/ioda/v2/outages/alerts/country/*"] = Doc(ioda_alerts([]))
 
 
 def watch(cfg: Path, at: str, root: Path = REPO):
