@@ -20,6 +20,7 @@ from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
 from .failures import damaged, naming, translate
+from .groupcommit import GroupWriter
 from .groups import GroupsMixin
 from .migrations import migrate
 from .outcomes import OutcomesMixin
@@ -80,6 +81,8 @@ class Ledger(
                 f"it has no table {', '.join(missing)}: it is not a complete launcher ledger",
                 self.where,
             )
+        if self.writer.dialect.name == "sqlite":  # one fsync for many threads' writes
+            self.writer = GroupWriter(self.writer)  # type: ignore[assignment]
 
     def close(self) -> None:
         self.engine.dispose()
