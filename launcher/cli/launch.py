@@ -286,11 +286,22 @@ def _emergency_reason(plan: Any, emergency: bool, reason: str | None) -> str | N
     return reason.strip()
 
 
-def _decide(obj: dict, plan: Any) -> Any:
+def _decide(obj: dict, plan: Any, memo: dict | None = None) -> Any:
+    """The approval decision for ``plan``; ``memo``: decisions already taken in this command
+    (the missions of a group that publish the same locales share one check of the content's
+    signatures, read at the same moment)."""
+    from dataclasses import replace
+
     from ..approvals import decide
     from ..paths import content_root
 
-    decision = decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+    key = (plan.playbook.id, tuple(plan.locales))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+        if memo is not None:
+            memo[key] = found
+    decision = replace(found, reasons=list(found.reasons), approvals=list(found.approvals))
     if plan.out_of_bounds:  # approved content covers facts within their declared bounds only
         decision.reasons.extend(plan.out_of_bounds)
         decision.approved = False
@@ -392,10 +403,11 @@ def run_group(
     clock = drill_clock(drill) or time.time
     with ledger:
         drill_really(ledger, targets, drill, command="run", actor=actor)
-        repeats = []
+        repeats: list[str] = []
+        decided: dict = {}
         for plan in plans:
             emergency_reason = _emergency_reason(plan, emergency, reason)
-            decision = _decide(obj, plan)
+            decision = _decide(obj, plan, decided)
             repeat = repeat_key(plan, given)
             earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)
             if earlier is not None:
