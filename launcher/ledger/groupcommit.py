@@ -166,8 +166,12 @@ class GroupWriter:
 
 
 def _close_quietly(group: _Group, *, rollback: bool) -> None:
-    with suppress(Exception):  # already broken: closing returns it to the pool, invalidated
+    """After a failure: undo what is left and throw the connection away (SQLite keeps a
+    transaction open after a failed COMMIT; a pooled connection must never carry it on)."""
+    with suppress(Exception):
         if rollback and group.trans.is_active:
             group.trans.rollback()
+    with suppress(Exception):
+        group.conn.invalidate()
     with suppress(Exception):
         group.conn.close()
