@@ -289,6 +289,9 @@ def main() -> None:
                 "requests": stats["requests"],  # type: ignore[index]
                 "longest_chain_requests": chain,
                 "throttled_429": stats["throttled_total"],  # type: ignore[index]
+                "server_cpu_s": stats["server_cpu_s"],  # type: ignore[index]
+                # what the platforms alone would allow: the longest chain of one account
+                "chain_floor_s": round(chain * args.latency, 3),
                 "target_wall_s": 10.0,
             }
         if "daemon" in only:
