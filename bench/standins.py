@@ -66,6 +66,7 @@ class State:
         self.ids = 0
         self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.sessions: dict[str, str] = {}  # access or refresh token -> did
+        self.cpu_since = time.process_time()  # the server's own CPU time since the reset
 
     def next_id(self) -> int:
         with self.lock:
@@ -99,6 +100,7 @@ class State:
                 "per_account": dict(self.requests),
                 "throttled": dict(self.throttled),
                 "throttled_total": sum(self.throttled.values()),
+                "server_cpu_s": round(time.process_time() - self.cpu_since, 3),
             }
 
 
@@ -368,6 +370,7 @@ def serve_forever(latency: float, conn: Any) -> None:
                 server.state.requests.clear()
                 server.state.routes.clear()
                 server.state.throttled.clear()
+                server.state.cpu_since = time.process_time()
             conn.send(True)
         else:
             server.shutdown()

@@ -355,11 +355,20 @@ MASK = "[redacted]"
 MIN_SECRET = 4
 
 _secrets: set[str] = set()
-#: (core, forms) per secret: ``core`` is a piece every written form contains (a quick test
-#: before the forms are looked for), ``forms`` the written forms, longest first
+#: (core, forms) per secret: ``core`` is the longest piece every written form contains (the
+#: unchanged characters: a quick test before the forms are looked for), ``forms`` the written
+#: forms, longest first
 _entries: tuple[tuple[str, tuple[str, ...]], ...] = ()
 _lock = threading.Lock()
 _UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]+")  # left alone by JSON, percent and HTML escaping
+#: the index of the secrets whose core is at least this long, by the core's first characters:
+#: a text is searched once for every secret (its runs of unchanged characters, position by
+#: position) instead of once per secret, which with a thousand accounts' credentials was the
+#: largest cost of writing to the ledger
+_PREFIX = 8
+_LONG = re.compile(rf"[A-Za-z0-9_.~-]{{{_PREFIX},}}")
+_index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+_short: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the others, looked for one by one
 
 
 def _json(value: str) -> set[str]:
@@ -386,11 +395,21 @@ def register_secret(value: str) -> None:
         return
     runs = sorted(_UNCHANGED.findall(value), key=len, reverse=True)
     core = runs[0] if runs and len(runs[0]) >= MIN_SECRET else ""
+    global _short
+    entry = (core, _written_forms(value))
     with _lock:
         _secrets.add(value)
-        entries = [*_entries, (core, _written_forms(value))]
-        # a secret that contains another is masked first, so no part of it survives
-        _entries = tuple(sorted(entries, key=lambda e: -len(e[1][0])))
+        _entries = (*_entries, entry)
+        # a secret that contains another is masked first (:func:`redact` orders them by
+        # length), so no part of it survives
+        if len(core) >= _PREFIX:
+            _index.setdefault(core[:_PREFIX], []).append(entry)
+        else:
+            _short = tuple(sorted([*_short, entry], key=_order))
+
+
+def _order(entry: tuple[str, tuple[str, ...]]) -> int:
+    return -len(entry[1][0])
 
 
 def has_secrets() -> bool:
@@ -401,7 +420,19 @@ def redact(text: str) -> str:
     """``text`` with every registered secret, in any of its written forms, masked."""
     if not _entries or not isinstance(text, str):
         return text
-    for core, forms in _entries:
+    found = [
+        entry
+        for run in _LONG.findall(text)
+        for i in range(len(run) - _PREFIX + 1)
+        for entry in _index.get(run[i : i + _PREFIX], ())
+    ]
+    if not found:
+        if not _short:
+            return text
+        candidates: Iterable[tuple[str, tuple[str, ...]]] = _short
+    else:
+        candidates = sorted({*found, *_short}, key=_order)
+    for core, forms in candidates:
         if core and core not in text:
             continue
         for form in forms:

@@ -38,13 +38,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, event, func, or_, select
 
 from ..ledger.schema import audit_marks, event_chain, events
-from .signer import current_signer
+from .signer import Signer, current_signer
 
 GENESIS = "0" * 64
 #: the chain's head row in ``audit_marks``
 HEAD = "chain"
 #: where a connection keeps the ids of the events its transaction inserted
 _PENDING = "launcher_audit_pending"
+#: who signs each pending event: the signer of the thread that inserted it. On SQLite several
+#: threads' writes may share one commit (ledger/groupcommit.py), made by whichever of them is
+#: last, so the committing thread's own signer is not every event's
+_SIGNERS = "launcher_audit_signers"
 _INSERT = events.insert().returning(events.c.id)
 #: how far from its place a moved event is looked for, to say "reordered" rather than "edited"
 MOVE_WINDOW = 200
@@ -92,6 +96,9 @@ def insert_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[i
     else:  # one statement for many rows (insertmanyvalues), ids returned
         ids = [int(i) for i in conn.execute(_INSERT, [dict(r) for r in rows]).scalars()]
     conn.info.setdefault(_PENDING, []).extend(ids)
+    signer = current_signer()
+    if signer is not None:
+        conn.info.setdefault(_SIGNERS, {}).update(dict.fromkeys(ids, signer))
     return ids
 
 
@@ -126,10 +133,12 @@ def install(engine: Engine) -> None:
 
 def _on_rollback(conn: Connection) -> None:
     conn.info.pop(_PENDING, None)
+    conn.info.pop(_SIGNERS, None)
 
 
 def _on_commit(conn: Connection) -> None:
     pending = conn.info.pop(_PENDING, None) or []
+    signers = conn.info.pop(_SIGNERS, None) or {}
     if not pending:  # a commit without tracked events: anything inserted around the helper?
         linked, newest = conn.execute(
             select(
@@ -139,10 +148,12 @@ def _on_commit(conn: Connection) -> None:
         ).one()
         if newest is None or (linked is not None and newest <= linked):
             return
-    link_new(conn, pending)
+    link_new(conn, pending, signers)
 
 
-def link_new(conn: Connection, pending: Iterable[int] = ()) -> int:
+def link_new(
+    conn: Connection, pending: Iterable[int] = (), signers: Mapping[int, Signer] | None = None
+) -> int:
     """Link ``pending`` and every event newer than the chain's last one; returns how many.
     Runs inside the caller's transaction, holding the head row until it commits."""
     head = conn.execute(_HEAD).first()
@@ -159,13 +170,15 @@ def link_new(conn: Connection, pending: Iterable[int] = ()) -> int:
     ).all()
     if not rows:
         return 0
-    signer = current_signer()
+    current = current_signer()
+    signers = signers or {}
     links = []
     for row in rows:
         m = row._mapping
         seq += 1
         digest = digest_of(m)
         body = body_hash(prev, seq, digest)
+        signer = signers.get(int(m["id"]), current)
         key_id = signature = None
         if signer is not None and m["actor"] == signer.person:
             key_id = signer.key_id

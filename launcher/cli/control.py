@@ -17,6 +17,9 @@ from .content import parse_at
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really, launch_clock
 from .output import print_run
 
+#: how long ``daemon --once`` waits for a post whose next attempt comes that soon
+ONCE_WAIT = 10.0
+
 
 @click.command("daemon")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit (cron, tests).")
@@ -92,7 +95,8 @@ def daemon_cmd(
     """The scheduled posting daemon (foreground; logs to stderr).
 
     Several daemons may share one ledger: claims with leases keep every post single.
-    SIGTERM/SIGINT finish or release the post in flight and exit 0. --now needs a UTC
+    SIGTERM/SIGINT finish or release the post in flight and exit 0. --once waits up to 10 s
+    for a post whose next attempt comes that soon (a blip in the same pass). --now needs a UTC
     offset (the daemon serves every mission: no local zone applies).
     """
     from ..actor import daemon_actor
@@ -151,8 +155,8 @@ def daemon_cmd(
         daemon = Daemon(dispatcher, poll=poll, chores=[sunsets], background=collector)
         # notifications in their own thread: a slow mail server never delays a post
         notifier = Notifier(ledger, content_root(obj.get("root")), settings, dispatcher.stop)
-        if once:
-            daemon.run_once()
+        if once:  # a drill's clock stands still: nothing comes due by waiting
+            daemon.run_once(wait_up_to=0.0 if drill else ONCE_WAIT)
             notifier.once()
             dispatcher.close()
             return

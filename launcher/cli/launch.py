@@ -298,11 +298,22 @@ def _emergency_reason(plan: Any, emergency: bool, reason: str | None) -> str | N
     return reason.strip()
 
 
-def _decide(obj: dict, plan: Any) -> Any:
+def _decide(obj: dict, plan: Any, memo: dict | None = None) -> Any:
+    """The approval decision for ``plan``; ``memo``: decisions already taken in this command
+    (the missions of a group that publish the same locales share one check of the content's
+    signatures, read at the same moment)."""
+    from dataclasses import replace
+
     from ..approvals import decide
     from ..paths import content_root
 
-    decision = decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+    key = (plan.playbook.id, tuple(plan.locales))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
+        if memo is not None:
+            memo[key] = found
+    decision = replace(found, reasons=list(found.reasons), approvals=list(found.approvals))
     if plan.out_of_bounds:  # approved content covers facts within their declared bounds only
         decision.reasons.extend(plan.out_of_bounds)
         decision.approved = False
@@ -404,7 +415,10 @@ def run_group(
     drill_check(targets, drill, really, command="run")
     who = acting(obj, actor_name, "run")  # one person runs the whole group, signing each launch
     actor = who.name
-    decisions = [(_emergency_reason(plan, emergency, reason), _decide(obj, plan)) for plan in plans]
+    decided: dict = {}  # the missions that publish the same locales share one check
+    decisions = [
+        (_emergency_reason(plan, emergency, reason), _decide(obj, plan, decided)) for plan in plans
+    ]
     if any(why and decision.reasons for why, decision in decisions):  # the override is used
         from ..people.roles import authorize
 
@@ -414,7 +428,7 @@ def run_group(
     clock = drill_clock(drill) or time.time
     with ledger:
         drill_really(ledger, targets, drill, command="run", actor=actor)
-        repeats = []
+        repeats: list[str] = []
         for plan, (emergency_reason, decision) in zip(plans, decisions, strict=True):
             repeat = repeat_key(plan, given)
             earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)

@@ -13,7 +13,9 @@ characters YAML forbids (a NUL byte) are reported with their line.
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,7 +101,26 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[YamlDoc | None, l
         return None, [Problem("file not found", file=name)]
     except UnicodeDecodeError as exc:
         return None, [Problem(f"not valid UTF-8 ({exc.reason})", file=name, hint="save as UTF-8")]
-    return parse_yaml(text, name)
+    key = (str(path), name, text)
+    with _parsed_lock:
+        hit = _parsed.get(key)
+    if hit is None:
+        hit = parse_yaml(text, name)
+        with _parsed_lock:
+            if len(_parsed) >= _PARSED_MAX:
+                _parsed.pop(next(iter(_parsed)))
+            _parsed[key] = hit
+    doc, problems = hit
+    return copy.deepcopy(doc), list(problems)
+
+
+#: files parsed in this process, by path and exact text: a launch for fifty missions reads the
+#: approvals and the guardrails policy fifty times over, and PyYAML's parser was a fifth of the
+#: planning time; the text read again decides, so an edited file is parsed again. Callers get
+#: their own copy of the data.
+_parsed: dict[tuple[str, str, str], tuple[YamlDoc | None, list[Problem]]] = {}
+_PARSED_MAX = 64
+_parsed_lock = threading.Lock()
 
 
 def parse_yaml(

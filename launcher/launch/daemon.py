@@ -82,12 +82,12 @@ class Daemon:
         self._ticks = 0
 
     # -- one pass --------------------------------------------------------------------------
-    def tick(self) -> DispatchResult:
+    def tick(self, wait_up_to: float = 0.0) -> DispatchResult:
         """Deliver everything due now, then arrange to wake at the next due time."""
         result = DispatchResult()
         started = self.clock()
         try:
-            result = self.dispatcher.run_due()
+            result = self.dispatcher.run_due(wait_up_to=wait_up_to)
             self.totals += result
             for chore in self.chores:
                 if not self.stop.is_set():
@@ -139,9 +139,14 @@ class Daemon:
         )
 
     # -- the service -----------------------------------------------------------------------
-    def run_once(self) -> DispatchResult:
-        """Deliver what is due now and return (``launcher daemon --once``, cron)."""
-        return self.tick()
+    def run_once(self, wait_up_to: float = 0.0) -> DispatchResult:
+        """Deliver what is due now and return (``launcher daemon --once``, cron).
+
+        ``wait_up_to``: also wait (at most this many seconds) for posts whose next attempt
+        comes that soon: a blip met in this very pass (a lost answer looked for again a
+        moment later, a second's rate limit and the posts deferred with it) is ridden out
+        instead of left to the next pass."""
+        return self.tick(wait_up_to)
 
     def request_stop(self, *_: object) -> None:
         if not self.stop.is_set():

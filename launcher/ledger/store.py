@@ -21,6 +21,7 @@ from .control import ControlMixin
 from .delivery import DeliveryMixin
 from .engine import default_url, describe, make_engines
 from .failures import damaged, naming, translate
+from .groupcommit import GroupWriter
 from .groups import GroupsMixin
 from .migrations import migrate
 from .outcomes import OutcomesMixin
@@ -82,6 +83,8 @@ class Ledger(
                 self.where,
             )
         audit_chain.install(self.engine)  # every commit links its events into the chain
+        if self.writer.dialect.name == "sqlite":  # one fsync for many threads' writes
+            self.writer = GroupWriter(self.writer)  # type: ignore[assignment]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -296,3 +296,52 @@ def test_a_ledger_from_before_the_chain_is_chained_on_upgrade(ledger_url: str, m
     assert report.ok and report.links == 3
     with Ledger(ledger_url) as led, led.engine.connect() as conn:
         assert verify_chain(conn).links == 4
+
+
+def test_writes_of_several_people_sharing_one_commit_are_each_signed_by_their_own(
+    tmp_path: Path,
+) -> None:
+    """On SQLite the writes of concurrent threads share one commit (ledger/groupcommit.py),
+    made by whichever thread is last. A console serving several people at once records each
+    one's action in such a group: every event must still carry its own actor's signature,
+    not the committing thread's (or none)."""
+    import time
+
+    from nacl.signing import SigningKey
+
+    from launcher.audit.chain import PublicKey, verify_chain
+    from launcher.audit.signer import Signer, signing_as
+
+    people = ["a.officer", "b.deputy", "c.press", "d.night"]
+    keys = {p: SigningKey.generate() for p in people}
+    public = {f"k-{p}": PublicKey(f"k-{p}", p, bytes(k.verify_key)) for p, k in keys.items()}
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as led:
+        errors: list[BaseException] = []
+
+        def act_as(person: str) -> None:
+            signer = Signer(person, f"k-{person}", lambda b, k=keys[person]: k.sign(b).signature)
+            try:
+                with signing_as(signer):
+                    led.record_event(at=1000.0, actor=person, action="launch.approved")
+            except BaseException as exc:
+                errors.append(exc)
+
+        commits = led.writer.commits
+        threads = [threading.Thread(target=act_as, args=(p,)) for p in people]
+        with led.writer.begin():  # hold the writer until all four wait: they form one group
+            for t in threads:
+                t.start()
+            deadline = time.monotonic() + 30
+            while led.writer._waiting < len(people) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert led.writer._waiting == len(people)
+        for t in threads:
+            t.join(30)
+        assert errors == []
+        assert led.writer.commits - commits == 1  # one commit for the holder and all four
+        with led.engine.connect() as conn:
+            report = verify_chain(conn, public)
+        assert report.ok, report.problems[:3]
+        actors = {e.id: e.actor for e in led.events() if e.action == "launch.approved"}
+    assert sorted(actors.values()) == sorted(people)
+    assert {eid: report.signatures.get(eid) for eid in actors} == actors

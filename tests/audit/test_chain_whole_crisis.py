@@ -27,7 +27,14 @@ import yaml
 
 from launcher.adapters.sandbox import SandboxAdapter
 from tests.conftest import REPO
-from tests.feeds.fixtures import T0, ooni_answer, usgs_feature, usgs_summary
+from tests.feeds.fixtures import (
+    T0,
+    ioda_alerts,
+    ooni_answer,
+    ooni_findings,
+    usgs_feature,
+    usgs_summary,
+)
 from tests.feeds.server import Doc, FeedServer
 from tests.identities import Cast, act
 from tests.notify.sinks import JsonSink
@@ -148,6 +155,8 @@ def crisis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crisis]:
     feeds.docs[SIGNIFICANT] = Doc(usgs_summary([], T0))
     feeds.docs["/cap/unfiltered/rss.xml"] = Doc(EMPTY_RSS, content_type="application/rss+xml")
     feeds.docs["/ooni/api/v1/aggregation"] = Doc(ooni_answer([]))
+    feeds.docs["/ooni/api/v1/incidents/search"] = Doc(ooni_findings([]))
+    feeds.docs["/ioda/v2/outages/alerts/country/*"] = Doc(ioda_alerts([]))
     settings = base / "launcher.yaml"
     settings.write_text(
         yaml.safe_dump(
@@ -157,6 +166,7 @@ def crisis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crisis]:
                         "https://earthquake.usgs.gov/": f"{feeds.url}/usgs/",
                         "https://cap-alerts.s3.amazonaws.com/": f"{feeds.url}/cap/",
                         "https://api.ooni.io/": f"{feeds.url}/ooni/",
+                        "https://api.ioda.inetintel.cc.gatech.edu/": f"{feeds.url}/ioda/",
                     }
                 },
                 "notifications": {"attempts": 1},

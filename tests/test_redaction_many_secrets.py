@@ -1,0 +1,52 @@
+"""Redaction with many secrets registered (a thousand accounts' credentials): the index by
+the secrets' first characters masks exactly what looking for every secret in turn masks."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from urllib.parse import quote
+
+from launcher.errors import MASK, _written_forms, redact, register_secret
+
+
+def _one_by_one(text: str, secrets: list[str]) -> str:
+    """The reference: every secret's written forms, longest first, looked for in turn."""
+    entries = sorted((_written_forms(s) for s in secrets), key=lambda f: -len(f[0]))
+    for forms in entries:
+        for form in forms:
+            text = text.replace(form, MASK)
+    return text
+
+
+def test_a_thousand_secrets_masked_in_every_written_form():
+    rng = random.Random(20261201)
+    alphabet = string.ascii_letters + string.digits
+    secrets = ["".join(rng.choices(alphabet, k=rng.randint(12, 40))) for _ in range(1000)]
+    secrets += [f"tok/{s[:6]}+é" for s in secrets[:20]]  # characters that escaping changes
+    secrets += ["Zq9!", "a1b2c3"]  # shorter than the index's prefix: looked for one by one
+    for s in secrets:
+        register_secret(s)
+    picked = rng.sample(secrets, 60) + secrets[-22:]
+    texts = [
+        f"Bearer {picked[0]} rejected",
+        json.dumps({"access_token": picked[1], "nested": json.dumps({"t": picked[2]})}),
+        f"https://example.org/cb?token={quote(picked[3], safe='')}&x=1",
+        f"prefix{picked[4]}suffix and {picked[5]}",  # inside a longer run of letters
+        " ".join(picked),
+        "a plain sentence with no secret in it, 12 words long, and numbers 2026-12-01",
+        f"{secrets[-1]} and {secrets[-3]}",
+    ]
+    for t in texts:
+        assert redact(t) == _one_by_one(t, secrets), t
+    assert picked[0] not in redact(texts[0])
+    assert redact(texts[5]) == texts[5]
+
+
+def test_a_secret_inside_a_longer_one_leaves_no_part_behind():
+    outer = "OUTERsecretABCDEF0123456789xyz"
+    inner = "secretABCDEF0123"
+    register_secret(inner)
+    register_secret(outer)
+    assert redact(f"x {outer} y {inner} z") == f"x {MASK} y {MASK} z"
