@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,37 @@ from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).resolve().parent / "data" / "mini"
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+
+
+def _guard_the_network() -> Path:
+    """Refuse every connection off this machine, here and in every Python process a test
+    starts (tests/netguard/sitecustomize.py); the attempts are logged for :func:`_no_network`."""
+    log = Path(tempfile.mkdtemp(prefix="launcher-netguard-")) / "attempts.log"
+    log.touch()
+    os.environ["TEST_NETWORK_LOG"] = str(log)
+    paths = [str(NETGUARD), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    sys.path.insert(0, str(NETGUARD))
+    sys.modules.pop("sitecustomize", None)
+    import sitecustomize  # noqa: F401  (installs the guard in this process)
+
+    return log
+
+
+NETWORK_LOG = _guard_the_network()
+
+
+@pytest.fixture(autouse=True)
+def _no_network():
+    """A test that tried to reach another machine fails, whoever took the error calmly."""
+    before = NETWORK_LOG.stat().st_size
+    yield
+    with NETWORK_LOG.open(encoding="utf-8") as log:
+        log.seek(before)
+        tried = log.read()
+    if tried:
+        pytest.fail(f"this test tried to reach the network (pid, address):\n{tried}")
 
 
 @pytest.fixture(autouse=True)

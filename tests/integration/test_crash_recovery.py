@@ -84,6 +84,8 @@ def _drain(env: dict, url: str, *extra: str) -> None:
     """The last restart: a daemon runs until nothing is pending, then stops cleanly. Not one
     ``--once`` pass: a post whose answer a kill lost is tried again after a look, at its
     ``retry_at`` (a second or so later), which a single pass started earlier would not wait for."""
+    if not _pending(url):
+        return  # drained already (a daemon signalled before it set up its handlers dies)
     proc = _daemon(env, *extra)
     try:
         deadline = time.monotonic() + 120
