@@ -63,24 +63,26 @@ def environment(root: Path) -> ImmutableSandboxedEnvironment:
 def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     """The render variables that make the shared environment speak one locale."""
     t = catalog.translations
+    # a translation may ask for a form of a name: %(region.in)s (launcher.places.names)
+    from ..places.names import expand_forms as forms
 
     # Jinja's "newstyle" gettext: the translation is a %-format string filled with the
     # variables of the {% trans %} block (autoescape is off: these are plain-text posts).
     @pass_context
     def gettext(_ctx: Any, message: str, /, **variables: Any) -> str:
-        return t.gettext(message) % variables
+        return t.gettext(message) % forms(variables)
 
     @pass_context
     def ngettext(_ctx: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return t.ngettext(singular, plural, num) % variables
+        return t.ngettext(singular, plural, num) % forms(variables)
 
     # {% trans "context" %}: the same words can need different translations (a label in a
     # profile, a verb in a post); the context tells them apart in the catalog
     @pass_context
     def pgettext(_ctx: Any, context: str, message: str, /, **variables: Any) -> str:
         variables.setdefault("context", context)
-        return t.pgettext(context, message) % variables
+        return t.pgettext(context, message) % forms(variables)
 
     @pass_context
     def npgettext(
@@ -88,7 +90,7 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     ) -> str:
         variables.setdefault("context", context)
         variables.setdefault("num", num)
-        return t.npgettext(context, singular, plural, num) % variables
+        return t.npgettext(context, singular, plural, num) % forms(variables)
 
     return {
         "gettext": gettext,
@@ -267,7 +269,9 @@ def render_template(
 _NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined$")
 #: render variables that are launcher's own machinery, not something a template names
-_INTERNAL = frozenset({"_fmt", "_rtl", "gettext", "ngettext", "pgettext", "npgettext", "_"})
+_INTERNAL = frozenset(
+    {"_fmt", "_rtl", "_platform_names", "gettext", "ngettext", "pgettext", "npgettext", "_"}
+)
 
 
 def explain_undefined(

@@ -25,7 +25,7 @@ from ..content.i18n import (
     plural_problems,
     regional_locale,
 )
-from ..content.localfacts import for_locale, script_warnings
+from ..content.localfacts import script_warnings
 from ..content.missions import Organisation, Registry, load_registry_or_raise
 from ..content.params import resolve_facts
 from ..content.playbook import load_playbook
@@ -35,23 +35,17 @@ from ..content.render import (
     locale_vars,
     playbook_msgids,
     render_template,
+    template_msgids,
 )
 from ..errors import ContentError, InputError, Problem, dedupe
 from ..models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
 from ..paths import content_root
+from ..places import load_gazetteer, localize
+from ..places.platforms import NAMES_TEMPLATE, PLATFORM_NAMES, platform_names
 from . import handles, textrules
 from .intro import intro_posts
 from .problems import merge_locales, text_source
 from .timing import expiries, message_times
-
-PLATFORM_NAMES = {
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "x": "X",
-    "facebook": "Facebook",
-    "telegram": "Telegram",
-    "sandbox": "Sandbox",
-}
 
 #: (display name, bio) limits in graphemes, from each platform's documentation (platforms.md)
 PROFILE_LIMITS: dict[str, tuple[int, int]] = {
@@ -112,7 +106,9 @@ def build_plan(
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
     texts = [p.name for p in playbook.parameters if p.type == "text"]
-    scripts = script_warnings(facts, texts, plan.locales)
+    gazetteer, _ = load_gazetteer(content.root)  # its problems stopped plan_from already
+    named = {(t, loc) for loc in plan.locales for t in localize(facts, texts, loc, gazetteer)[1]}
+    scripts = script_warnings(facts, texts, plan.locales, known=named)
     if scripts:
         plan = replace(plan, warnings=(*plan.warnings, *scripts))
     if out_of_bounds:
@@ -171,6 +167,10 @@ def plan_from(
     problems: list[Problem] = []
     catalogs: dict[str, LoadedCatalog] = {}
     used = playbook_msgids(root, playbook, problems)
+    if (root / "templates" / NAMES_TEMPLATE).is_file():  # the platforms' names per locale
+        used.update(template_msgids(root, NAMES_TEMPLATE))
+    gazetteer, gaz_problems = load_gazetteer(root)
+    problems.extend(gaz_problems)
     for loc in plan_locales:
         cat, cat_problems = load_catalog(root, loc)
         problems.extend(cat_problems)
@@ -199,11 +199,17 @@ def plan_from(
     }
     notes: list[Problem] = []
     schedules = message_times(playbook, mission, facts, now, base_vars, problems, notes)
+    texts = [p.name for p in playbook.parameters if p.type == "text"]
     for loc in plan_locales:
         env = environment(root)
+        names = platform_names(catalogs[loc])
+        # place.uk is place in the uk posts; a place has its name and forms in each locale
+        event_loc, _known = localize(facts, texts, loc, gazetteer)
         loc_vars = {
             **base_vars,
-            "event": for_locale(facts, loc),  # place.uk is place in the uk posts
+            "event": event_loc,
+            "banned_platform_name": names.get(banned) if banned else None,
+            "_platform_names": names,
             "locale": loc,
             "mission": _mission_vars(mission, loc),
             **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),
@@ -228,7 +234,7 @@ def plan_from(
                     variables = {
                         **loc_vars,
                         "platform": platform,
-                        "platform_name": PLATFORM_NAMES[platform],
+                        "platform_name": names[platform],
                         "limit": textrules.rule(platform).limit,
                         "at": at,
                         "update_number": occ + 1,
@@ -307,7 +313,7 @@ def _check_unplanned(
         **loc_vars,
         "event": event,
         "platform": platform,
-        "platform_name": PLATFORM_NAMES[platform],
+        "platform_name": loc_vars["_platform_names"][platform],
         "limit": textrules.rule(platform).limit,
         "at": now,
         "update_number": 1,
@@ -409,7 +415,7 @@ def _account(
     variables = {
         **loc_vars,
         "platform": platform,
-        "platform_name": PLATFORM_NAMES[platform],
+        "platform_name": loc_vars["_platform_names"][platform],
         "limit": textrules.rule(platform).limit,
         "at": loc_vars["now"],
         "update_number": 1,

@@ -26,8 +26,8 @@ from ..content.sunset import SunsetSpec
 from ..errors import ContentError, InputError, Problem, dedupe
 from ..ledger import LaunchRecord, Ledger, ts
 from ..models import Event, MessageSpec, Plan, PlannedAccount, PlannedPost, Playbook, Schedule
+from ..places.platforms import platform_names
 from ..plan.build import (
-    PLATFORM_NAMES,
     PROFILE_LIMITS,
     Content,
     _format_locale,
@@ -235,7 +235,7 @@ def farewell_plan(
             "mission": _mission_vars(mission, a.locale),
             **locale_vars(catalogs[a.locale], fmt),
             "platform": a.platform,
-            "platform_name": PLATFORM_NAMES.get(a.platform, a.platform),
+            "platform_name": platform_names(catalogs[a.locale]).get(a.platform, a.platform),
             "limit": rule(a.platform).limit,
             "successor": successor,
         }
