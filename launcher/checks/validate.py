@@ -98,6 +98,12 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                 _draft(babel_checks(cat.catalog, cat.display, skip=all_msgids), loc, drafts)
             )
     report.checked["catalogs"] = len(locale_dirs)
+    # places.yaml, and every form of a place or platform name the translations ask for
+    from ..places import load_gazetteer
+    from ..places.check import place_problems
+
+    problems.extend(place_problems(path, [d for d in locale_dirs if d not in drafts]))
+    report.checked["places"] = len(load_gazetteer(path)[0].places)
 
     playbook_files = sorted((path / "playbooks").glob("*.yaml"))
     report.checked["playbooks"] = len(playbook_files)

@@ -65,24 +65,25 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     t = catalog.translations
     # a translation may ask for a form of a name: %(region.in)s (launcher.places.names)
     from ..places.names import expand_forms as forms
+    from ..places.names import finish as finish_forms
 
     # Jinja's "newstyle" gettext: the translation is a %-format string filled with the
     # variables of the {% trans %} block (autoescape is off: these are plain-text posts).
     @pass_context
     def gettext(_ctx: Any, message: str, /, **variables: Any) -> str:
-        return t.gettext(message) % forms(variables)
+        return finish_forms(t.gettext(message) % forms(variables))
 
     @pass_context
     def ngettext(_ctx: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return t.ngettext(singular, plural, num) % forms(variables)
+        return finish_forms(t.ngettext(singular, plural, num) % forms(variables))
 
     # {% trans "context" %}: the same words can need different translations (a label in a
     # profile, a verb in a post); the context tells them apart in the catalog
     @pass_context
     def pgettext(_ctx: Any, context: str, message: str, /, **variables: Any) -> str:
         variables.setdefault("context", context)
-        return t.pgettext(context, message) % forms(variables)
+        return finish_forms(t.pgettext(context, message) % forms(variables))
 
     @pass_context
     def npgettext(
@@ -90,7 +91,7 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     ) -> str:
         variables.setdefault("context", context)
         variables.setdefault("num", num)
-        return t.npgettext(context, singular, plural, num) % forms(variables)
+        return finish_forms(t.npgettext(context, singular, plural, num) % forms(variables))
 
     return {
         "gettext": gettext,
@@ -153,6 +154,13 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         return fmt(ctx).number(value)
 
     @pass_context
+    def f_count(ctx: Any, value: Any) -> str:
+        # a count of people (the death toll): never a separator read as a decimal mark
+        from .counts import format_count
+
+        return format_count(value, fmt(ctx).locale, fmt(ctx).number)
+
+    @pass_context
     def f_decimal(ctx: Any, value: Any, digits: int = 1) -> str:
         return fmt(ctx).decimal(value, digits)
 
@@ -174,6 +182,7 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         date=f_date,
         time=f_time,
         number=f_number,
+        headcount=f_count,
         decimal=f_decimal,
         country_name=f_country,
         language_name=f_language,

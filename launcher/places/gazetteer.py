@@ -147,8 +147,8 @@ class Gazetteer:
         if place is not None:
             forms = self.forms(place, locale)
             if forms is not None:
-                return Named(forms["name"], forms, place.id), True
-        return Named(value, self.unknown_forms(value, locale)), False
+                return Named(forms["name"], forms, place.id, locale), True
+        return Named(value, self.unknown_forms(value, locale), None, locale), False
 
 
 def _fill(pattern: str, forms: Mapping[str, str]) -> str | None:
@@ -172,7 +172,7 @@ def load_gazetteer(root: Path) -> tuple[Gazetteer, list[Problem]]:
     with _lock:
         hit = _cache.get(path)
         if hit and hit[0] == stamp:
-            return hit[1], hit[2]
+            return hit[1], list(hit[2])
     gaz, problems = _parse(path)
     with _lock:
         _cache[path] = (stamp, gaz, problems)

@@ -44,11 +44,15 @@ class Named(str):
 
     forms: Mapping[str, str]
     place: str | None
+    locale: str
 
-    def __new__(cls, name: str, forms: Mapping[str, str], place: str | None = None) -> Named:
+    def __new__(
+        cls, name: str, forms: Mapping[str, str], place: str | None = None, locale: str = ""
+    ) -> Named:
         self = super().__new__(cls, name)
         self.forms = dict(forms)
         self.place = place
+        self.locale = locale
         return self
 
     def form(self, form: str) -> str:
@@ -63,7 +67,13 @@ class Named(str):
         raise AttributeError(attr)
 
     def __reduce__(self) -> Any:
-        return (Named, (str(self), self.forms, self.place))
+        return (Named, (str(self), self.forms, self.place, self.locale))
+
+
+#: marks a Ukrainian "у"/"в" at the start of an inserted form, chosen once the words before
+#: it are known (:func:`finish`)
+_UV = "\ue000"
+_UK_VOWELS = frozenset("аеєиіїоуюяАЕЄИІЇОУЮЯ")
 
 
 class _FormsMapping(dict):
@@ -75,12 +85,36 @@ class _FormsMapping(dict):
             raise KeyError(key)
         value = dict.__getitem__(self, var)
         if isinstance(value, Named):
-            return value.form(form)
+            text = value.form(form)
+            if value.locale.split("_")[0] == "uk" and text[:2] in ("у ", "в "):
+                return _UV + text[2:]
+            return text
         return value  # a variable that is not a name: its one form is itself
 
 
+def finish(text: str) -> str:
+    """The Ukrainian alternation of у and в before an inserted place ("землетрусу в
+    Закарпатській області", "2026 р. у Закарпатській області"): в after a vowel, у after a
+    consonant, a pause or before в/ф."""
+    if _UV not in text:
+        return text
+    out = []
+    for i, chunk in enumerate(text.split(_UV)):
+        if i == 0:
+            out.append(chunk)
+            continue
+        before = "".join(out).rstrip(" ")
+        after_vowel = bool(before) and before[-1] in _UK_VOWELS
+        prep = "в" if after_vowel and chunk[:1].lower() not in ("в", "ф") else "у"
+        if not before or before[-1] == "\n":  # a form opening a paragraph
+            prep = prep.upper()
+        out.append(f"{prep} {chunk}")
+    return "".join(out)
+
+
 def expand_forms(variables: Mapping[str, Any]) -> dict[str, Any]:
-    """``variables`` as a mapping for ``translation % mapping`` that knows dotted forms."""
+    """``variables`` as a mapping for ``translation % mapping`` that knows dotted forms; pass
+    the formatted text through :func:`finish`."""
     return _FormsMapping(variables)
 
 

@@ -36,5 +36,5 @@ def platform_names(catalog: Any) -> dict[str, Named]:
         if catalog is not None:
             text = catalog.translations.pgettext(CONTEXT, english) or english
         name, forms = parse_display_name(text)
-        out[code] = Named(name, {"name": name, **forms})
+        out[code] = Named(name, {"name": name, **forms}, None, getattr(catalog, "locale", ""))
     return out
