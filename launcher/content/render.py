@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..errors import Problem
 from . import renderlimits
 from .i18n import Formatter, LoadedCatalog, is_rtl
+from .typography import finish
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 _BLANKS = re.compile(r"\n{3,}")
@@ -193,12 +194,14 @@ def render_template(
     *,
     block: str | None = None,
 ) -> str:
-    """Render ``name`` (or one of its blocks) and tidy the result, or raise RenderError."""
+    """Render ``name`` (or one of its blocks), tidy the result and apply the typography of
+    the ``locale`` variable (:mod:`launcher.content.typography`), or raise RenderError."""
     budget = renderlimits.start()
     try:
         template = env.get_template(name)
+        locale = variables.get("locale")
         if block is None:
-            return tidy(renderlimits.collect(template.generate(variables)))
+            return finish(tidy(renderlimits.collect(template.generate(variables))), locale)
         if block not in template.blocks:
             raise RenderError(
                 Problem(
@@ -208,7 +211,7 @@ def render_template(
                 )
             )
         ctx = template.new_context(dict(variables))
-        return tidy(renderlimits.collect(template.blocks[block](ctx)))
+        return finish(tidy(renderlimits.collect(template.blocks[block](ctx))), locale)
     except RenderError:
         raise
     except (OverflowError, MemoryError, RecursionError) as exc:
