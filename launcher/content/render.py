@@ -144,8 +144,12 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         return fmt(ctx).date(value, style)
 
     @pass_context
-    def f_time(ctx: Any, value: Any, style: str = "short") -> str:
-        return fmt(ctx).time(value, style)
+    def f_time(ctx: Any, value: Any, style: str = "short", zone: bool = False) -> str:
+        return fmt(ctx).time(value, style, zone)
+
+    @pass_context
+    def f_zone(ctx: Any, value: Any) -> str:
+        return fmt(ctx).zone(value)
 
     @pass_context
     def f_number(ctx: Any, value: Any) -> str:
@@ -172,6 +176,7 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         datetime=f_datetime,
         date=f_date,
         time=f_time,
+        zone=f_zone,
         number=f_number,
         decimal=f_decimal,
         country_name=f_country,
