@@ -258,6 +258,7 @@ def plan_from(
                             source=lambda spec=spec, loc=loc, text=text: text_source(
                                 root, catalogs[loc], spec.template, text
                             ),
+                            format_locale=_format_locale(loc, mission),
                         )
                     )
     posts.extend(intro_posts(playbook, intros, posts, now, problems))
@@ -486,7 +487,10 @@ def _posts_for(
     text: str,
     problems: list[Problem],
     source: Any = None,
+    format_locale: str | None = None,
 ) -> list[PlannedPost]:
+    """The post(s) of one rendered text: one post, or a thread numbered the way the locale
+    (``format_locale``, for its digits: ar_LB writes 1/2, ar ١/٢) numbers parts."""
     rule = textrules.rule(platform)
     key = f"{spec.id}#{occ + 1}/{platform}/{loc}"
     if not text:
@@ -533,7 +537,7 @@ def _posts_for(
         )
         return []
     try:
-        parts = textrules.split_thread(platform, text)
+        parts = textrules.split_thread(platform, text, locale=format_locale or loc)
     except ValueError as exc:  # e.g. a single URL longer than the limit
         problems.append(
             Problem(

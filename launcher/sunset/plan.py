@@ -253,7 +253,18 @@ def farewell_plan(
                 )
                 continue
             life = fw.expires or _life(times, order, at, on, now)
-            made = _posts_for(playbook, fw, order, 0, at, a.platform, a.locale, text, problems)
+            made = _posts_for(
+                playbook,
+                fw,
+                order,
+                0,
+                at,
+                a.platform,
+                a.locale,
+                text,
+                problems,
+                format_locale=_format_locale(a.locale, mission),
+            )
             posts.extend(replace(post, expires_at=at + life) for post in made)
     if problems:
         raise ContentError(dedupe(problems))
