@@ -29,6 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import Problem
 from . import renderlimits
+from .bidi import isolated, unisolate_links
 from .i18n import Formatter, LoadedCatalog, is_rtl
 from .typography import finish
 
@@ -67,21 +68,23 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
 
     # Jinja's "newstyle" gettext: the translation is a %-format string filled with the
     # variables of the {% trans %} block (autoescape is off: these are plain-text posts).
+    # Facts are isolated (FSI ... PDI) where they are written into the text: here for the
+    # variables of a {% trans %} block, by the environment's finalize for {{ ... }}.
     @pass_context
     def gettext(_ctx: Any, message: str, /, **variables: Any) -> str:
-        return t.gettext(message) % variables
+        return t.gettext(message) % _isolated(variables)
 
     @pass_context
     def ngettext(_ctx: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return t.ngettext(singular, plural, num) % variables
+        return t.ngettext(singular, plural, num) % _isolated(variables)
 
     # {% trans "context" %}: the same words can need different translations (a label in a
     # profile, a verb in a post); the context tells them apart in the catalog
     @pass_context
     def pgettext(_ctx: Any, context: str, message: str, /, **variables: Any) -> str:
         variables.setdefault("context", context)
-        return t.pgettext(context, message) % variables
+        return t.pgettext(context, message) % _isolated(variables)
 
     @pass_context
     def npgettext(
@@ -89,7 +92,7 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     ) -> str:
         variables.setdefault("context", context)
         variables.setdefault("num", num)
-        return t.npgettext(context, singular, plural, num) % variables
+        return t.npgettext(context, singular, plural, num) % _isolated(variables)
 
     return {
         "gettext": gettext,
@@ -100,6 +103,10 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
         "_fmt": formatter,
         "_rtl": is_rtl(catalog.locale),
     }
+
+
+def _isolated(variables: dict[str, Any]) -> dict[str, Any]:
+    return {k: isolated(v) for k, v in variables.items()}
 
 
 #: the Jinja options that change what a template's text is; babel.cfg's [jinja2: ...] section
@@ -126,6 +133,7 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         loader=FileSystemLoader(str(root / "templates")),
         undefined=StrictUndefined,
         autoescape=False,
+        finalize=isolated,  # a fact written with {{ ... }} gets its isolates (content.bidi)
         **JINJA_OPTIONS,
     )
     env.globals["range"] = renderlimits.bounded_range
@@ -192,6 +200,10 @@ def tidy(text: str) -> str:
     return _BLANKS.sub("\n\n", text).strip()
 
 
+def _finish(text: str, locale: str | None) -> str:
+    return unisolate_links(finish(tidy(text), locale))
+
+
 def render_template(
     env: ImmutableSandboxedEnvironment,
     name: str,
@@ -206,7 +218,7 @@ def render_template(
         template = env.get_template(name)
         locale = variables.get("locale")
         if block is None:
-            return finish(tidy(renderlimits.collect(template.generate(variables))), locale)
+            return _finish(renderlimits.collect(template.generate(variables)), locale)
         if block not in template.blocks:
             raise RenderError(
                 Problem(
@@ -216,7 +228,7 @@ def render_template(
                 )
             )
         ctx = template.new_context(dict(variables))
-        return finish(tidy(renderlimits.collect(template.blocks[block](ctx))), locale)
+        return _finish(renderlimits.collect(template.blocks[block](ctx)), locale)
     except RenderError:
         raise
     except (OverflowError, MemoryError, RecursionError) as exc:

@@ -16,6 +16,7 @@ from typing import Any
 import regex
 from jinja2 import meta
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import (
     Formatter,
     LoadedCatalog,
@@ -203,7 +204,8 @@ def plan_from(
         env = environment(root)
         loc_vars = {
             **base_vars,
-            "event": for_locale(facts, loc),  # place.uk is place in the uk posts
+            # place.uk is place in the uk posts; typed text is isolated where it is written
+            "event": isolate_facts(for_locale(facts, loc)),
             "locale": loc,
             "mission": _mission_vars(mission, loc),
             **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import regex
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import Formatter, load_catalog, plural_problems
 from ..content.render import RenderError, environment, locale_vars, render_template
 from ..content.sunset import SunsetSpec
@@ -215,7 +216,7 @@ def farewell_plan(
     if shown:
         all_facts["successors"] = dict(shown)
     base = {
-        "event": dict(facts),
+        "event": isolate_facts(facts),  # typed text is isolated where it is written
         "event_kind": playbook.kind,
         "org": {"website": org.website, "crisis_line": org.crisis_line, "id": org.id},
         "now": now,
