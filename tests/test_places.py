@@ -133,6 +133,9 @@ def test_a_value_the_gazetteer_does_not_know_gets_the_generic_frames(
         ("магнітудою 6,1 \ue000Закарпатській", "магнітудою 6,1 у Закарпатській"),
         ("землетрусу \ue000Вінницькій області", "землетрусу у Вінницькій області"),
         ("\ue000Закарпатській області", "У Закарпатській області"),
+        # a typed place keeps its isolates; the preposition stays outside them
+        ("землетрусу \ue000\u2068Вінницькій\u2069", "землетрусу у \u2068Вінницькій\u2069"),
+        ("дізналися \ue000\u2068Києві\u2069", "дізналися в \u2068Києві\u2069"),
     ],
 )
 def test_ukrainian_u_and_v_alternate_before_an_inserted_place(text, want) -> None:
@@ -172,7 +175,8 @@ def _post(content, mission: str, region: str, locale: str, message: str, **facts
         content=content,
         locales=[locale],
     )
-    return next(p.text for p in plan.posts if p.message == message and p.platform == "mastodon")
+    text = next(p.text for p in plan.posts if p.message == message and p.platform == "mastodon")
+    return re.sub("[\u2066-\u2069]", "", text)  # without the isolates around typed facts
 
 
 @pytest.mark.parametrize(

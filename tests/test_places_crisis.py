@@ -47,7 +47,9 @@ def _published(launch: str) -> dict[str, list[str]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         if rec.get("op") == "publish" and rec.get("launch") == launch:
-            out.setdefault(rec["locale"], []).append(rec["text"])
+            # the isolates around typed facts (FSI ... PDI) are not what is asserted here
+            text = regex.sub("[\u2066-\u2069]", "", rec["text"])
+            out.setdefault(rec["locale"], []).append(text)
     return out
 
 

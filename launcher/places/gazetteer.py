@@ -33,11 +33,12 @@ from typing import Any
 
 import regex
 
+from ..content.bidi import wants_isolate
 from ..content.localfacts import for_locale
 from ..content.schema import Checker, did_you_mean, known_list
 from ..content.yamlsrc import load_yaml
 from ..errors import InputError, Problem
-from .names import FORMS, Named, frame
+from .names import FORMS, Named, NamedFact, frame
 
 PLACES_FILE = "places.yaml"
 #: kinds of place the gazetteer knows (the `kind` key of a place)
@@ -314,6 +315,8 @@ def localize(
                 f" name for these posts: --set {name}.{locale}=..."
                 + ("" if place is None else f" (it has: {', '.join(sorted(place.names))})"),
             )
+        if wants_isolate(value):  # typed by the operator: isolated where it is written
+            named = NamedFact(str(named), named.forms, named.place, named.locale)
         seen[name] = named
         if found:
             known.add(name)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import regex
+
+from ..content.bidi import FSI, PDI, Fact
 
 #: the forms a translation may ask for (docs/translators.md, "Places and platform names")
 FORMS: dict[str, str] = {
@@ -76,20 +78,33 @@ _UV = "\ue000"
 _UK_VOWELS = frozenset("аеєиіїоуюяАЕЄИІЇОУЮЯ")
 
 
+class NamedFact(Named, Fact):
+    """A name the operator typed (or matched from what they typed): isolated (FSI … PDI)
+    where it is written into a post, in every locale (:mod:`launcher.content.bidi`)."""
+
+
 class _FormsMapping(dict):
-    """The variables of one translation, answering ``region.in`` from ``region``'s forms."""
+    """The variables of one translation (each passed through ``wrap``: the isolates of a
+    typed fact), answering ``region.in`` from ``region``'s forms, isolated the same way."""
+
+    def __init__(self, variables: Mapping[str, Any], wrap: Callable[[Any], Any]) -> None:
+        super().__init__({k: wrap(v) for k, v in variables.items()})
+        self._originals = variables
 
     def __missing__(self, key: str) -> Any:
         var, dot, form = key.partition(".")
-        if not dot or var not in self:
+        if not dot or var not in self._originals:
             raise KeyError(key)
-        value = dict.__getitem__(self, var)
-        if isinstance(value, Named):
-            text = value.form(form)
-            if value.locale.split("_")[0] == "uk" and text[:2] in ("у ", "в "):
-                return _UV + text[2:]
-            return text
-        return value  # a variable that is not a name: its one form is itself
+        value = self._originals[var]
+        if not isinstance(value, Named):
+            return dict.__getitem__(self, var)  # not a name: its one form is itself
+        text = value.form(form)
+        head = ""
+        if value.locale.split("_")[0] == "uk" and text[:2] in ("у ", "в "):
+            head, text = _UV, text[2:]
+        if isinstance(value, Fact) and text:  # typed: its direction is its own
+            text = f"{FSI}{text}{PDI}"
+        return head + text
 
 
 def finish(text: str) -> str:
@@ -103,19 +118,22 @@ def finish(text: str) -> str:
         if i == 0:
             out.append(chunk)
             continue
-        before = "".join(out).rstrip(" ")
+        before = "".join(out).rstrip(" " + FSI + PDI)
         after_vowel = bool(before) and before[-1] in _UK_VOWELS
-        prep = "в" if after_vowel and chunk[:1].lower() not in ("в", "ф") else "у"
+        first = chunk.lstrip(FSI)[:1].lower()
+        prep = "в" if after_vowel and first not in ("в", "ф") else "у"
         if not before or before[-1] == "\n":  # a form opening a paragraph
             prep = prep.upper()
         out.append(f"{prep} {chunk}")
     return "".join(out)
 
 
-def expand_forms(variables: Mapping[str, Any]) -> dict[str, Any]:
+def expand_forms(
+    variables: Mapping[str, Any], wrap: Callable[[Any], Any] = lambda v: v
+) -> dict[str, Any]:
     """``variables`` as a mapping for ``translation % mapping`` that knows dotted forms; pass
     the formatted text through :func:`finish`."""
-    return _FormsMapping(variables)
+    return _FormsMapping(variables, wrap)
 
 
 def plain_placeholders(text: str) -> str:

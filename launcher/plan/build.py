@@ -16,6 +16,7 @@ from typing import Any
 import regex
 from jinja2 import meta
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import (
     Formatter,
     LoadedCatalog,
@@ -207,7 +208,8 @@ def plan_from(
         event_loc, _known = localize(facts, texts, loc, gazetteer)
         loc_vars = {
             **base_vars,
-            "event": event_loc,
+            # typed text (a place's forms too) is isolated where it is written
+            "event": isolate_facts(event_loc),
             "banned_platform_name": names.get(banned) if banned else None,
             "_platform_names": names,
             "locale": loc,
@@ -264,6 +266,7 @@ def plan_from(
                             source=lambda spec=spec, loc=loc, text=text: text_source(
                                 root, catalogs[loc], spec.template, text
                             ),
+                            format_locale=_format_locale(loc, mission),
                         )
                     )
     posts.extend(intro_posts(playbook, intros, posts, now, problems))
@@ -492,7 +495,10 @@ def _posts_for(
     text: str,
     problems: list[Problem],
     source: Any = None,
+    format_locale: str | None = None,
 ) -> list[PlannedPost]:
+    """The post(s) of one rendered text: one post, or a thread numbered the way the locale
+    (``format_locale``, for its digits: ar_LB writes 1/2, ar ١/٢) numbers parts."""
     rule = textrules.rule(platform)
     key = f"{spec.id}#{occ + 1}/{platform}/{loc}"
     if not text:
@@ -539,7 +545,7 @@ def _posts_for(
         )
         return []
     try:
-        parts = textrules.split_thread(platform, text)
+        parts = textrules.split_thread(platform, text, locale=format_locale or loc)
     except ValueError as exc:  # e.g. a single URL longer than the limit
         problems.append(
             Problem(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import Formatter, check_entries, load_catalog
 from ..content.params import resolve_facts
 from ..content.render import RenderError, environment, locale_vars, render_template, template_msgids
@@ -99,7 +100,7 @@ def render_reply(
         raise ContentError(problems)
     org = content.registry.organisation
     variables = {
-        "event": dict(facts),
+        "event": isolate_facts(facts),  # typed text is isolated where it is written
         "event_kind": playbook.kind,
         "org": {"website": org.website, "crisis_line": org.crisis_line, "id": org.id},
         "now": now,

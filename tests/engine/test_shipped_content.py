@@ -207,4 +207,7 @@ def test_thai_dates_use_the_buddhist_era(content) -> None:
     assert "พ.ศ. 2569" in texts  # 22 May 2026
     assert "ค.ศ." not in texts and "2026" not in texts
     update = next(p.text for p in plan.posts if p.message == "update")
-    assert "/69 " in update  # short dates: two-digit Buddhist year
+    # the date policy: the long date with the full Buddhist year, the time as Thai texts
+    # write it, and the zone
+    assert "พ.ศ. 2569 เวลา " in update and " น. (UTC+7)" in update
+    assert "/69" not in update
