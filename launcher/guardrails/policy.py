@@ -38,6 +38,7 @@ DEFAULT_SEVERITIES: dict[str, str] = {
     "emoji-in-condolences": "error",
     "bidi-control": "warning",
     "fact-sanity": "warning",
+    "fact-script": "warning",
 }
 RULES: tuple[str, ...] = tuple(DEFAULT_SEVERITIES)
 

@@ -106,12 +106,8 @@ def build_plan(
         out_of_bounds=out_of_bounds,
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
-    texts = [p.name for p in playbook.parameters if p.type == "text"]
-    gazetteer, _ = load_gazetteer(content.root)  # its problems stopped plan_from already
-    named = {(t, loc) for loc in plan.locales for t in localize(facts, texts, loc, gazetteer)[1]}
-    scripts = script_warnings(facts, texts, plan.locales, known=named)
-    if scripts:
-        plan = replace(plan, warnings=(*plan.warnings, *scripts))
+    if not guarded:  # guard() says it as the fact-script finding otherwise
+        plan = replace(plan, warnings=(*plan.warnings, *_script_problems(content, plan)))
     if out_of_bounds:
         plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
@@ -128,6 +124,8 @@ def guard(content: Content, plan: Plan) -> Plan:
         link_hosts=content.registry.organisation.link_hosts,
         organisation=content.registry.organisation,
     )
+    if policy.enabled("fact-script"):
+        findings.extend(_script_findings(content, plan, policy))
     errors = findings_to_problems(findings, "error")
     if errors:
         raise ContentError(errors)
@@ -136,6 +134,35 @@ def guard(content: Content, plan: Plan) -> Plan:
         warnings=(*plan.warnings, *findings_to_problems(findings, "warning")),
         findings=tuple(f for f in findings if f.severity == "warning"),
     )
+
+
+def _script_problems(content: Content, plan: Plan) -> list[Problem]:
+    """Text facts with no letter of a locale's script, that places.yaml did not name there."""
+    texts = [p.name for p in plan.playbook.parameters if p.type == "text"]
+    facts = {k: v for k, v in plan.event.facts.items() if k not in ("previous", "revised")}
+    gazetteer, _ = load_gazetteer(content.root)  # its problems stopped plan_from already
+    named = {(t, loc) for loc in plan.locales for t in localize(facts, texts, loc, gazetteer)[1]}
+    return script_warnings(facts, texts, plan.locales, known=named)
+
+
+def _script_findings(content: Content, plan: Plan, policy: Any) -> list[Any]:
+    """:func:`_script_problems` as ``fact-script`` findings (a warning by default; ``error``
+    in guardrails.yaml refuses a fact the readers of a locale could not read)."""
+    from ..guardrails import Finding
+
+    return [
+        Finding(
+            rule="fact-script",
+            severity=policy.severity("fact-script"),
+            message=p.message,
+            hint=p.hint or "",
+            message_id=p.field,
+            locale=next(iter(regex.findall(r"that locale (\S+) is written in", p.message)), None),
+            playbook=plan.playbook.id,
+            mission=plan.mission.id,
+        )
+        for p in _script_problems(content, plan)
+    ]
 
 
 _policies: dict[tuple[Path, int], Any] = {}

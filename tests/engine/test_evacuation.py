@@ -75,10 +75,11 @@ def test_a_value_in_another_script_is_a_warning_not_an_error(root: Path) -> None
     assert result.exit_code == 0, result.output
     for loc in ("en", "fr"):
         assert (
-            f"--set place: the value 'Бориспіль' has no letter of the Latin script that locale"
-            f" {loc} is written in" in result.output
+            f"--set place (locale {loc}; mission kyiv) [rule fact-script]: the value 'Бориспіль'"
+            f" has no letter of the Latin script that locale {loc} is written in" in result.output
         )
         assert f"--set place.{loc}=..." in result.output
+    assert "[rule fact-script]" in result.output
     assert "locale uk is written in" not in result.output
 
 

@@ -76,3 +76,44 @@ def test_plan_shows_the_warning_naming_the_option(shipped_root) -> None:
     assert r.exit_code == 0, r.output
     assert "--set occurred_at" in r.output and "[rule fact-sanity]" in r.output
     assert "after the confirmation time" in r.output
+
+
+def test_a_place_in_another_script_unknown_to_places_yaml_is_a_fact_script_finding(
+    content,
+) -> None:
+    plan = build_plan(
+        "earthquake", "kyiv", {"region": "Tiachiv", "magnitude": "6.1"}, now=AT, content=content
+    )
+    found = [f for f in plan.findings if f.rule == "fact-script"]
+    assert [f.locale for f in found] == ["uk"]  # Latin in the Ukrainian posts; en, fr read it
+    assert "--set region.uk=..." in found[0].hint
+    # known to places.yaml, or given per locale: nothing to say
+    for facts in ({"region": "Zakarpattia"}, {"region": "Tiachiv", "region.uk": "Тячів"}):
+        plan = build_plan(
+            "earthquake", "kyiv", {**facts, "magnitude": "6.1"}, now=AT, content=content
+        )
+        assert not [f for f in plan.findings if f.rule == "fact-script"]
+
+
+def test_fact_script_error_refuses_the_fact(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "content"
+    root.mkdir()
+    for name in ("missions.yaml", "babel.cfg", "places.yaml"):
+        shutil.copyfile(REPO / name, root / name)
+    for name in ("playbooks", "templates", "locales"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("*.mo"))
+    policy = (REPO / "guardrails.yaml").read_text(encoding="utf-8")
+    (root / "guardrails.yaml").write_text(
+        policy.replace("severity:\n", "severity:\n  fact-script: error\n", 1)
+        if "severity:\n" in policy
+        else policy + "\nseverity:\n  fact-script: error\n",
+        encoding="utf-8",
+    )
+    r = invoke(
+        "plan", "earthquake", "--mission", "kyiv", "--set", "region=Tiachiv",
+        "--set", "magnitude=6.1", "--at", "2026-05-22T06:00:00Z", root=root,
+    )  # fmt: skip
+    assert r.exit_code == 2, r.output
+    assert "[rule fact-script]" in r.stderr and "--set region.uk=..." in r.stderr
