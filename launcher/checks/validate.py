@@ -139,7 +139,8 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                 try:
                     plan = guard(content, plan_from(content, playbook, mission, facts, EXAMPLE_NOW))
                     renders += 1
-                    warnings.extend(plan.warnings)
+                    # what the fact rules say of the playbook's example facts is not news
+                    warnings.extend(w for w in plan.warnings if not _about_example_facts(w))
                     if playbook.sunset is not None and variant == "all facts":
                         from ..sunset.plan import check_sunset  # farewells, restored profiles
 
@@ -176,6 +177,12 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     report.problems = sorted(dedupe(problems), key=_structure_first)
     report.warnings = dedupe([*report.warnings, *warnings])
     return report
+
+
+def _about_example_facts(problem: Problem) -> bool:
+    """A fact-sanity or fact-script warning: about the facts of a plan, here the examples."""
+    field = problem.field or ""
+    return "[rule fact-sanity]" in field or "[rule fact-script]" in field
 
 
 def _structure_first(problem: Problem) -> int:
