@@ -1,10 +1,11 @@
-"""The ``fact-sanity`` rule: facts that contradict each other or the confirmation time.
+"""The ``fact-sanity`` rule: facts that contradict the confirmation time or their scale.
 
 A duty officer types facts under pressure: an ``occurred_at`` eight hours after the ``--at``
 of the confirmation (a zone mixed up), an earthquake from last month (a wrong year), a
 magnitude of 78 (the decimal point lost), a negative count. Each is a finding naming the
-``--set`` option, shown by ``plan``, ``run`` and ``validate`` (a warning by default:
-``fact-sanity: error`` in guardrails.yaml refuses them).
+``--set`` option, shown by ``plan`` and ``run`` (a warning by default: ``fact-sanity: error``
+in guardrails.yaml refuses them). Facts that contradict each other beyond these (a curfew's
+end before its start is an overnight curfew, not a contradiction) are not guessed at.
 """
 
 from __future__ import annotations
