@@ -56,7 +56,7 @@ _LINK_CHARS = r"[A-Za-z0-9/@.:?=&#%+_~-]"
 _GLUED = regex.compile(
     rf"(?:(?<={_LINK_CHARS}){FSI}([^{CONTROLS}\s]*){PDI}|{FSI}([^{CONTROLS}\s]*){PDI}(?=[@/]))"
 )
-_LINK_TOKEN = regex.compile(r"\S*(?:https?://|www\.|@)\S*", regex.IGNORECASE)
+_LINK_TOKEN = regex.compile(r"(?<!\S)\S*?(?:https?://|www\.|@)\S*", regex.IGNORECASE)
 
 
 class Fact(str):
@@ -95,9 +95,16 @@ def unisolate_links(text: str) -> str:
     """``text`` without the fact isolates a template glued into a link or a handle."""
     if FSI not in text:
         return text
-    return _LINK_TOKEN.sub(
-        lambda m: _GLUED.sub(lambda g: g.group(1) or g.group(2) or "", m[0]), text
-    )
+    glued = list(_GLUED.finditer(text))  # rare: most facts stand between spaces or words
+    if not glued:
+        return text
+    links = [m.span() for m in _LINK_TOKEN.finditer(text)]
+    out, pos = [], 0
+    for g in glued:
+        if any(a <= g.start() and g.end() <= b for a, b in links):
+            out += [text[pos : g.start()], g.group(1) or g.group(2) or ""]
+            pos = g.end()
+    return "".join(out) + text[pos:]
 
 
 def marker(char: str) -> str:

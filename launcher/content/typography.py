@@ -38,12 +38,18 @@ _THAI_LATIN = regex.compile(rf"(\p{{Thai}})({_ISO})(?=\p{{Latin}})")
 _LATIN_THAI = regex.compile(rf"(\p{{Latin}}[.]?)({_ISO})(?=\p{{Thai}})")
 
 
+#: cheap tests that a rule has anything to do (most texts need nothing)
+_ANY_STOP = regex.compile(rf"[.?!。]{_ISO}[.。]")
+_ANY_THAI_LATIN = regex.compile(rf"\p{{Thai}}{_ISO}[\p{{Latin}}]|[\p{{Latin}}.]{_ISO}\p{{Thai}}")
+
+
 def finish(text: str, locale: str | None) -> str:
     """``text`` with the typography rules of the module applied for ``locale``."""
     if not text:
         return text
-    text = _outside_urls(text, _stops)
-    if locale and locale.split("_")[0] == "th":
+    if _ANY_STOP.search(text):
+        text = _outside_urls(text, _stops)
+    if locale and locale.split("_")[0] == "th" and _ANY_THAI_LATIN.search(text):
         text = _outside_urls(text, _thai_spacing)
     return text
 
