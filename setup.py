@@ -16,7 +16,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SAMPLE = ("missions.yaml", "guardrails.yaml", "babel.cfg", "playbooks", "templates", "locales")
+SAMPLE = ("missions.yaml", "guardrails.yaml", "babel.cfg", "places.yaml", "playbooks", "templates", "locales")
 
 
 class BuildWithSample(build_py):

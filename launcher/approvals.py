@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .content.i18n import load_catalog
+from .content.i18n import load_catalog, split_key
 from .content.playbook import load_playbook
 from .content.render import _parents, template_msgids
 from .errors import ConfigError, InputError, UserError
@@ -68,8 +68,12 @@ def _h(data: bytes | str) -> str:
 
 
 def _templates_of(root: Path, playbook: Playbook) -> list[str]:
+    from .places.platforms import NAMES_TEMPLATE
+
     seen: list[str] = []
     todo = list(playbook.templates)  # profile, messages and the sunset's
+    if (root / "templates" / NAMES_TEMPLATE).is_file():  # the platforms' names per locale
+        todo.append(NAMES_TEMPLATE)
     while todo:
         name = todo.pop()
         if name in seen:
@@ -95,6 +99,10 @@ def fingerprint(root: Path, playbook_id: str, locales: Iterable[str]) -> Fingerp
         templates[name] = _h(path.read_bytes()) if path.is_file() else "missing"
         if path.is_file():
             msgids.update(template_msgids(root, name))
+    from .places import PLACES_FILE
+
+    if (root / PLACES_FILE).is_file():  # the places' names and forms are published text too
+        templates[f"../{PLACES_FILE}"] = _h((root / PLACES_FILE).read_bytes())
     locale_hashes = {}
     for loc in sorted(set(locales)):
         catalog, problems = load_catalog(root, loc)
@@ -104,7 +112,8 @@ def fingerprint(root: Path, playbook_id: str, locales: Iterable[str]) -> Fingerp
             )
         entries = []
         for msgid in sorted(msgids):
-            msg = catalog.catalog.get(msgid)
+            text, context = split_key(msgid)  # a message with a context too (pgettext)
+            msg = catalog.catalog.get(text, context=context)
             string = None if msg is None else msg.string
             fuzzy = bool(msg is not None and msg.fuzzy)
             entries.append(

@@ -37,7 +37,8 @@ def test_init_makes_a_repository_that_validates_and_plans(elsewhere: Path) -> No
     for rel in ("missions.yaml", "playbooks/earthquake.yaml", "babel.cfg", "guardrails.yaml",
                 "launcher.yaml", "README.md", ".github/workflows/validate.yml",
                 "approval-keys.yaml", "locales/messages.pot",
-                "locales/uk/LC_MESSAGES/messages.po", "templates/profiles/crisis.j2"):  # fmt: skip
+                "locales/uk/LC_MESSAGES/messages.po", "templates/profiles/crisis.j2",
+                "places.yaml", "templates/names/platforms.j2"):  # fmt: skip
         assert (root / rel).is_file(), rel
     assert sorted(p.name for p in (root / "playbooks").iterdir()) == ["earthquake.yaml"]
     assert not (root / "approvals.yaml").exists()  # trusts no key until its owners add theirs

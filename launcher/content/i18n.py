@@ -13,6 +13,7 @@ the ``.po`` is parsed again only when something is wrong with an entry a plan ne
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import os
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
@@ -336,6 +336,15 @@ def check_entries(loaded: LoadedCatalog, msgids: dict[str, tuple[str, int]]) -> 
 def _placeholder_errors(catalog: Catalog, msg: object) -> list[tuple[object, str]]:
     from babel.messages.checkers import python_format
 
+    from ..places.names import plain_placeholders
+
+    # %(region.in)s asks for a form of %(region)s: Babel's check knows only plain names
+    if isinstance(msg, Message) and msg.string:
+        strings = _strings(msg)
+        plain = tuple(plain_placeholders(s) for s in strings)
+        if plain != strings:
+            msg = copy.copy(msg)
+            msg.string = plain if isinstance(msg.string, tuple | list) else plain[0]
     try:
         python_format(catalog, msg)  # type: ignore[arg-type]
     except Exception as exc:  # TranslationError; Babel raises it for mismatched placeholders
@@ -393,13 +402,20 @@ class Formatter:
     tz: str
 
     def datetime(self, value: datetime, fmt: str = "medium") -> str:
+        """Date, time and zone by the date policy (:mod:`launcher.content.datepolicy`)."""
         return _format("datetime", value, fmt, self.locale, self.tz)
 
     def date(self, value: datetime, fmt: str = "medium") -> str:
+        """The long date by the date policy (``full``: with the weekday)."""
         return _format("date", value, fmt, self.locale, self.tz)
 
-    def time(self, value: datetime, fmt: str = "short") -> str:
-        return _format("time", value, fmt, self.locale, self.tz)
+    def time(self, value: datetime, fmt: str = "short", zone: bool = False) -> str:
+        """The time on the locale's 24-hour clock; ``zone`` adds " (UTC+3)"."""
+        return _format("time+zone" if zone else "time", value, fmt, self.locale, self.tz)
+
+    def zone(self, value: datetime) -> str:
+        """The zone's offset at ``value`` as the policy writes it ("UTC+3", isolated in RTL)."""
+        return _format("zone", value, None, self.locale, self.tz)
 
     def number(self, value: float) -> str:
         return _format("number", value, None, self.locale, self.tz)
@@ -417,46 +433,28 @@ class Formatter:
 
 @lru_cache(maxsize=16384)
 def _format(kind: str, value: object, fmt: str | None, locale: str, tz: str) -> str:
-    from babel import dates, numbers
+    from babel import numbers
+
+    from . import datepolicy as policy
 
     if kind == "number":
         return numbers.format_decimal(value, locale=locale)
     if kind == "decimal":
         return numbers.format_decimal(value, format=fmt, locale=locale)
     zone = _zone(tz)
-    if locale.split("_")[0] == "th" and kind in ("date", "datetime"):
-        return _thai(kind, value, fmt or "medium", locale, zone)
+    rtl = is_rtl(locale)
     if kind == "datetime":
-        return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
-    if kind == "time":
-        return dates.format_time(value, fmt, tzinfo=zone, locale=locale)
-    local = value.astimezone(zone) if isinstance(value, datetime) else value
-    return dates.format_date(local, fmt, locale=locale)
-
-
-def _thai(kind: str, value: Any, fmt: str, locale: str, zone: Any) -> str:
-    """Thai public texts give years in the Buddhist Era (2026 is พ.ศ. 2569); Babel knows only
-    the Gregorian calendar, so the year and era fields of CLDR's Thai patterns are replaced."""
-    from babel import dates
-
-    local = value.astimezone(zone) if isinstance(value, datetime) else value
-    loc = Locale.parse(locale)
-    pattern = loc.date_formats[fmt].pattern if fmt in loc.date_formats else fmt
-    year = local.year + 543
-    tokens = []
-    for kind_, tok in dates.tokenize_pattern(pattern):
-        if kind_ == "field" and tok[0] == "G":
-            tokens.append(("chars", "พ.ศ."))
-        elif kind_ == "field" and tok[0] in "yY":
-            tokens.append(("chars", f"{year % 100:02d}" if tok[1] == 2 else str(year)))
-        else:
-            tokens.append((kind_, tok))
-    day = dates.format_date(local, dates.untokenize_pattern(tokens), locale=locale)
+        return policy.moment(value, fmt or "medium", locale, zone, rtl=rtl)  # type: ignore[arg-type]
     if kind == "date":
-        return day
-    clock = dates.format_time(value, fmt, tzinfo=zone, locale=locale)
-    glue = loc.datetime_formats.get(fmt, "{1} {0}")
-    return str(glue).replace("{1}", day).replace("{0}", clock)
+        return policy.long_date(value, fmt or "medium", locale, zone)  # type: ignore[arg-type]
+    if kind == "zone":
+        text = policy.offset(value, zone)  # type: ignore[arg-type]
+        return f"{policy.LRI}{text}{policy.PDI}" if rtl else text
+    policy.check_style(fmt or "short", "time")
+    text = policy.clock(value, locale, zone)  # type: ignore[arg-type]
+    if kind == "time+zone":
+        text += policy.zone_label(value, locale, zone, rtl=rtl)  # type: ignore[arg-type]
+    return text
 
 
 def _zone(name: str):

@@ -101,9 +101,14 @@ def locale_scripts(locale: str) -> tuple[str, ...]:
 
 
 def script_warnings(
-    facts: Mapping[str, Any], text_params: Iterable[str], locales: Iterable[str]
+    facts: Mapping[str, Any],
+    text_params: Iterable[str],
+    locales: Iterable[str],
+    *,
+    known: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> list[Problem]:
-    """A warning per (text fact, locale) whose value has no letter of the locale's script."""
+    """A warning per (text fact, locale) whose value has no letter of the locale's script;
+    ``known`` (fact, locale) pairs are names the gazetteer gave in that locale (places.yaml)."""
     names = list(text_params)
     out = []
     for loc in locales:
@@ -114,6 +119,8 @@ def script_warnings(
         seen = for_locale(facts, loc)
         for name in names:
             value = seen.get(name)
+            if (name, loc) in known:
+                continue
             if not isinstance(value, str) or not _LETTER.search(value):
                 continue
             if pattern.search(value):
@@ -126,7 +133,7 @@ def script_warnings(
                     " will show it as typed",
                     field=f"--set {name}" + (f"{SEP}{loc}" if given else ""),
                     hint=f"if {loc} readers know it by another name, give it:"
-                    f" --set {name}{SEP}{loc}=...",
+                    f" --set {name}{SEP}{loc}=... (or, for a place, add it to places.yaml)",
                 )
             )
     return out

@@ -23,7 +23,7 @@ from .playbook import load_playbook, playbook_ids
 from .render import _parents
 
 #: files copied as they are from the sample
-SAMPLE_FILES = ("missions.yaml", "guardrails.yaml", "babel.cfg")
+SAMPLE_FILES = ("missions.yaml", "guardrails.yaml", "babel.cfg", "places.yaml")
 #: starter file (in the package) -> where it goes in the new repository
 STARTER_FILES = {
     "README.md": "README.md",
@@ -98,7 +98,8 @@ def init_repository(target: Path, playbook: str = DEFAULT_PLAYBOOK) -> InitResul
 
 def _templates(root: Path, playbook) -> list[str]:
     """Every template the playbook renders, with the ones they extend, include or import."""
-    todo = list(playbook.templates)  # profile, messages, corrections, sunset, replies
+    # profile, messages, corrections, sunset, replies, and the platforms' names per locale
+    todo = [*playbook.templates, "names/platforms.j2"]
     seen: list[str] = []
     while todo:
         name = todo.pop(0)

@@ -29,7 +29,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import Problem
 from . import renderlimits
+from .bidi import isolated, unisolate_links
 from .i18n import Formatter, LoadedCatalog, is_rtl
+from .typography import finish
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 _BLANKS = re.compile(r"\n{3,}")
@@ -63,24 +65,30 @@ def environment(root: Path) -> ImmutableSandboxedEnvironment:
 def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     """The render variables that make the shared environment speak one locale."""
     t = catalog.translations
+    # a translation may ask for a form of a name: %(region.in)s (launcher.places.names)
+    from ..places.names import expand_forms as forms
+    from ..places.names import finish as finish_forms
 
     # Jinja's "newstyle" gettext: the translation is a %-format string filled with the
     # variables of the {% trans %} block (autoescape is off: these are plain-text posts).
+    # Facts are isolated (FSI ... PDI) where they are written into the text: here for the
+    # variables of a {% trans %} block, by the environment's finalize for {{ ... }}.
     @pass_context
     def gettext(_ctx: Any, message: str, /, **variables: Any) -> str:
-        return t.gettext(message) % variables
+        return finish_forms(t.gettext(message) % forms(variables, wrap=isolated))
 
     @pass_context
     def ngettext(_ctx: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return t.ngettext(singular, plural, num) % variables
+        text = t.ngettext(singular, plural, num)
+        return finish_forms(text % forms(variables, wrap=isolated))
 
     # {% trans "context" %}: the same words can need different translations (a label in a
     # profile, a verb in a post); the context tells them apart in the catalog
     @pass_context
     def pgettext(_ctx: Any, context: str, message: str, /, **variables: Any) -> str:
         variables.setdefault("context", context)
-        return t.pgettext(context, message) % variables
+        return finish_forms(t.pgettext(context, message) % forms(variables, wrap=isolated))
 
     @pass_context
     def npgettext(
@@ -88,7 +96,8 @@ def locale_vars(catalog: LoadedCatalog, formatter: Formatter) -> dict[str, Any]:
     ) -> str:
         variables.setdefault("context", context)
         variables.setdefault("num", num)
-        return t.npgettext(context, singular, plural, num) % variables
+        text = t.npgettext(context, singular, plural, num)
+        return finish_forms(text % forms(variables, wrap=isolated))
 
     return {
         "gettext": gettext,
@@ -125,6 +134,7 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         loader=FileSystemLoader(str(root / "templates")),
         undefined=StrictUndefined,
         autoescape=False,
+        finalize=isolated,  # a fact written with {{ ... }} gets its isolates (content.bidi)
         **JINJA_OPTIONS,
     )
     env.globals["range"] = renderlimits.bounded_range
@@ -143,12 +153,23 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         return fmt(ctx).date(value, style)
 
     @pass_context
-    def f_time(ctx: Any, value: Any, style: str = "short") -> str:
-        return fmt(ctx).time(value, style)
+    def f_time(ctx: Any, value: Any, style: str = "short", zone: bool = False) -> str:
+        return fmt(ctx).time(value, style, zone)
+
+    @pass_context
+    def f_zone(ctx: Any, value: Any) -> str:
+        return fmt(ctx).zone(value)
 
     @pass_context
     def f_number(ctx: Any, value: Any) -> str:
         return fmt(ctx).number(value)
+
+    @pass_context
+    def f_count(ctx: Any, value: Any) -> str:
+        # a count of people (the death toll): never a separator read as a decimal mark
+        from .counts import format_count
+
+        return format_count(value, fmt(ctx).locale, fmt(ctx).number)
 
     @pass_context
     def f_decimal(ctx: Any, value: Any, digits: int = 1) -> str:
@@ -171,7 +192,9 @@ def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
         datetime=f_datetime,
         date=f_date,
         time=f_time,
+        zone=f_zone,
         number=f_number,
+        headcount=f_count,
         decimal=f_decimal,
         country_name=f_country,
         language_name=f_language,
@@ -186,6 +209,10 @@ def tidy(text: str) -> str:
     return _BLANKS.sub("\n\n", text).strip()
 
 
+def _finish(text: str, locale: str | None) -> str:
+    return unisolate_links(finish(tidy(text), locale))
+
+
 def render_template(
     env: ImmutableSandboxedEnvironment,
     name: str,
@@ -193,12 +220,14 @@ def render_template(
     *,
     block: str | None = None,
 ) -> str:
-    """Render ``name`` (or one of its blocks) and tidy the result, or raise RenderError."""
+    """Render ``name`` (or one of its blocks), tidy the result and apply the typography of
+    the ``locale`` variable (:mod:`launcher.content.typography`), or raise RenderError."""
     budget = renderlimits.start()
     try:
         template = env.get_template(name)
+        locale = variables.get("locale")
         if block is None:
-            return tidy(renderlimits.collect(template.generate(variables)))
+            return _finish(renderlimits.collect(template.generate(variables)), locale)
         if block not in template.blocks:
             raise RenderError(
                 Problem(
@@ -208,7 +237,7 @@ def render_template(
                 )
             )
         ctx = template.new_context(dict(variables))
-        return tidy(renderlimits.collect(template.blocks[block](ctx)))
+        return _finish(renderlimits.collect(template.blocks[block](ctx)), locale)
     except RenderError:
         raise
     except (OverflowError, MemoryError, RecursionError) as exc:
@@ -267,7 +296,9 @@ def render_template(
 _NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined$")
 #: render variables that are launcher's own machinery, not something a template names
-_INTERNAL = frozenset({"_fmt", "_rtl", "gettext", "ngettext", "pgettext", "npgettext", "_"})
+_INTERNAL = frozenset(
+    {"_fmt", "_rtl", "_platform_names", "gettext", "ngettext", "pgettext", "npgettext", "_"}
+)
 
 
 def explain_undefined(

@@ -6,10 +6,12 @@ of a whole content repository, which builds plans, sits above planning in
 Rules (ids): ``link-host``, ``undeclared-mention``, ``undeclared-hashtag``,
 ``leftover-placeholder``, ``placeholder-in-fact``, ``untranslated-english``, ``typed-number``,
 ``forbidden-term``, ``repeated-text``, ``shouting``, ``exclamations``,
-``emoji-in-condolences``, ``bidi-control``. Their severities (``error`` stops a launch,
-``warning`` is shown, ``off``) and settings live in ``guardrails.yaml`` at the content root;
-see docs/guardrails.md. Forbidden terms are matched in inflected forms per language
-(:mod:`launcher.guardrails.inflection`).
+``emoji-in-condolences``, ``bidi-control``, ``fact-sanity`` (facts that contradict each
+other or the confirmation time: :mod:`launcher.guardrails.facts`), ``fact-script`` (a typed
+fact in another script than a locale's, that places.yaml does not name there). Their severities
+(``error`` stops a launch, ``warning`` is shown, ``off``) and settings live in
+``guardrails.yaml`` at the content root; see docs/guardrails.md. Forbidden terms are matched
+in inflected forms per language (:mod:`launcher.guardrails.inflection`).
 """
 
 from __future__ import annotations

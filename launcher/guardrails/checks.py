@@ -12,6 +12,7 @@ from dataclasses import replace
 from ..content.missions import Organisation
 from ..models import Plan
 from .crossposts import english_sources, repeated, untranslated
+from .facts import fact_sanity
 from .findings import Ctx, EnglishKey, Finding, Item, plan_items
 from .policy import Policy
 from .rules import NOT_ON_PROFILES, TEXT_RULES, fact_placeholders
@@ -64,6 +65,8 @@ def lint_plan(
                 found.extend(_retarget(f, item) for f in hit)
     if policy.enabled("placeholder-in-fact"):
         found.extend(fact_placeholders(ctx))
+    if policy.enabled("fact-sanity"):
+        found.extend(fact_sanity(ctx))
     if policy.enabled("repeated-text"):
         found.extend(repeated(ctx, items))
     if policy.enabled("untranslated-english"):

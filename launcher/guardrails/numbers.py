@@ -39,6 +39,7 @@ def _datetime_keys(value: datetime, locale: str, tz: str) -> frozenset[str]:
                 texts.append(fn(style))
             except Exception:
                 continue
+    texts += _policy_texts(value, locale, zone)
     if locale.split("_")[0] == "th":  # Thai dates are often written in the Buddhist era
         texts += [str(local.year + 543), str((local.year + 543) % 100)]
     for moment in (local, value):
@@ -51,6 +52,19 @@ def _datetime_keys(value: datetime, locale: str, tz: str) -> frozenset[str]:
     for text in texts:
         out |= number_keys(text, parts=True)
     return frozenset(out)
+
+
+def _policy_texts(value: datetime, locale: str, zone: ZoneInfo) -> list[str]:
+    """The renderings of the date policy, zone offset included ("UTC+5:30")."""
+    from ..content import datepolicy
+
+    try:
+        return [
+            datepolicy.moment(value, "full", locale, zone, rtl=False),
+            datepolicy.moment(value, "long", locale, zone, rtl=False),
+        ]
+    except Exception:  # an unknown locale: the plan reports it, not the number check
+        return []
 
 
 @lru_cache(maxsize=4096)

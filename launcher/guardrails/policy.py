@@ -37,6 +37,8 @@ DEFAULT_SEVERITIES: dict[str, str] = {
     "exclamations": "warning",
     "emoji-in-condolences": "error",
     "bidi-control": "warning",
+    "fact-sanity": "warning",
+    "fact-script": "warning",
 }
 RULES: tuple[str, ...] = tuple(DEFAULT_SEVERITIES)
 

@@ -106,10 +106,21 @@ def hashtags(text: str) -> list[str]:
     return [m.group(1) for m in HASHTAG_RE.finditer(without_links(text))]
 
 
+#: the isolates launcher writes around facts (FSI … PDI) and left-to-right runs (LRI … PDI):
+#: invisible, and under UAX #29 they join the word before them, so "\u2068riot\u2069." has no
+#: word boundary after "riot"; words, terms and numbers are looked for without them
+_NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
+
+
+def without_isolates(text: str) -> str:
+    return text.translate(_NO_ISOLATES)
+
+
 @lru_cache(maxsize=8192)
 def blank_tags(text: str) -> str:
-    """Blank URLs, e-mail addresses, mentions and hashtags (checked by their own rules)."""
-    text = without_links(text)
+    """Blank URLs, e-mail addresses, mentions and hashtags (checked by their own rules); the
+    isolates are dropped first (:func:`without_isolates`)."""
+    text = without_links(without_isolates(text))
     text = MENTION_RE.sub(lambda m: " " * len(m.group(0)), text)
     return HASHTAG_RE.sub(lambda m: " " * len(m.group(0)), text)
 
@@ -156,8 +167,9 @@ def emoji(text: str) -> list[str]:
 
 
 def match_form(text: str) -> str:
-    """Text as terms are matched: NFKC (full-width Latin to Latin), no Arabic harakat."""
-    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text))
+    """Text as terms are matched: NFKC (full-width Latin to Latin), no Arabic harakat, no
+    isolates (:func:`without_isolates`)."""
+    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", without_isolates(text)))
 
 
 def term_pattern(terms: Iterable[str]) -> regex.Pattern[str] | None:

@@ -16,6 +16,7 @@ from typing import Any
 import regex
 from jinja2 import meta
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import (
     Formatter,
     LoadedCatalog,
@@ -25,7 +26,7 @@ from ..content.i18n import (
     plural_problems,
     regional_locale,
 )
-from ..content.localfacts import for_locale, script_warnings
+from ..content.localfacts import script_warnings
 from ..content.missions import Organisation, Registry, load_registry_or_raise
 from ..content.params import resolve_facts
 from ..content.playbook import load_playbook
@@ -35,23 +36,17 @@ from ..content.render import (
     locale_vars,
     playbook_msgids,
     render_template,
+    template_msgids,
 )
 from ..errors import ContentError, InputError, Problem, dedupe
 from ..models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
 from ..paths import content_root
+from ..places import load_gazetteer, localize
+from ..places.platforms import NAMES_TEMPLATE, PLATFORM_NAMES, platform_names
 from . import handles, textrules
 from .intro import intro_posts
 from .problems import merge_locales, text_source
 from .timing import expiries, message_times
-
-PLATFORM_NAMES = {
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "x": "X",
-    "facebook": "Facebook",
-    "telegram": "Telegram",
-    "sandbox": "Sandbox",
-}
 
 #: (display name, bio) limits in graphemes, from each platform's documentation (platforms.md)
 PROFILE_LIMITS: dict[str, tuple[int, int]] = {
@@ -111,10 +106,8 @@ def build_plan(
         out_of_bounds=out_of_bounds,
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
-    texts = [p.name for p in playbook.parameters if p.type == "text"]
-    scripts = script_warnings(facts, texts, plan.locales)
-    if scripts:
-        plan = replace(plan, warnings=(*plan.warnings, *scripts))
+    if not guarded:  # guard() says it as the fact-script finding otherwise
+        plan = replace(plan, warnings=(*plan.warnings, *_script_problems(content, plan)))
     if out_of_bounds:
         plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
@@ -131,6 +124,8 @@ def guard(content: Content, plan: Plan) -> Plan:
         link_hosts=content.registry.organisation.link_hosts,
         organisation=content.registry.organisation,
     )
+    if policy.enabled("fact-script"):
+        findings.extend(_script_findings(content, plan, policy))
     errors = findings_to_problems(findings, "error")
     if errors:
         raise ContentError(errors)
@@ -139,6 +134,35 @@ def guard(content: Content, plan: Plan) -> Plan:
         warnings=(*plan.warnings, *findings_to_problems(findings, "warning")),
         findings=tuple(f for f in findings if f.severity == "warning"),
     )
+
+
+def _script_problems(content: Content, plan: Plan) -> list[Problem]:
+    """Text facts with no letter of a locale's script, that places.yaml did not name there."""
+    texts = [p.name for p in plan.playbook.parameters if p.type == "text"]
+    facts = {k: v for k, v in plan.event.facts.items() if k not in ("previous", "revised")}
+    gazetteer, _ = load_gazetteer(content.root)  # its problems stopped plan_from already
+    named = {(t, loc) for loc in plan.locales for t in localize(facts, texts, loc, gazetteer)[1]}
+    return script_warnings(facts, texts, plan.locales, known=named)
+
+
+def _script_findings(content: Content, plan: Plan, policy: Any) -> list[Any]:
+    """:func:`_script_problems` as ``fact-script`` findings (a warning by default; ``error``
+    in guardrails.yaml refuses a fact the readers of a locale could not read)."""
+    from ..guardrails import Finding
+
+    return [
+        Finding(
+            rule="fact-script",
+            severity=policy.severity("fact-script"),
+            message=p.message,
+            hint=p.hint or "",
+            message_id=p.field,
+            locale=next(iter(regex.findall(r"that locale (\S+) is written in", p.message)), None),
+            playbook=plan.playbook.id,
+            mission=plan.mission.id,
+        )
+        for p in _script_problems(content, plan)
+    ]
 
 
 _policies: dict[tuple[Path, int], Any] = {}
@@ -171,6 +195,10 @@ def plan_from(
     problems: list[Problem] = []
     catalogs: dict[str, LoadedCatalog] = {}
     used = playbook_msgids(root, playbook, problems)
+    if (root / "templates" / NAMES_TEMPLATE).is_file():  # the platforms' names per locale
+        used.update(template_msgids(root, NAMES_TEMPLATE))
+    gazetteer, gaz_problems = load_gazetteer(root)
+    problems.extend(gaz_problems)
     for loc in plan_locales:
         cat, cat_problems = load_catalog(root, loc)
         problems.extend(cat_problems)
@@ -199,11 +227,18 @@ def plan_from(
     }
     notes: list[Problem] = []
     schedules = message_times(playbook, mission, facts, now, base_vars, problems, notes)
+    texts = [p.name for p in playbook.parameters if p.type == "text"]
     for loc in plan_locales:
         env = environment(root)
+        names = platform_names(catalogs[loc])
+        # place.uk is place in the uk posts; a place has its name and forms in each locale
+        event_loc, _known = localize(facts, texts, loc, gazetteer)
         loc_vars = {
             **base_vars,
-            "event": for_locale(facts, loc),  # place.uk is place in the uk posts
+            # typed text (a place's forms too) is isolated where it is written
+            "event": isolate_facts(event_loc),
+            "banned_platform_name": names.get(banned) if banned else None,
+            "_platform_names": names,
             "locale": loc,
             "mission": _mission_vars(mission, loc),
             **locale_vars(catalogs[loc], Formatter(_format_locale(loc, mission), mission.timezone)),
@@ -228,7 +263,7 @@ def plan_from(
                     variables = {
                         **loc_vars,
                         "platform": platform,
-                        "platform_name": PLATFORM_NAMES[platform],
+                        "platform_name": names[platform],
                         "limit": textrules.rule(platform).limit,
                         "at": at,
                         "update_number": occ + 1,
@@ -258,6 +293,7 @@ def plan_from(
                             source=lambda spec=spec, loc=loc, text=text: text_source(
                                 root, catalogs[loc], spec.template, text
                             ),
+                            format_locale=_format_locale(loc, mission),
                         )
                     )
     posts.extend(intro_posts(playbook, intros, posts, now, problems))
@@ -307,7 +343,7 @@ def _check_unplanned(
         **loc_vars,
         "event": event,
         "platform": platform,
-        "platform_name": PLATFORM_NAMES[platform],
+        "platform_name": loc_vars["_platform_names"][platform],
         "limit": textrules.rule(platform).limit,
         "at": now,
         "update_number": 1,
@@ -409,7 +445,7 @@ def _account(
     variables = {
         **loc_vars,
         "platform": platform,
-        "platform_name": PLATFORM_NAMES[platform],
+        "platform_name": loc_vars["_platform_names"][platform],
         "limit": textrules.rule(platform).limit,
         "at": loc_vars["now"],
         "update_number": 1,
@@ -486,7 +522,10 @@ def _posts_for(
     text: str,
     problems: list[Problem],
     source: Any = None,
+    format_locale: str | None = None,
 ) -> list[PlannedPost]:
+    """The post(s) of one rendered text: one post, or a thread numbered the way the locale
+    (``format_locale``, for its digits: ar_LB writes 1/2, ar ١/٢) numbers parts."""
     rule = textrules.rule(platform)
     key = f"{spec.id}#{occ + 1}/{platform}/{loc}"
     if not text:
@@ -533,7 +572,7 @@ def _posts_for(
         )
         return []
     try:
-        parts = textrules.split_thread(platform, text)
+        parts = textrules.split_thread(platform, text, locale=format_locale or loc)
     except ValueError as exc:  # e.g. a single URL longer than the limit
         problems.append(
             Problem(

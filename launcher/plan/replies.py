@@ -16,13 +16,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import Formatter, check_entries, load_catalog
 from ..content.params import resolve_facts
 from ..content.render import RenderError, environment, locale_vars, render_template, template_msgids
 from ..errors import ContentError, InputError, Problem
 from ..models import Event, MessageSpec, Mission, Plan, PlannedPost, Playbook, Schedule
+from ..places.platforms import platform_names
 from . import textrules
-from .build import PLATFORM_NAMES, Content, _format_locale, _mission_vars, _policy
+from .build import Content, _format_locale, _mission_vars, _policy
 
 #: what validate reserves in front of a Mastodon reply for the author's @name
 MASTODON_MENTION_ROOM = "@" + "x" * 30 + " "
@@ -98,7 +100,7 @@ def render_reply(
         raise ContentError(problems)
     org = content.registry.organisation
     variables = {
-        "event": dict(facts),
+        "event": isolate_facts(facts),  # typed text is isolated where it is written
         "event_kind": playbook.kind,
         "org": {"website": org.website, "crisis_line": org.crisis_line, "id": org.id},
         "now": now,
@@ -107,7 +109,7 @@ def render_reply(
         "mission": _mission_vars(mission, locale),
         **locale_vars(catalog, Formatter(_format_locale(locale, mission), mission.timezone)),
         "platform": platform,
-        "platform_name": PLATFORM_NAMES.get(platform, platform),
+        "platform_name": platform_names(catalog).get(platform, platform),
         "limit": textrules.rule(platform).limit,
         "at": now,
         "update_number": 1,

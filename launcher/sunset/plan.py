@@ -20,14 +20,15 @@ from zoneinfo import ZoneInfo
 
 import regex
 
+from ..content.bidi import isolate_facts
 from ..content.i18n import Formatter, load_catalog, plural_problems
 from ..content.render import RenderError, environment, locale_vars, render_template
 from ..content.sunset import SunsetSpec
 from ..errors import ContentError, InputError, Problem, dedupe
 from ..ledger import LaunchRecord, Ledger, ts
 from ..models import Event, MessageSpec, Plan, PlannedAccount, PlannedPost, Playbook, Schedule
+from ..places.platforms import platform_names
 from ..plan.build import (
-    PLATFORM_NAMES,
     PROFILE_LIMITS,
     Content,
     _format_locale,
@@ -215,7 +216,7 @@ def farewell_plan(
     if shown:
         all_facts["successors"] = dict(shown)
     base = {
-        "event": dict(facts),
+        "event": isolate_facts(facts),  # typed text is isolated where it is written
         "event_kind": playbook.kind,
         "org": {"website": org.website, "crisis_line": org.crisis_line, "id": org.id},
         "now": now,
@@ -235,7 +236,7 @@ def farewell_plan(
             "mission": _mission_vars(mission, a.locale),
             **locale_vars(catalogs[a.locale], fmt),
             "platform": a.platform,
-            "platform_name": PLATFORM_NAMES.get(a.platform, a.platform),
+            "platform_name": platform_names(catalogs[a.locale]).get(a.platform, a.platform),
             "limit": rule(a.platform).limit,
             "successor": successor,
         }
@@ -253,7 +254,18 @@ def farewell_plan(
                 )
                 continue
             life = fw.expires or _life(times, order, at, on, now)
-            made = _posts_for(playbook, fw, order, 0, at, a.platform, a.locale, text, problems)
+            made = _posts_for(
+                playbook,
+                fw,
+                order,
+                0,
+                at,
+                a.platform,
+                a.locale,
+                text,
+                problems,
+                format_locale=_format_locale(a.locale, mission),
+            )
             posts.extend(replace(post, expires_at=at + life) for post in made)
     if problems:
         raise ContentError(dedupe(problems))

@@ -55,13 +55,13 @@ def test_reminders_stop_at_the_deadline_and_the_final_notice_is_two_hours_before
         assert _t(p["expires"]) <= DEADLINE, p
     final = next(p for p in en if p["message"] == "final-notice")
     assert _t(final["expires"]) == DEADLINE
-    assert "6:00\u202fPM" in final["text"] and "Boryspil" in final["text"]
+    assert "at 18:00." in final["text"] and "Boryspil" in final["text"]  # a 24-hour clock
 
 
 def test_the_place_is_named_in_each_language(root: Path) -> None:
     plan = _plan(root)
     texts = {(p["locale"], p["message"]): p["text"] for p in plan["posts"]}
-    assert "пункту збору: Бориспіль" in texts[("uk", "advisory")]
+    assert "пункту збору: \u2068Бориспіль\u2069" in texts[("uk", "advisory")]
     assert "Boryspil" not in texts[("uk", "advisory")]
     assert "Boryspil" in texts[("en", "advisory")] and "Бориспіль" not in texts[("en", "advisory")]
     assert "Boryspil" in texts[("fr", "advisory")]
@@ -75,10 +75,11 @@ def test_a_value_in_another_script_is_a_warning_not_an_error(root: Path) -> None
     assert result.exit_code == 0, result.output
     for loc in ("en", "fr"):
         assert (
-            f"--set place: the value 'Бориспіль' has no letter of the Latin script that locale"
-            f" {loc} is written in" in result.output
+            f"--set place (locale {loc}; mission kyiv) [rule fact-script]: the value 'Бориспіль'"
+            f" has no letter of the Latin script that locale {loc} is written in" in result.output
         )
         assert f"--set place.{loc}=..." in result.output
+    assert "[rule fact-script]" in result.output
     assert "locale uk is written in" not in result.output
 
 

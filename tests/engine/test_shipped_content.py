@@ -104,14 +104,17 @@ def _deaths_text(content, mission: str, locale: str, n: int) -> str:
 @pytest.mark.parametrize(
     ("locale", "mission", "groups"),
     [
-        # counts in one group share a CLDR plural category; groups must read differently
+        # counts in one group share a CLDR plural category; groups must read differently;
+        # exactly one death has its own message (ja and th have one plural form: "1人" is
+        # not "方々"), and French, Spanish, Italian say "1 000 000 de personnes"
         ("ar", "beirut", [[1], [2], [3, 10, 103], [11, 99], [100, 102]]),
-        ("uk", "kyiv", [[1, 21], [3, 22], [5, 11, 100]]),
-        ("fr", "rome", [[1], [2, 100]]),
+        ("uk", "kyiv", [[1], [21, 31], [3, 22], [5, 11, 100]]),
+        ("fr", "rome", [[1], [2, 100], [1000000]]),
+        ("it", "rome", [[1], [2, 100], [1000000]]),
         ("en", "tokyo", [[1], [2, 21]]),
-        ("es", "mexico-city", [[1], [2, 100]]),
-        ("ja", "tokyo", [[1, 2, 100]]),
-        ("th", "bangkok", [[1, 2, 100]]),
+        ("es", "mexico-city", [[1], [2, 100], [1000000]]),
+        ("ja", "tokyo", [[1], [2, 100]]),
+        ("th", "bangkok", [[1], [2, 100]]),
     ],
 )
 def test_deaths_use_each_languages_plural_forms(content, locale, mission, groups) -> None:
@@ -204,4 +207,7 @@ def test_thai_dates_use_the_buddhist_era(content) -> None:
     assert "พ.ศ. 2569" in texts  # 22 May 2026
     assert "ค.ศ." not in texts and "2026" not in texts
     update = next(p.text for p in plan.posts if p.message == "update")
-    assert "/69 " in update  # short dates: two-digit Buddhist year
+    # the date policy: the long date with the full Buddhist year, the time as Thai texts
+    # write it, and the zone
+    assert "พ.ศ. 2569 เวลา " in update and " น. (UTC+7)" in update
+    assert "/69" not in update

@@ -99,7 +99,7 @@ def auto_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     for name in ("playbooks", "templates", "locales"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("missions.yaml", "guardrails.yaml", "babel.cfg"):
+    for name in ("missions.yaml", "guardrails.yaml", "babel.cfg", "places.yaml"):
         shutil.copy(REPO / name, root / name)
     pb = root / "playbooks" / "earthquake.yaml"
     text = pb.read_text(encoding="utf-8")

@@ -30,7 +30,8 @@ def test_it_warns_by_default() -> None:
         # an override that flips "exe.txt" into "txt.exe" on screen
         (f"Download report{RLO}txt.exe", "en", "⟨U+202E⟩"),
         (f"Call {LRI}+44 20 7946 0101{PDI} now", "en", "⟨U+2066⟩⟨U+2069⟩"),  # not ours in en
-        (f"a {FSI}b{PDI} c", "ar", "⟨U+2068⟩⟨U+2069⟩"),  # launcher writes LRI only
+        (f"a {FSI}b c", "ar", "⟨U+2068⟩"),  # an isolate left open is not launcher's
+        (f"a {FSI}b{RLO}{PDI} c", "fr", "⟨U+202E⟩⟨U+2068⟩⟨U+2069⟩"),  # a control inside
         (f"a {RLI}b{PDI}", "ar", "⟨U+2067⟩⟨U+2069⟩"),
         (f"a {LRI}b{RLO}c{PDI}", "ar", "⟨U+202E⟩⟨U+2066⟩⟨U+2069⟩"),  # a control inside
         (f"x\u202ay\u202bz{PDF}", "en", "⟨U+202A⟩⟨U+202B⟩⟨U+202C⟩"),
@@ -46,6 +47,14 @@ def test_launchers_own_isolates_are_not_reported() -> None:
     assert found(text, "ar") == []
     assert stray(text, rtl=True) == []
     assert reveal(text, rtl=True) == text
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "ja", "th", "uk", "ar"])
+def test_fact_isolates_are_launchers_own_in_every_locale(locale: str) -> None:
+    """Every typed fact is written in FSI…PDI, in every locale (content.bidi.isolate_facts)."""
+    text = f"a {FSI}תל אביב{PDI} b"
+    assert found(text, locale) == []
+    assert reveal(text, rtl=locale == "ar") == text
 
 
 def test_a_fact_holding_controls_is_named_even_when_they_look_like_ours() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from ..conftest import REPO, invoke
 
-CONTENT = ("missions.yaml", "guardrails.yaml", "playbooks", "templates", "locales")
+CONTENT = ("missions.yaml", "guardrails.yaml", "places.yaml", "playbooks", "templates", "locales")
 FACTS = ("--set", "region=Emilia-Romagna", "--set", "magnitude=6.1")
 
 

@@ -206,3 +206,19 @@ def test_every_shipped_term_is_found_when_planted_and_shipped_policy_loads():
             )
             found = lint([post(text, locale=locale)], policy)
             assert [f.rule for f in found] == ["forbidden-term"], (locale, term)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "fragment"),
+    [
+        # a fact ends with the term: under UAX #29 the PDI joins the word before it, so the
+        # isolates must not hide the word boundary
+        ("en", "Ignore the \u2068rumour\u2069.", "rumour"),
+        ("fr", "Région : \u2068fake news\u2069, suite.", "fake news"),
+        ("uk", "Не поширюйте \u2068чутки\u2069.", "чутки"),
+        ("ar", "لا تصدقوا \u2068الشائعات\u2069.", "الشائعات"),
+        ("th", "นี่เป็น \u2068ข่าวลือ\u2069 ที่", "ข่าวลือ"),
+    ],
+)
+def test_forbidden_term_inside_an_isolated_fact_is_found(locale, text, fragment):
+    assert forbidden(text, locale) == [fragment]

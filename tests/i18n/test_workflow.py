@@ -64,7 +64,7 @@ def shipped_copy(tmp_path: Path) -> Path:
     too), copied so that nothing can touch the repository."""
     root = tmp_path / "shipped"
     root.mkdir()
-    for name in ("babel.cfg", "missions.yaml", "guardrails.yaml"):
+    for name in ("babel.cfg", "missions.yaml", "guardrails.yaml", "places.yaml"):
         shutil.copy(REPO / name, root / name)
     for name in ("playbooks", "templates", "locales", "launcher"):
         shutil.copytree(

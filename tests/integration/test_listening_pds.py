@@ -36,8 +36,8 @@ def root(tmp_path: Path) -> Path:
     dest = tmp_path / "content"
     for name in ("playbooks", "templates", "locales"):
         shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("missions.yaml", "guardrails.yaml", "approvals.yaml", "approval-keys.yaml",
-                 "babel.cfg"):  # fmt: skip
+    for name in ("missions.yaml", "guardrails.yaml", "places.yaml", "approvals.yaml",
+                 "approval-keys.yaml", "babel.cfg"):  # fmt: skip
         shutil.copy2(REPO / name, dest / name)
     text = (dest / "missions.yaml").read_text(encoding="utf-8")
     assert "    slug: rome\n" in text

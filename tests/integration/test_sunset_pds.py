@@ -32,7 +32,7 @@ def root(tmp_path: Path) -> Path:
     """The shipped content, with a Rome slug no other test used (fresh accounts on the PDS)."""
     out = tmp_path / "content"
     for item in ("playbooks", "templates", "locales", "missions.yaml", "guardrails.yaml",
-                 "approvals.yaml", "approval-keys.yaml", "babel.cfg"):  # fmt: skip
+                 "places.yaml", "approvals.yaml", "approval-keys.yaml", "babel.cfg"):  # fmt: skip
         src = REPO / item
         if src.is_dir():
             shutil.copytree(src, out / item, ignore=shutil.ignore_patterns("*.mo"))

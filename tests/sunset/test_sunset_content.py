@@ -93,7 +93,7 @@ def test_validate_renders_the_sunsets_and_finds_an_over_long_one(tmp_path) -> No
 
     root = tmp_path / "content"
     for item in ("playbooks", "templates", "locales", "missions.yaml", "guardrails.yaml",
-                 "approvals.yaml", "approval-keys.yaml", "babel.cfg"):  # fmt: skip
+                 "places.yaml", "approvals.yaml", "approval-keys.yaml", "babel.cfg"):  # fmt: skip
         src = REPO / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / item)
     assert invoke("validate", root=root).exit_code == 0
