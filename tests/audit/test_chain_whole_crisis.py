@@ -72,7 +72,7 @@ def _content(root: Path) -> None:
     for name in ("playbooks", "templates", "locales"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("*.mo"))
     for name in ("missions.yaml", "guardrails.yaml", "approvals.yaml", "approval-keys.yaml",
-                 "babel.cfg"):  # fmt: skip
+                 "babel.cfg", "places.yaml"):  # fmt: skip
         shutil.copy2(REPO / name, root / name)
 
 

@@ -381,7 +381,7 @@ def test_validate_checks_a_findings_trigger_with_file_and_line(tmp_path: Path) -
     root.mkdir()
     for name in ("playbooks", "templates", "locales"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("missions.yaml", "guardrails.yaml", "babel.cfg"):
+    for name in ("missions.yaml", "guardrails.yaml", "babel.cfg", "places.yaml"):
         shutil.copy(REPO / name, root / name)
     assert invoke("validate", root=root).exit_code == 0
     pb = root / "playbooks" / "platform-ban.yaml"
