@@ -44,7 +44,12 @@ class World:
         return out
 
     def event_id(self, action: str, nth: int = 0) -> int:
-        rows = self.sql(f"select id from events where action = '{action}' order by id")
+        """The ``nth`` event of ``action`` in the chain's order: on PostgreSQL concurrent
+        transactions may commit (and be linked) in another order than their ids were drawn."""
+        rows = self.sql(
+            "select e.id from events e join event_chain c on c.event_id = e.id"
+            f" where e.action = '{action}' order by c.seq"
+        )
         return int(rows[nth][0])
 
     def verify(self, *extra: str):
