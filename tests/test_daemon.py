@@ -32,6 +32,21 @@ def _start(daemon):
     return t
 
 
+class SteadyClock:
+    """Epoch seconds that start at a fixed date and move with real time: the daemon's wake-ups
+    are real, but no test reads the wall clock, so none depends on the hour or the date."""
+
+    def __init__(self) -> None:
+        self._start, self._base = time.monotonic(), FakeClock().now
+
+    def __call__(self) -> float:
+        return self._base + time.monotonic() - self._start
+
+
+#: posts recorded for daemon processes (which run on the real clock): due long ago
+DUE = FakeClock().now
+
+
 def _wait(cond, timeout=5.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -45,9 +60,12 @@ def test_posts_go_out_at_their_due_time_not_a_poll_later(ledger):
     """The daemon wakes at each post's due time: with a poll of a minute, posts due within
     the next second all go out long before the next poll would have looked (and none early).
     No bound on lateness is asserted: a loaded machine may be slow, never a poll late."""
-    now = time.time()
+    clock = SteadyClock()
+    now = clock()
     record_posts(ledger, "L", [{"key": f"k{i}", "due_at": now + 0.2 + 0.1 * i} for i in range(4)])
-    daemon = Daemon(Dispatcher(ledger, Targets(FakeAdapter()), actor="d"), poll=60.0)
+    daemon = Daemon(
+        Dispatcher(ledger, Targets(FakeAdapter()), actor="d", clock=clock), poll=60.0, clock=clock
+    )
     t = _start(daemon)
     assert _wait(lambda: all(p.state == "sent" for p in ledger.posts("L")), timeout=30)
     daemon.request_stop()
@@ -102,7 +120,8 @@ def test_a_post_that_came_due_during_a_slow_pass_is_sent_at_once_not_a_poll_late
 
 def test_halt_reaches_a_running_daemon_within_a_second(ledger):
     """A halt recorded while the daemon is mid-batch stops every later post."""
-    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": time.time()} for i in range(10)])
+    clock = SteadyClock()
+    record_posts(ledger, "L", [{"key": f"k{i}", "due_at": clock()} for i in range(10)])
     adapter = FakeAdapter()
     gate = threading.Event()
     entered = threading.Event()
@@ -114,11 +133,11 @@ def test_halt_reaches_a_running_daemon_within_a_second(ledger):
         return original(account, post)
 
     adapter.publish = slow_publish
-    daemon = Daemon(Dispatcher(ledger, Targets(adapter), actor="d"), poll=0.5)
+    daemon = Daemon(Dispatcher(ledger, Targets(adapter), actor="d", clock=clock), poll=0.5)
     t = _start(daemon)
     assert entered.wait(5)
     halted_at = time.monotonic()
-    ledger.halt("L", actor="duty officer", now=time.time())
+    ledger.halt("L", actor="duty officer", now=clock())
     # the post in flight takes another 0.2 s; the daemon's view of the launch is at most
     # 0.1 s old, so nothing after it goes out
     threading.Timer(0.2, gate.set).start()
@@ -133,9 +152,10 @@ def test_halt_reaches_a_running_daemon_within_a_second(ledger):
 
 def test_new_launch_is_picked_up_by_a_running_daemon(ledger):
     """A launch recorded after the daemon started is seen at the next poll."""
-    daemon = Daemon(Dispatcher(ledger, Targets(FakeAdapter()), actor="d"), poll=0.1)
+    clock = SteadyClock()
+    daemon = Daemon(Dispatcher(ledger, Targets(FakeAdapter()), actor="d", clock=clock), poll=0.1)
     t = _start(daemon)
-    record_posts(ledger, "L", [{"key": "a", "due_at": time.time()}])
+    record_posts(ledger, "L", [{"key": "a", "due_at": clock()}])
     assert _wait(lambda: ledger.posts("L")[0].state == "sent", 2.0)
     daemon.request_stop()
     t.join(5)
@@ -159,7 +179,7 @@ def test_sigterm_releases_the_post_in_flight_and_exits_0(tmp_path):
     url = f"sqlite:///{data / 'ledger.sqlite3'}"
     data.mkdir()
     with Ledger(url) as led:
-        record_posts(led, "L", [{"key": "a", "due_at": time.time()}])
+        record_posts(led, "L", [{"key": "a", "due_at": DUE}])
     (data / "sandbox").mkdir()
     cmd = [sys.executable, "-m", "launcher", "daemon", "--log-format", "json"]
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)

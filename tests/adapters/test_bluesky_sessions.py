@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 
 import pytest
 import responses
@@ -16,11 +15,15 @@ import responses
 from launcher.adapters.base import AccountRef, ProfileUpdate, Published
 from launcher.adapters.bluesky import BlueskyAdapter
 from launcher.errors import redact
+from launcher.testing import FakeClock
 
 BASE = "https://pds.example.org"
 X = f"{BASE}/xrpc"
 DID = "did:plc:rome4it7embassy0000000000"
 HANDLE = "rome-it.example.org"
+
+
+NOW = FakeClock().now  # 2026-01-01T00:00Z
 
 
 def _jwt(tag: str, exp: float) -> str:
@@ -35,9 +38,11 @@ def account() -> AccountRef:
 
 def _adapter(monkeypatch, tmp_path) -> BlueskyAdapter:
     monkeypatch.setenv("T_BSKY_PASSWORD", "app-pass-S3CR3T")
-    return BlueskyAdapter(
+    adapter = BlueskyAdapter(
         {"base_url": BASE, "password": "env:T_BSKY_PASSWORD", "data_dir": str(tmp_path)}
     )
+    adapter.wall = lambda: NOW  # token expiry is judged on a fixed clock, never the real one
+    return adapter
 
 
 def _session(access: str, refresh: str) -> dict:
@@ -47,9 +52,9 @@ def _session(access: str, refresh: str) -> dict:
 def test_a_second_process_reuses_the_session_and_refreshes_it_before_it_expires(
     monkeypatch, tmp_path, account
 ) -> None:
-    first_access = _jwt("a1", time.time() + 90)  # good for 90 s
-    refresh = _jwt("r1", time.time() + 86400)
-    new_access, new_refresh = _jwt("a2", time.time() + 7200), _jwt("r2", time.time() + 86400)
+    first_access = _jwt("a1", NOW + 90)  # good for 90 s
+    refresh = _jwt("r1", NOW + 86400)
+    new_access, new_refresh = _jwt("a2", NOW + 7200), _jwt("r2", NOW + 86400)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         rsps.post(f"{X}/com.atproto.server.createSession", json=_session(first_access, refresh))
         rsps.get(f"{X}/com.atproto.repo.getRecord", status=400, json={"error": "RecordNotFound"})
@@ -71,7 +76,7 @@ def test_a_second_process_reuses_the_session_and_refreshes_it_before_it_expires(
         )
         rsps.post(f"{X}/com.atproto.repo.putRecord", json={"uri": "at://x/p/self", "cid": "c2"})
         later = _adapter(monkeypatch, tmp_path)
-        later.wall = lambda: time.time() + 60  # a minute later: about to expire, refreshed first
+        later.wall = lambda: NOW + 60  # a minute later: about to expire, refreshed first
         later.pin(account, Published(f"at://{DID}/app.bsky.feed.post/3k"))
         refreshed_with = rsps.calls[0].request.headers["Authorization"]
         used = rsps.calls[-1].request.headers["Authorization"]
@@ -81,7 +86,7 @@ def test_a_second_process_reuses_the_session_and_refreshes_it_before_it_expires(
 
 
 def test_a_pin_right_after_the_profile_is_one_write(monkeypatch, tmp_path, account) -> None:
-    access = _jwt("a", time.time() + 7200)
+    access = _jwt("a", NOW + 7200)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         rsps.post(f"{X}/com.atproto.server.createSession", json=_session(access, _jwt("r", 0)))
         rsps.get(f"{X}/com.atproto.repo.getRecord", status=400, json={"error": "RecordNotFound"})
@@ -102,12 +107,12 @@ def test_a_stored_session_the_pds_refuses_is_dropped_and_a_login_follows(
 ) -> None:
     folder = tmp_path / "credentials"
     folder.mkdir(mode=0o700)
-    stale = _session(_jwt("old", time.time() + 7200), _jwt("oldr", time.time() + 86400))
+    stale = _session(_jwt("old", NOW + 7200), _jwt("oldr", NOW + 86400))
     path = folder / "bluesky-pds.example.org-rome-it.example.org.session.token"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     with open(fd, "w") as fh:
         json.dump(stale, fh)
-    fresh = _session(_jwt("new", time.time() + 7200), _jwt("newr", time.time() + 86400))
+    fresh = _session(_jwt("new", NOW + 7200), _jwt("newr", NOW + 86400))
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         rsps.get(f"{X}/com.atproto.repo.getRecord", status=401, json={"error": "InvalidToken"})
         rsps.post(f"{X}/com.atproto.server.refreshSession", status=400,

@@ -21,9 +21,12 @@ import pytest
 
 from launcher.launch.lifecycle import record_posts
 from launcher.ledger import Ledger
+from launcher.testing import FakeClock
 
 pytestmark = pytest.mark.integration
 PLATFORMS = ("mastodon", "bluesky", "x", "facebook", "telegram")
+#: a fixed moment in the past: the real daemons find every post due (never the wall clock)
+DUE = FakeClock().now
 
 
 def _setup(tmp_path: Path, n: int, fail: str = "") -> tuple[dict, str]:
@@ -34,7 +37,7 @@ def _setup(tmp_path: Path, n: int, fail: str = "") -> tuple[dict, str]:
     if fail:
         env["LAUNCHER_SANDBOX_FAIL"] = fail
     url = f"sqlite:///{data / 'ledger.sqlite3'}"
-    now = time.time()
+    now = DUE  # every post already due, whatever the hour the test runs at
     posts = []
     for i in range(n):
         platform = PLATFORMS[i % len(PLATFORMS)]
@@ -192,7 +195,7 @@ def test_sigkill_during_concurrent_sends_loses_and_doubles_nothing(tmp_path):
     env["LAUNCHER_DATA_DIR"] = str(data)
     env["LAUNCHER_SANDBOX_FAIL"] = "lost-answer:3"
     url = f"sqlite:///{data / 'ledger.sqlite3'}"
-    now = time.time()
+    now = DUE  # every post already due, whatever the hour the test runs at
     posts = []
     for n in range(6):  # message by message over the accounts, as a plan orders them
         for i in range(50):
