@@ -8,7 +8,7 @@ collected, so one run reports them all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,7 @@ from ..content.i18n import (
     plural_problems,
     regional_locale,
 )
-from ..content.localfacts import script_warnings
-from ..content.missions import Organisation, Registry, load_registry_or_raise
+from ..content.missions import Organisation
 from ..content.params import resolve_facts
 from ..content.playbook import load_playbook
 from ..content.render import (
@@ -40,10 +39,11 @@ from ..content.render import (
 )
 from ..errors import ContentError, InputError, Problem, dedupe
 from ..models import INTRO_MESSAGE, Event, Mission, Plan, PlannedAccount, PlannedPost, Playbook
-from ..paths import content_root
 from ..places import load_gazetteer, localize
 from ..places.platforms import NAMES_TEMPLATE, PLATFORM_NAMES, platform_names
 from . import handles, textrules
+from .content import Content, load_content
+from .guard import guard, script_problems
 from .intro import intro_posts
 from .problems import merge_locales, text_source
 from .timing import expiries, message_times
@@ -60,19 +60,6 @@ PROFILE_LIMITS: dict[str, tuple[int, int]] = {
 PROFILE_BLOCKS = ("display_name", "bio", "pinned_intro", "links")
 #: variables whose use makes a template's output depend on the platform
 _PLATFORM_VARS = frozenset({"platform", "platform_name", "limit"})
-
-
-@dataclass(frozen=True)
-class Content:
-    """Content loaded once per plan: the root, the missions registry."""
-
-    root: Path
-    registry: Registry
-
-
-def load_content(root: str | Path | None = None) -> Content:
-    path = content_root(root)
-    return Content(path, load_registry_or_raise(path))
 
 
 def build_plan(
@@ -107,78 +94,10 @@ def build_plan(
     )
     plan = plan_from(content, playbook, mission, facts, now, locales=locales)
     if not guarded:  # guard() says it as the fact-script finding otherwise
-        plan = replace(plan, warnings=(*plan.warnings, *_script_problems(content, plan)))
+        plan = replace(plan, warnings=(*plan.warnings, *script_problems(content, plan)))
     if out_of_bounds:
         plan = replace(plan, out_of_bounds=tuple(out_of_bounds))
     return guard(content, plan) if guarded else plan
-
-
-def guard(content: Content, plan: Plan) -> Plan:
-    """Run the guardrails: error findings stop the plan, warnings ride along on it."""
-    from ..guardrails import findings_to_problems, lint_plan
-
-    policy = _policy(content.root)
-    findings = lint_plan(
-        plan,
-        policy,
-        link_hosts=content.registry.organisation.link_hosts,
-        organisation=content.registry.organisation,
-    )
-    if policy.enabled("fact-script"):
-        findings.extend(_script_findings(content, plan, policy))
-    errors = findings_to_problems(findings, "error")
-    if errors:
-        raise ContentError(errors)
-    return replace(
-        plan,
-        warnings=(*plan.warnings, *findings_to_problems(findings, "warning")),
-        findings=tuple(f for f in findings if f.severity == "warning"),
-    )
-
-
-def _script_problems(content: Content, plan: Plan) -> list[Problem]:
-    """Text facts with no letter of a locale's script, that places.yaml did not name there."""
-    texts = [p.name for p in plan.playbook.parameters if p.type == "text"]
-    facts = {k: v for k, v in plan.event.facts.items() if k not in ("previous", "revised")}
-    gazetteer, _ = load_gazetteer(content.root)  # its problems stopped plan_from already
-    named = {(t, loc) for loc in plan.locales for t in localize(facts, texts, loc, gazetteer)[1]}
-    return script_warnings(facts, texts, plan.locales, known=named)
-
-
-def _script_findings(content: Content, plan: Plan, policy: Any) -> list[Any]:
-    """:func:`_script_problems` as ``fact-script`` findings (a warning by default; ``error``
-    in guardrails.yaml refuses a fact the readers of a locale could not read)."""
-    from ..guardrails import Finding
-
-    return [
-        Finding(
-            rule="fact-script",
-            severity=policy.severity("fact-script"),
-            message=p.message,
-            hint=p.hint or "",
-            message_id=p.field,
-            locale=next(iter(regex.findall(r"that locale (\S+) is written in", p.message)), None),
-            playbook=plan.playbook.id,
-            mission=plan.mission.id,
-        )
-        for p in _script_problems(content, plan)
-    ]
-
-
-_policies: dict[tuple[Path, int], Any] = {}
-
-
-def _policy(root: Path) -> Any:
-    from ..guardrails import POLICY_FILE, load_policy
-
-    path = root / POLICY_FILE
-    key = (root, path.stat().st_mtime_ns if path.exists() else 0)
-    if key not in _policies:
-        policy, problems = load_policy(root)
-        if problems:
-            raise ContentError(problems)
-        _policies[key] = policy
-    return _policies[key]
 
 
 def plan_from(

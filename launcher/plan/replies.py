@@ -24,7 +24,8 @@ from ..errors import ContentError, InputError, Problem
 from ..models import Event, MessageSpec, Mission, Plan, PlannedPost, Playbook, Schedule
 from ..places.platforms import platform_names
 from . import textrules
-from .build import Content, _format_locale, _mission_vars, _policy
+from .build import Content, _format_locale, _mission_vars
+from .guard import policy_of
 
 #: what validate reserves in front of a Mastodon reply for the author's @name
 MASTODON_MENTION_ROOM = "@" + "x" * 30 + " "
@@ -227,7 +228,7 @@ def _guardrails(
     )
     from ..guardrails import findings_to_problems, lint_plan
 
-    policy = _policy(content.root)
+    policy = policy_of(content.root)
     if isinstance(spec, _Typed):
         # a typed answer is read by a second person before it goes out: a figure in it
         # ("open until 18:00") is shown to that person rather than refused outright

@@ -403,9 +403,9 @@ def _guard(content: Content, plan: Plan, successors: Mapping[str, str]) -> Plan:
     """The guardrails, as for a launch; the successors named with --successor are declared
     mentions for this plan (a person typed them, like a fact)."""
     from ..guardrails import findings_to_problems, lint_plan
-    from ..plan.build import _policy
+    from ..plan.guard import policy_of
 
-    policy = _policy(content.root)
+    policy = policy_of(content.root)
     names = tuple(h.lstrip("@") for h in successors.values() if "://" not in h)
     policy = replace(policy, mentions=(*policy.mentions, *names))
     findings = lint_plan(
