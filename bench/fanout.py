@@ -66,7 +66,8 @@ def content_root(tmp: Path, missions: int | None) -> Path:
     root.mkdir()
     for name in ("playbooks", "templates", "locales"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("approvals.yaml", "approval-keys.yaml", "guardrails.yaml", "babel.cfg"):
+    names = ("approvals.yaml", "approval-keys.yaml", "guardrails.yaml", "babel.cfg", "places.yaml")
+    for name in names:
         shutil.copy(ROOT / name, root / name)
     doc = yaml.safe_load((ROOT / "missions.yaml").read_text(encoding="utf-8"))
     if missions:
