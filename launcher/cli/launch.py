@@ -376,7 +376,8 @@ def run_group(
     from ..launch.drills import real_targets
     from ..launch.groups import GroupItem, start_group
     from ..launch.lifecycle import repeat_key
-    from ..plan.build import build_plan, load_content
+    from ..plan.build import load_content
+    from ..plan.many import build_plans
     from ..plan.view import plan_to_dict, render_plan_text
     from .people import acting
 
@@ -394,11 +395,8 @@ def run_group(
     # one event, one moment of confirmation for every mission of the group
     event_at = parse_at(at, zone, today=drill) or drill or datetime.now(UTC)
     given = parse_sets(sets)
-    plans = [
-        build_plan(playbook, m, given, now=event_at, content=content,
-                   locales=locales or None, lenient_bounds=not dry_run)
-        for m in chosen
-    ]  # fmt: skip
+    plans = build_plans(playbook, chosen, given, now=event_at, content=content,
+                        locales=locales or None, lenient_bounds=not dry_run)  # fmt: skip
     if dry_run:
         if as_json:
             echo_json({"missions": chosen, "plans": [plan_to_dict(p) for p in plans]})
