@@ -140,8 +140,11 @@ class Dispatcher(AccountSetup, FanOut):
         group_commit: bool | None = None,
         halt_check: float = 0.1,
         rng: Callable[[], float] | None = None,
+        platforms: Iterable[str] | None = None,
     ) -> None:
         self.ledger = ledger
+        #: only these platforms' accounts and posts (a share: :mod:`.shards`); None: all
+        self.platforms = None if platforms is None else frozenset(platforms)
         self.targets = targets
         self.actor = actor
         self.worker = worker or new_worker_id()
@@ -205,6 +208,7 @@ class Dispatcher(AccountSetup, FanOut):
                 limit=self.batch,
                 launch_id=launch_id,
                 takeover=self._takeover(),
+                platforms=self.platforms,
             )
             claims = self._keep_order(claims)
             if claims:
@@ -236,14 +240,12 @@ class Dispatcher(AccountSetup, FanOut):
         now = self.clock()
         if deadline <= now:
             return False
-        upcoming = [
-            t
-            for t in (
-                self.ledger.next_retry(launch_id=launch_id),
-                self.ledger.next_account_due(),
-            )
-            if t is not None
-        ]
+        ours = self.platforms
+        found = (
+            self.ledger.next_retry(launch_id=launch_id, platforms=ours),
+            self.ledger.next_account_due(platforms=ours),
+        )
+        upcoming = [t for t in found if t is not None]
         if not upcoming or min(upcoming) > deadline:
             return False
         try:

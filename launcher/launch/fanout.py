@@ -74,6 +74,7 @@ class FanOut:
     lease: float
     batch: int
     workers: int
+    platforms: frozenset[str] | None
     stop: threading.Event
     clock: Callable[[], float]
     _lock: threading.Lock
@@ -179,6 +180,7 @@ class FanOut:
             limit=min(room, self.batch),
             launch_id=launch_id,
             takeover=self._takeover(),
+            platforms=self.platforms,
         )
         for claim in accounts:
             self._begin(1)
@@ -193,6 +195,7 @@ class FanOut:
                 limit=min(room, self.batch),
                 launch_id=launch_id,
                 takeover=self._takeover(),
+                platforms=self.platforms,
             )
             posts = self._keep_order(claimed)
             for claim in posts:

@@ -94,6 +94,7 @@ def start_group(
     )
     result = DispatchResult()
     if send_now and active:
+        send.setdefault("processes", None)  # a large group: shared between processes
         result = send_due(ledger, targets, active, actor=actor, clock=clock, **send)
     return GroupOutcome(group_id, [outcome(ledger, lid) for lid in launch_ids], result)
 

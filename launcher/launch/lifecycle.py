@@ -281,27 +281,40 @@ def send_due(
     sleep: Callable[[float], None] = time.sleep,
     wait_up_to: float = RUN_WAIT,
     workers: int = RUN_WORKERS,
+    processes: int | None = 1,
 ) -> DispatchResult:
     """Set up a launch's accounts and send its posts that are due now, from this process
     (run, approve launch, retry); ride out faults shorter than ``wait_up_to`` seconds.
     ``launch_id`` may be several launches (a group: one run for several missions), worked
-    together: every account of every mission in parallel."""
-    dispatcher = Dispatcher(
-        ledger,
-        targets,
-        actor=actor,
-        worker=new_worker_id("run"),
-        policy=policy,
-        backoff=backoff,
-        clock=clock,
-        sleep=None if sleep is time.sleep else sleep,
-        workers=workers,
-        batch=max(50, workers),
-    )
-    try:
-        return dispatcher.run_due(launch_id=launch_id, wait_up_to=wait_up_to)
-    finally:
-        dispatcher.close()
+    together: every account of every mission in parallel. ``processes``: how many processes
+    may share a large launch, a share of the platforms each (:mod:`.shards`; None: one per
+    CPU; 1: this process alone)."""
+
+    def send(led: Ledger, platforms: frozenset[str] | None, shares: int = 1) -> DispatchResult:
+        dispatcher = Dispatcher(
+            led,
+            targets,
+            actor=actor,
+            worker=new_worker_id("run"),  # in the process that sends: its pid tells it alive
+            policy=policy,
+            backoff=backoff,
+            clock=clock,
+            sleep=None if sleep is time.sleep else sleep,
+            workers=max(1, workers // shares),  # the same concurrency over all the processes
+            batch=max(50, workers // shares),
+            platforms=platforms,
+        )
+        try:
+            return dispatcher.run_due(launch_id=launch_id, wait_up_to=wait_up_to)
+        finally:
+            dispatcher.close()
+
+    if processes == 1:
+        return send(ledger, None)
+    from .shards import send_in_shares
+
+    ids = [launch_id] if isinstance(launch_id, str) else list(launch_id)
+    return send_in_shares(ledger, ids, send, now=clock(), processes=processes)
 
 
 def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None) -> LaunchOutcome:

@@ -38,6 +38,7 @@ class AccountSetup:
     _lock: Any
     _accounts: dict[str, Any]
     _refs: dict[tuple[str, str, str], Any]
+    platforms: frozenset[str] | None
 
     def _takeover(self) -> list[str]:  # provided by Dispatcher
         raise NotImplementedError
@@ -50,6 +51,7 @@ class AccountSetup:
             limit=self.batch,
             launch_id=launch_id,
             takeover=self._takeover(),
+            platforms=self.platforms,
         )
         for i, claim in enumerate(claims):
             if self.stop.is_set():

@@ -71,6 +71,14 @@ def launch_scope(column: Any, launch_id: str | Iterable[str] | None) -> list[Any
     return [column.in_(list(launch_id))]
 
 
+def platform_scope(column: Any, platforms: Iterable[str] | None) -> list[Any]:
+    """The condition limiting a query to some platforms (one sender process's share of a
+    large launch: :mod:`launcher.launch.shards`); None: every platform."""
+    if platforms is None:
+        return []
+    return [column.in_(sorted(platforms))]
+
+
 class DeliveryMixin:
     engine: Engine
     writer: Engine
@@ -113,13 +121,18 @@ class DeliveryMixin:
         limit: int = 20,
         launch_id: str | Iterable[str] | None = None,
         takeover: Iterable[str] = (),
+        platforms: Iterable[str] | None = None,
     ) -> list[Claim]:
         """Claim up to ``limit`` posts that are due, oldest first: first any ``sending``
         post whose claim expired (or whose holder is in ``takeover``), then scheduled and
         retrying posts of active launches whose previous thread part is sent and whose
-        account is ready. Due posts past their ``expires_at`` are marked expired instead."""
+        account is ready. Due posts past their ``expires_at`` are marked expired instead.
+        ``platforms``: only posts on these platforms (None: all)."""
         takeover = list(takeover)
-        scope = launch_scope(posts.c.launch_id, launch_id)
+        scope = [
+            *launch_scope(posts.c.launch_id, launch_id),
+            *platform_scope(posts.c.platform, platforms),
+        ]
         stale = and_(
             posts.c.state == "sending",
             or_(posts.c.claim_until < now, posts.c.claimed_by.in_(takeover))
@@ -324,8 +337,13 @@ class DeliveryMixin:
         found = [v for v in values if v is not None]
         return min(found) if found else None
 
-    def next_retry(self, *, launch_id: str | Iterable[str] | None = None) -> float | None:
-        """When the next retrying post of an active launch is due."""
+    def next_retry(
+        self,
+        *,
+        launch_id: str | Iterable[str] | None = None,
+        platforms: Iterable[str] | None = None,
+    ) -> float | None:
+        """When the next retrying post of an active launch (on ``platforms``) is due."""
         q = (
             select(func.min(posts.c.retry_at))
             .join(launches, launches.c.id == posts.c.launch_id)
@@ -333,10 +351,30 @@ class DeliveryMixin:
                 posts.c.state == "retrying",
                 launches.c.state == "active",
                 *launch_scope(posts.c.launch_id, launch_id),
+                *platform_scope(posts.c.platform, platforms),
             )
         )
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
+
+    def due_work(self, launch_id: str | Iterable[str], *, now: float) -> dict[str, int]:
+        """Platform -> accounts to set up plus posts due by ``now`` in these launches: how a
+        large launch is shared between sender processes (:mod:`launcher.launch.shards`)."""
+        due = select(posts.c.platform, func.count()).where(
+            posts.c.state.in_(("scheduled", "retrying", "sending")),
+            func.coalesce(posts.c.retry_at, posts.c.due_at) <= now,
+            *launch_scope(posts.c.launch_id, launch_id),
+        )
+        setup = select(accounts.c.platform, func.count()).where(
+            accounts.c.state.in_(("pending", "retrying", "provisioning")),
+            *launch_scope(accounts.c.launch_id, launch_id),
+        )
+        work: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for q in (due, setup):
+                for platform, n in conn.execute(q.group_by(q.selected_columns[0])).all():
+                    work[platform] = work.get(platform, 0) + int(n)
+        return work
 
     def platform_ids_since(
         self, platform: str, since: float, *, exclude_post: int | None = None

@@ -105,7 +105,7 @@ def make_engines(url: str, *, synchronous: str = SYNCHRONOUS) -> tuple[Engine, E
             engine = create_engine(
                 parsed, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8
             )
-            _tune_sqlite(engine, synchronous)
+            _tune_sqlite(engine, synchronous, parsed.database)
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
     except NoSuchModuleError:
@@ -122,7 +122,45 @@ def make_engines(url: str, *, synchronous: str = SYNCHRONOUS) -> tuple[Engine, E
     return engine, engine.execution_options(immediate=True)
 
 
-def _tune_sqlite(engine: Engine, synchronous: str) -> None:
+class _WritersLock:
+    """One writer at a time among launcher's processes on one SQLite file: an ``flock`` on
+    ``<file>-writers.lock``, taken once the process's own writer lock is held. SQLite's busy
+    handler polls, sleeping longer each time (up to 100 ms), so two processes sharing a large
+    launch (:mod:`launcher.launch.shards`) or a run beside a daemon would spend their time
+    asleep; the kernel wakes the next writer the moment the lock is free. The file is opened
+    for each transaction (a descriptor kept would cross forks and outlive the ledger); one
+    that cannot be opened (a read-only directory) leaves SQLite's own wait, always there."""
+
+    def __init__(self, database: str | None) -> None:
+        self.path = f"{database}-writers.lock" if database and database != ":memory:" else None
+        self._fd: int | None = None  # held between acquire and release (one writer at a time)
+
+    def acquire(self) -> None:
+        import fcntl
+        import os
+
+        if self.path is None:
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        import os
+
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases its lock
+
+
+def _tune_sqlite(engine: Engine, synchronous: str, database: str | None = None) -> None:
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ValueError(f"synchronous={synchronous!r}")
 
@@ -142,12 +180,18 @@ def _tune_sqlite(engine: Engine, synchronous: str) -> None:
     # its write lock (the busy handler) sleeps in growing steps, so the many senders of a fanned
     # out launch would spend their time asleep; other processes still meet the busy timeout.
     writing = threading.Lock()
+    writers = _WritersLock(database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         immediate = conn.get_execution_options().get("immediate")
         if immediate and not conn.info.get("writing"):
             writing.acquire()
+            try:
+                writers.acquire()
+            except BaseException:
+                writing.release()
+                raise
             conn.info["writing"] = True
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -157,6 +201,7 @@ def _tune_sqlite(engine: Engine, synchronous: str) -> None:
 
     def _done_writing(conn):  # type: ignore[no-untyped-def]
         if conn.info.pop("writing", False):
+            writers.release()
             writing.release()
 
     event.listen(engine, "commit", _done_writing)

@@ -47,10 +47,11 @@ class ProvisioningMixin:
         limit: int = 20,
         launch_id: str | Iterable[str] | None = None,
         takeover: Iterable[str] = (),
+        platforms: Iterable[str] | None = None,
     ) -> list[AccountClaim]:
         """Claim accounts of active launches that need setting up: pending ones, retrying
         ones whose next attempt is due, and ones whose provisioning claim expired or whose
-        holder died (``takeover``)."""
+        holder died (``takeover``); ``platforms``: only accounts on these (None: all)."""
         takeover = list(takeover)
         stale = or_(accounts.c.claim_until < now, accounts.c.claimed_by.in_(takeover))
         due = or_(
@@ -58,9 +59,14 @@ class ProvisioningMixin:
             and_(accounts.c.state == "retrying", accounts.c.retry_at <= now),
             and_(accounts.c.state == "provisioning", stale),
         )
-        from .delivery import launch_scope
+        from .delivery import launch_scope, platform_scope
 
-        conds = [due, launches.c.state == "active", *launch_scope(accounts.c.launch_id, launch_id)]
+        conds = [
+            due,
+            launches.c.state == "active",
+            *launch_scope(accounts.c.launch_id, launch_id),
+            *platform_scope(accounts.c.platform, platforms),
+        ]
         q = (
             select(accounts, launches.c.mission)
             .join(launches, launches.c.id == accounts.c.launch_id)
@@ -214,12 +220,19 @@ class ProvisioningMixin:
                 )
             ).rowcount
 
-    def next_account_due(self) -> float | None:
-        """When a retrying account of an active launch is next due (the daemon wakes then)."""
+    def next_account_due(self, *, platforms: Iterable[str] | None = None) -> float | None:
+        """When a retrying account of an active launch (on ``platforms``) is next due (the
+        daemon wakes then)."""
+        from .delivery import platform_scope
+
         q = (
             select(accounts.c.retry_at)
             .join(launches, launches.c.id == accounts.c.launch_id)
-            .where(accounts.c.state == "retrying", launches.c.state == "active")
+            .where(
+                accounts.c.state == "retrying",
+                launches.c.state == "active",
+                *platform_scope(accounts.c.platform, platforms),
+            )
             .order_by(accounts.c.retry_at)
             .limit(1)
         )

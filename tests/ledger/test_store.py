@@ -259,3 +259,26 @@ def test_held_launch_waits_for_a_second_person(ledger):
     actions = [(e.action, e.actor) for e in ledger.events("H")]
     assert ("launch.awaiting-approval", "alice") in actions
     assert ("launch.approved", "bob") in actions
+
+
+def test_a_share_of_the_platforms_claims_only_its_own_posts(ledger):
+    """A sender given some platforms (one process of a shared launch) claims, takes over and
+    waits for only those; due_work says how much each platform has to do."""
+    posts = [
+        {"key": f"{platform}-{i}", "due_at": T0, "platform": platform, "locale": "en"}
+        for platform in ("mastodon", "x", "telegram")
+        for i in range(2)
+    ]
+    record_posts(ledger, "L1", posts, now=T0)
+    assert ledger.due_work(["L1"], now=T0) == {"mastodon": 2, "x": 2, "telegram": 2}
+    assert ledger.due_work(["L1"], now=T0 - 1) == {}  # nothing due yet
+    mine = ledger.claim_due(worker="a", now=T0, lease=30, platforms={"x", "telegram"})
+    assert sorted(c.post.platform for c in mine) == ["telegram", "telegram", "x", "x"]
+    (masto, _) = ledger.claim_due(worker="dead", now=T0, lease=300, platforms={"mastodon"})
+    # a dead sender's mastodon claim is not taken over by a sender of other platforms...
+    assert ledger.claim_due(worker="b", now=T0 + 1, lease=30, takeover=["dead"],
+                            platforms={"x"}) == []  # fmt: skip
+    # ...but by one of mastodon's
+    again = ledger.claim_due(worker="c", now=T0 + 1, lease=30, takeover=["dead"],
+                             platforms={"mastodon"})  # fmt: skip
+    assert masto.post.id in {c.post.id for c in again} and all(c.reconcile for c in again)

@@ -1,0 +1,142 @@
+"""A large launch group sent from two processes, a share of the platforms each
+(launcher.launch.shards), through the real CLI on the shipped content and the sandbox.
+
+What must hold is what holds for one process: every due post sent once, the ledger saying
+what the platform (the sandbox outbox) has, each platform's accounts and posts worked by one
+process. And when a sender dies between the platform's answer and the ledger's record (the
+kill -9 moment), the other process takes its claims over, finds the post already on the
+platform and records it: nothing doubled, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from launcher.launch import dispatch, shards
+from launcher.ledger import Ledger
+
+from .conftest import REPO, invoke
+
+AT = "2026-05-22T06:00:00Z"
+RUN = ("run", "earthquake", "--missions", "all", "--set", "region=Alps", "--set",
+       "magnitude=6.2", "--at", AT, "--now", AT, "--yes", "--json")  # fmt: skip
+
+
+@pytest.fixture
+def two_senders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Two processes whatever the machine has; records how many shared each send."""
+    monkeypatch.setattr(shards, "usable_cpus", lambda: 2)
+    seen: list[int] = []
+    real = shards.run_forked
+
+    def recording(jobs, **kw):  # type: ignore[no-untyped-def]
+        seen.append(len(jobs))
+        return real(jobs, **kw)
+
+    monkeypatch.setattr(shards, "run_forked", recording)
+    return seen
+
+
+def _published() -> Counter:
+    path = Path(os.environ["LAUNCHER_DATA_DIR"]) / "sandbox" / "outbox.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return Counter((r["launch"], r["key"], r["id"]) for r in rows if r.get("op") == "publish")
+
+
+def _check_ledger_against_the_platform(launch_ids: list[str]) -> int:
+    """Every due post sent, once on the platform, with the platform's id in the ledger."""
+    published = _published()
+    assert all(n == 1 for n in published.values()), "a post was published twice"
+    on_platform = {(lid, key): pid for (lid, key, pid) in published}
+    assert len(on_platform) == len(published)  # no key published under two ids either
+    data = Path(os.environ["LAUNCHER_DATA_DIR"])
+    due = 0
+    with Ledger(f"sqlite:///{data}/ledger.sqlite3") as ledger:
+        for lid in launch_ids:
+            launch = ledger.resolve(lid)
+            for post in ledger.posts(lid):
+                if post.due_at > launch.created_at:
+                    assert (lid, post.key) not in on_platform  # nothing early
+                    continue
+                due += 1
+                assert post.state == "sent", (post.key, post.state)
+                assert on_platform[(lid, post.key)] == post.platform_post_id
+    assert due == len(on_platform)  # and nothing on the platform the ledger does not know
+    return due
+
+
+def test_a_large_group_is_sent_by_two_processes_each_post_once(two_senders) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(*RUN, root=REPO)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert two_senders == [2]  # the work was shared
+    launches = [launch["launch"] for launch in doc["launches"]]
+    assert len(launches) == 7
+    assert _check_ledger_against_the_platform(launches) > shards.SHARE_FROM
+
+
+def test_a_sender_killed_after_the_platform_answered_is_finished_by_the_other(
+    two_senders, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The child dies (os._exit, as kill -9) right after its fourth post was accepted by the
+    platform and before the ledger recorded it; the parent takes the dead process's claims
+    over, reconciles, and finishes the share."""
+    parent = os.getpid()
+    real = dispatch.Dispatcher._sent
+    sent_here = Counter()
+
+    def dying(self, claim, published, **kw):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            sent_here["child"] += 1
+            if sent_here["child"] == 4:
+                os._exit(9)
+        return real(self, claim, published, **kw)
+
+    monkeypatch.setattr(dispatch.Dispatcher, "_sent", dying)
+    told: list[str] = []
+    monkeypatch.setattr(shards.log, "warning", lambda msg, *a: told.append(msg % a))
+    result = invoke(*RUN, root=REPO)
+    assert result.exit_code == 0, result.output
+    assert two_senders == [2]
+    assert len(told) == 1 and "ended early" in told[0]  # the child did die halfway
+    launches = [launch["launch"] for launch in json.loads(result.stdout)["launches"]]
+    _check_ledger_against_the_platform(launches)
+
+
+def test_few_posts_or_one_platform_stay_in_one_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    calls = []
+
+    def send(ledger, platforms, shares):  # type: ignore[no-untyped-def]
+        calls.append((platforms, shares))
+        return dispatch.DispatchResult()
+
+    class Small:
+        def __init__(self, work):  # type: ignore[no-untyped-def]
+            self.work = work
+
+        def due_work(self, launch_ids, *, now):  # type: ignore[no-untyped-def]
+            return self.work
+
+    shards.send_in_shares(Small({"mastodon": 150, "x": 40}), ["L"], send, now=0, processes=2)  # type: ignore[arg-type]
+    shards.send_in_shares(Small({"mastodon": 5000}), ["L"], send, now=0, processes=4)  # type: ignore[arg-type]
+    shards.send_in_shares(Small({"mastodon": 900, "x": 900}), ["L"], send, now=0, processes=1)  # type: ignore[arg-type]
+    assert calls == [(None, 1), (None, 1), (None, 1)]
+
+
+@pytest.mark.parametrize(
+    ("work", "n", "expected"),
+    [
+        ({"a": 5, "b": 5, "c": 5, "d": 5, "e": 5}, 2, [{"a", "c", "e"}, {"b", "d"}]),
+        ({"a": 9, "b": 5, "c": 4, "d": 1}, 2, [{"a", "d"}, {"b", "c"}]),
+        ({"a": 1, "b": 1}, 8, [{"a"}, {"b"}]),
+        ({"a": 3, "b": 2, "c": 1}, 1, [{"a", "b", "c"}]),
+    ],
+)
+def test_platforms_are_shared_heaviest_first(work, n, expected) -> None:  # type: ignore[no-untyped-def]
+    shares = shards.split(work, n)
+    assert [set(s) for s in shares] == expected
+    assert sorted(p for s in shares for p in s) == sorted(work)  # each platform in one share
