@@ -43,13 +43,16 @@ def run_forked(jobs: Sequence[Callable[[], T]], *, stop_children_on_error: bool)
     (``stop_children_on_error``: their work is worthless without ours, e.g. plans) or waited
     for (work that must end cleanly, e.g. posts being sent), and the error goes on."""
     ctx = multiprocessing.get_context("fork")
+    parent = os.getpid()
     children: list[tuple[Any, Any]] = []
     results: list[T | None] = []
     failed = True
     try:
         for job in jobs[1:]:
             here, there = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(job, there), daemon=stop_children_on_error)
+            proc = ctx.Process(
+                target=_child, args=(job, there, parent), daemon=stop_children_on_error
+            )
             proc.start()
             there.close()
             children.append((proc, here))
@@ -72,7 +75,24 @@ def run_forked(jobs: Sequence[Callable[[], T]], *, stop_children_on_error: bool)
     return results
 
 
-def _child(job: Callable[[], Any], conn: Any) -> None:
+def _follow_parent(parent: int) -> None:
+    """Linux: this child is killed (SIGKILL) when the thread that forked it ends. Killing a
+    ``run`` must stop all of it, as one process would stop: what the children held is then a
+    dead process's, taken over by the next run or daemon after a platform check."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the child lives on and finishes its job
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _child(job: Callable[[], Any], conn: Any, parent: int) -> None:
+    _follow_parent(parent)
     got = None
     try:
         got = job()

@@ -140,3 +140,84 @@ def test_platforms_are_shared_heaviest_first(work, n, expected) -> None:  # type
     shares = shards.split(work, n)
     assert [set(s) for s in shares] == expected
     assert sorted(p for s in shares for p in s) == sorted(work)  # each platform in one share
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for kid in map(int, kids):
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _publishes() -> int:
+    path = Path(os.environ["LAUNCHER_DATA_DIR"]) / "sandbox" / "outbox.jsonl"
+    try:
+        return path.read_text().count('"op": "publish"')
+    except OSError:
+        return 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_of_a_shared_run_stops_its_senders_and_a_daemon_finishes_once(seed) -> None:  # type: ignore[no-untyped-def]
+    """A real ``run --missions all`` killed with SIGKILL while its two senders are posting (at
+    a seeded number of posts published): the sender it forked dies with it (nothing goes on
+    behind the duty officer's back), and a daemon afterwards sends what was left, each post
+    once, none lost."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    kill_after = random.Random(seed).randint(20, 120)
+    argv = [sys.executable, "-m", "launcher", "--root", str(REPO), *RUN]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    senders: set[int] = set()
+    deadline = time.monotonic() + 60
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _publishes() >= kill_after:
+                senders = {p for p in _descendants(proc.pid) if _alive(p)}
+                break
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    at_kill = _publishes()
+    assert senders, "the run was not killed while a forked sender was at work"
+    gone = time.monotonic() + 10
+    while any(_alive(p) for p in senders) and time.monotonic() < gone:
+        time.sleep(0.05)
+    assert not [p for p in senders if _alive(p)], "a sender outlived the run"
+    # it died with the run, not after finishing its share: one sandbox write at most was on
+    # its way (they take turns on the outbox's lock)
+    assert _publishes() - at_kill <= 2
+    assert _publishes() < 7 * 30  # killed halfway: posts were left for the daemon
+    for _ in range(3):  # a daemon at the same drill moment finishes the launches
+        ran = invoke("daemon", "--once", "--now", AT, root=REPO)
+        assert ran.exit_code == 0, ran.output
+    data = Path(os.environ["LAUNCHER_DATA_DIR"])
+    with Ledger(f"sqlite:///{data}/ledger.sqlite3") as ledger:
+        launches = list(ledger.launch_ids())
+    assert len(launches) == 7
+    assert _check_ledger_against_the_platform(launches) > shards.SHARE_FROM
