@@ -150,12 +150,15 @@ class SandboxAdapter(SandboxListening, Adapter):
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def records(self) -> list[dict[str, Any]]:
-        """Everything in the outbox, oldest first."""
+        """Everything in the outbox, oldest first. Read without the lock (a reconciliation
+        reads while other processes append), so a last line still being written, without its
+        newline yet, is not a record yet."""
         try:
-            text = self.outbox.read_text(encoding="utf-8")
+            data = self.outbox.read_bytes()
         except FileNotFoundError:
             return []
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        complete = data[: data.rfind(b"\n") + 1].decode("utf-8")  # whole lines, whole characters
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
     def _append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Append one line (caller holds the lock); assign ``id`` when asked with ``id=None``."""

@@ -84,6 +84,17 @@ def test_find_published_honours_key_platform_handle_and_retraction(sandbox: Sand
     assert sandbox.find_published(ACC, p) is None
 
 
+def test_a_line_another_process_is_still_writing_is_not_read_yet(sandbox: SandboxAdapter) -> None:
+    """A reconciliation reads the outbox while other processes append (no lock): half a line
+    at the end (cut inside a character, even) is not a record yet, and not an error."""
+    published = sandbox.publish(ACC, post(key="k1"))
+    half = json.dumps({"op": "publish", "key": "k2", "text": "séisme"}, ensure_ascii=False)
+    with sandbox.outbox.open("ab") as fh:
+        fh.write(half.encode("utf-8")[: half.encode("utf-8").index(b"\xa9")])
+    assert sandbox.find_published(ACC, post(key="k1")) == published
+    assert [r["key"] for r in sandbox.records()] == ["k1"]
+
+
 def test_publishing_twice_posts_twice_like_a_real_platform(sandbox: SandboxAdapter) -> None:
     sandbox.publish(ACC, post(key="k1"))
     sandbox.publish(ACC, post(key="k1"))
