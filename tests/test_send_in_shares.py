@@ -51,8 +51,8 @@ def _check_ledger_against_the_platform(launch_ids: list[str]) -> int:
     """Every due post sent, once on the platform, with the platform's id in the ledger."""
     published = _published()
     assert all(n == 1 for n in published.values()), "a post was published twice"
-    on_platform = {(lid, key): pid for (lid, key, pid) in published}
-    assert len(on_platform) == len(published)  # no key published under two ids either
+    on_platform = {(lid, key): pid for (lid, key, pid) in published if lid in launch_ids}
+    assert len(on_platform) == len([k for k in published if k[0] in launch_ids])  # one id a key
     data = Path(os.environ["LAUNCHER_DATA_DIR"])
     due = 0
     with Ledger(f"sqlite:///{data}/ledger.sqlite3") as ledger:
@@ -221,3 +221,40 @@ def test_kill_9_of_a_shared_run_stops_its_senders_and_a_daemon_finishes_once(see
         launches = list(ledger.launch_ids())
     assert len(launches) == 7
     assert _check_ledger_against_the_platform(launches) > shards.SHARE_FROM
+
+
+def test_a_mission_halted_while_both_processes_send_stops_in_both(
+    two_senders, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A wrong figure in Rome's posts: Rome's launch is halted (from another connection, as
+    `launcher halt` would) right after its third post went out, while the group is being sent
+    by two processes. Neither process sends Rome's posts after that; every other mission's due
+    posts go out once; what the ledger says of Rome is what the outbox has."""
+    data = Path(os.environ["LAUNCHER_DATA_DIR"])
+    real = dispatch.Dispatcher._sent
+    rome_sent = Counter()
+
+    def halting(self, claim, published, **kw):  # type: ignore[no-untyped-def]
+        out = real(self, claim, published, **kw)
+        if claim.mission == "rome":
+            rome_sent["n"] += 1
+            if rome_sent["n"] == 3:
+                with Ledger(f"sqlite:///{data}/ledger.sqlite3") as other:
+                    other.halt(claim.post.launch_id, actor="press office", now=self.clock())
+        return out
+
+    monkeypatch.setattr(dispatch.Dispatcher, "_sent", halting)
+    result = invoke(*RUN, root=REPO)
+    assert result.exit_code == 0, result.output
+    assert two_senders == [2]
+    doc = json.loads(result.stdout)
+    launches = [launch["launch"] for launch in doc["launches"]]
+    (rome,) = [lid for lid in launches if lid.startswith("rome-")]
+    _check_ledger_against_the_platform([lid for lid in launches if lid != rome])
+    on_platform = {key for (lid, key, _) in _published() if lid == rome}
+    with Ledger(f"sqlite:///{data}/ledger.sqlite3") as ledger:
+        assert ledger.resolve(rome).state == "halted"
+        states = {p.key: p.state for p in ledger.posts(rome)}
+    assert {k for k, s in states.items() if s == "sent"} == on_platform
+    assert set(states.values()) <= {"sent", "halted"}
+    assert 3 <= len(on_platform) < 30  # some of its 30 due posts went out, the rest held
