@@ -25,7 +25,7 @@ def test_halt_reports_the_scheduled_posts_and_those_in_flight() -> None:
     lid = _launch_with_posts_in_flight(scheduled=7, claimed=3)
     result = invoke("halt", lid, "--as", "officer")
     assert result.exit_code == 0, result.output
-    assert "halted L1: 7 scheduled post(s) stopped, 3 in flight" in result.output
+    assert "halted L1: 7 post(s) waiting to go out stopped, 3 in flight" in result.output
     assert "checked against the halt right before it goes out" in result.output
 
 
@@ -39,7 +39,18 @@ def test_halt_json_has_both_counts() -> None:
 def test_halt_without_posts_in_flight_says_only_what_it_stopped() -> None:
     lid = _launch_with_posts_in_flight(scheduled=4, claimed=0)
     result = invoke("halt", lid, "--as", "officer")
-    assert result.output.strip() == "halted L1: 4 scheduled post(s) stopped"
+    assert result.output.strip() == "halted L1: 4 post(s) waiting to go out stopped"
+
+
+def test_a_post_waiting_for_its_retry_is_counted_among_those_stopped() -> None:
+    """Scheduled and retrying posts are both stopped by a halt, and both counted: the line
+    does not call a post that already failed once and waits for its next attempt scheduled."""
+    lid = _launch_with_posts_in_flight(scheduled=3, claimed=1)
+    with Ledger(default_url()) as ledger:
+        (post,) = [p for p in ledger.posts(lid) if p.state == "sending"]
+        assert ledger.defer([post.id], worker="w1", now=NOW, retry_at=NOW + 30) == 1
+    result = invoke("halt", lid, "--as", "officer")
+    assert result.output.strip() == "halted L1: 4 post(s) waiting to go out stopped"
 
 
 def test_log_limit_must_be_positive() -> None:

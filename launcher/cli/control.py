@@ -208,7 +208,7 @@ def halt_cmd(
         what = f"group {group}" if group else lid
         click.echo("nothing to halt" + (f": {what} is not active" if what else ""))
     for name, n in done.items():
-        line = f"halted {name}: {n} scheduled post(s) stopped"
+        line = f"halted {name}: {n} post(s) waiting to go out stopped"
         busy = in_flight.get(name, 0)
         if busy:
             line += (

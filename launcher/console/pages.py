@@ -408,7 +408,7 @@ def _act(console: Console, session: Session, decision: str, lid: str, reason: st
         done, in_flight = actions.halt_launch(ledger, actor, rec.id, now=console.clock())
         n = sum(done.values())
         busy = sum(in_flight.values())
-        message = f"Halted by {actor.person.label()}: {n} scheduled post(s) stopped" + (
+        message = f"Halted by {actor.person.label()}: {n} post(s) waiting to go out stopped" + (
             f", {busy} in flight (each checked right before it goes out)." if busy else "."
         )
     threading.Thread(target=_notify, args=(console,), daemon=True).start()
