@@ -358,8 +358,9 @@ class DeliveryMixin:
             return conn.execute(q).scalar()
 
     def due_work(self, launch_id: str | Iterable[str], *, now: float) -> dict[str, int]:
-        """Platform -> accounts to set up plus posts due by ``now`` in these launches: how a
-        large launch is shared between sender processes (:mod:`launcher.launch.shards`)."""
+        """Platform -> accounts to set up plus posts due by ``now`` in these launches (0 for a
+        platform of theirs with nothing due): how a large launch is shared between sender
+        processes (:mod:`launcher.launch.shards`)."""
         due = select(posts.c.platform, func.count()).where(
             posts.c.state.in_(("scheduled", "retrying", "sending")),
             func.coalesce(posts.c.retry_at, posts.c.due_at) <= now,
@@ -369,8 +370,13 @@ class DeliveryMixin:
             accounts.c.state.in_(("pending", "retrying", "provisioning")),
             *launch_scope(accounts.c.launch_id, launch_id),
         )
-        work: dict[str, int] = {}
+        every = (
+            select(posts.c.platform).distinct().where(*launch_scope(posts.c.launch_id, launch_id))
+        )
         with self.engine.connect() as conn:
+            # every platform of the launches, even with nothing due yet (a retry soon): some
+            # share must own it
+            work = dict.fromkeys(conn.execute(every).scalars(), 0)
             for q in (due, setup):
                 for platform, n in conn.execute(q.group_by(q.selected_columns[0])).all():
                     work[platform] = work.get(platform, 0) + int(n)
