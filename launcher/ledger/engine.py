@@ -122,12 +122,37 @@ def make_engines(url: str, *, synchronous: str = SYNCHRONOUS) -> tuple[Engine, E
     return engine, engine.execution_options(immediate=True)
 
 
+#: how long a writer waits for the other processes' writers before leaving it to SQLite's own
+#: busy wait (a second ledger opened by the thread that holds the first would otherwise wait
+#: for itself for ever)
+WRITERS_WAIT = 30.0
+
+
+def _flock_within(fd: int, seconds: float) -> bool:
+    """Take ``fd``'s exclusive flock, trying again at most every 2 ms; False after
+    ``seconds``. (A blocking flock has no timeout.)"""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + seconds
+    delay = 0.0001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.002)
+
+
 class _WritersLock:
     """One writer at a time among launcher's processes on one SQLite file: an ``flock`` on
     ``<file>-writers.lock``, taken once the process's own writer lock is held. SQLite's busy
     handler polls, sleeping longer each time (up to 100 ms), so two processes sharing a large
     launch (:mod:`launcher.launch.shards`) or a run beside a daemon would spend their time
-    asleep; the kernel wakes the next writer the moment the lock is free. The file is opened
+    asleep; here the next writer tries again every 2 ms at most. The file is opened
     for each transaction (a descriptor kept would cross forks and outlive the ledger); one
     that cannot be opened (a read-only directory) leaves SQLite's own wait, always there."""
 
@@ -136,7 +161,6 @@ class _WritersLock:
         self._fd: int | None = None  # held between acquire and release (one writer at a time)
 
     def acquire(self) -> None:
-        import fcntl
         import os
 
         if self.path is None:
@@ -146,7 +170,9 @@ class _WritersLock:
         except OSError:
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not _flock_within(fd, WRITERS_WAIT):  # SQLite's own busy wait decides
+                os.close(fd)
+                return
         except BaseException:
             os.close(fd)
             raise

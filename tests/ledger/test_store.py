@@ -283,3 +283,39 @@ def test_a_share_of_the_platforms_claims_only_its_own_posts(ledger):
     again = ledger.claim_due(worker="c", now=T0 + 1, lease=30, takeover=["dead"],
                              platforms={"mastodon"})  # fmt: skip
     assert masto.post.id in {c.post.id for c in again} and all(c.reconcile for c in again)
+
+
+def test_the_writers_lock_waits_for_another_holder_and_gives_up_in_time(tmp_path):
+    """Writers of other processes take turns on the flock; a writer that waited its whole time
+    (a second ledger opened by the thread holding the first) is left to SQLite's own wait."""
+    import os
+
+    from launcher.ledger.engine import _flock_within
+
+    path = tmp_path / "l.sqlite3-writers.lock"
+    holder = os.open(path, os.O_RDWR | os.O_CREAT)
+    waiter = os.open(path, os.O_RDWR)
+    try:
+        assert _flock_within(holder, 1.0)
+        assert not _flock_within(waiter, 0.05)  # held by the other descriptor
+        os.close(holder)  # the holder's transaction ends
+        holder = -1
+        assert _flock_within(waiter, 1.0)
+    finally:
+        for fd in (holder, waiter):
+            if fd >= 0:
+                os.close(fd)
+
+
+def test_a_ledger_write_leaves_the_writers_lock_file_free(ledger, tmp_path):
+    import fcntl
+    import os
+
+    _launch(ledger)
+    path = tmp_path / "l.sqlite3-writers.lock"
+    assert path.exists()
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody holds it after the commit
+    finally:
+        os.close(fd)
