@@ -185,9 +185,11 @@ def record_posts(
     actor: str = "test",
     now: float | None = None,
     accounts: Sequence[Mapping[str, Any]] = (),
+    state: str = "active",
 ) -> str:
     """Record a launch from explicit post rows (``key``, ``due_at`` required; ``platform``,
-    ``locale``, ``text``, ``message``, ``part``/``parts``/``prev_key``, ``pin`` optional).
+    ``locale``, ``text``, ``message``, ``part``/``parts``/``prev_key``, ``pin`` optional),
+    in ``state`` (``awaiting-approval``: held for a second person).
     For tests, benchmarks and drills that do not go through a playbook."""
     now = time.time() if now is None else now
     rows = []
@@ -216,6 +218,7 @@ def record_posts(
         plan_doc=None,
         account_rows=list(accounts),
         post_rows=rows,
+        state=state,
     )
     return launch_id
 

@@ -148,8 +148,11 @@ def test_two_daemons_on_one_ledger_never_double_post(tmp_path):
 
 
 def test_halt_reaches_a_running_daemon_process(tmp_path):
-    """A daemon process is running; one launch is halted a moment before its posts are due:
-    none of them goes out, while another launch due at the same time is delivered."""
+    """A daemon process is running. A launch waits for its second person, its posts already
+    due, and the duty officer halts it meanwhile (a wrong figure): its posts become halted and
+    none goes out, while another launch due at the same moment is delivered by that daemon.
+    Resumed, the halted launch is sent by the same daemon, each post once. Every time is a
+    fixed moment in the past (the daemon finds it all due), never the clock."""
     data = tmp_path / "data"
     data.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHER_")}
@@ -164,11 +167,12 @@ def test_halt_reaches_a_running_daemon_process(tmp_path):
     )
     try:
         assert "daemon started" in proc.stderr.readline()
-        due = time.time() + 0.8
         with Ledger(url) as led:
-            record_posts(led, "STOP", [{"key": f"s{i}", "due_at": due} for i in range(5)])
-            record_posts(led, "GO", [{"key": f"g{i}", "due_at": due} for i in range(5)])
-            led.halt("STOP", actor="duty officer", now=time.time())
+            stop = [{"key": f"s{i}", "due_at": DUE - 1} for i in range(5)]
+            record_posts(led, "STOP", stop, now=DUE - 60, state="awaiting-approval")
+            assert led.halt("STOP", actor="duty officer", now=DUE) == {"STOP": 5}
+            record_posts(led, "GO", [{"key": f"g{i}", "due_at": DUE - 1} for i in range(5)],
+                         now=DUE - 60)  # fmt: skip
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 if all(p.state == "sent" for p in led.posts("GO")):
@@ -176,12 +180,23 @@ def test_halt_reaches_a_running_daemon_process(tmp_path):
                 time.sleep(0.05)
             assert {p.state for p in led.posts("GO")} == {"sent"}
             assert {p.state for p in led.posts("STOP")} == {"halted"}
+            assert led.resolve("STOP").state == "halted"
+            assert not any(k.startswith("s") for k in _publishes(env))
+            # the figure was right after all: resumed, the same running daemon sends them
+            assert led.resume("STOP", actor="duty officer", now=DUE) == 5
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if all(p.state == "sent" for p in led.posts("STOP")):
+                    break
+                time.sleep(0.05)
+            assert {p.state for p in led.posts("STOP")} == {"sent"}
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
     assert proc.returncode == 0
     keys = _publishes(env)
-    assert not any(k.startswith("s") for k in keys)
+    assert sorted(keys) == sorted([f"g{i}" for i in range(5)] + [f"s{i}" for i in range(5)])
+    assert set(keys.values()) == {1}  # each once
 
 
 def test_sigkill_during_concurrent_sends_loses_and_doubles_nothing(tmp_path):
