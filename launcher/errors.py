@@ -355,16 +355,14 @@ MASK = "[redacted]"
 MIN_SECRET = 4
 
 _secrets: set[str] = set()
-#: (core, forms) per secret: ``core`` is the longest piece every written form contains (the
-#: unchanged characters: a quick test before the forms are looked for), ``forms`` the written
-#: forms, longest first
-_entries: tuple[tuple[str, tuple[str, ...]], ...] = ()
 _lock = threading.Lock()
 _UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]+")  # left alone by JSON, percent and HTML escaping
 #: the index of the secrets whose core is at least this long, by the core's first characters:
 #: a text is searched once for every secret (its runs of unchanged characters, position by
 #: position) instead of once per secret, which with a thousand accounts' credentials was the
-#: largest cost of writing to the ledger
+#: largest cost of writing to the ledger. An entry is (core, forms): ``core`` the longest piece
+#: every written form contains (the unchanged characters: a quick test before the forms are
+#: looked for), ``forms`` the written forms, longest first
 _PREFIX = 8
 _LONG = re.compile(rf"[A-Za-z0-9_.~-]{{{_PREFIX},}}")
 _index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -390,7 +388,6 @@ def _written_forms(value: str) -> tuple[str, ...]:
 def register_secret(value: str) -> None:
     """Remember a secret (resolved, generated or received) so :func:`redact` scrubs it from
     every text that leaves the process: ledger rows, log lines, terminal output."""
-    global _entries
     if not isinstance(value, str) or len(value) < MIN_SECRET or value in _secrets:
         return
     runs = sorted(_UNCHANGED.findall(value), key=len, reverse=True)
@@ -399,7 +396,6 @@ def register_secret(value: str) -> None:
     entry = (core, _written_forms(value))
     with _lock:
         _secrets.add(value)
-        _entries = (*_entries, entry)
         # a secret that contains another is masked first (:func:`redact` orders them by
         # length), so no part of it survives
         if len(core) >= _PREFIX:
@@ -413,12 +409,12 @@ def _order(entry: tuple[str, tuple[str, ...]]) -> int:
 
 
 def has_secrets() -> bool:
-    return bool(_entries)
+    return bool(_secrets)
 
 
 def redact(text: str) -> str:
     """``text`` with every registered secret, in any of its written forms, masked."""
-    if not _entries or not isinstance(text, str):
+    if not _secrets or not isinstance(text, str):
         return text
     found = [
         entry
@@ -443,7 +439,7 @@ def redact(text: str) -> str:
 
 def redact_value(value: Any) -> Any:
     """:func:`redact` through str, bytes, and the plain lists, tuples and dicts holding them."""
-    if not _entries:
+    if not _secrets:
         return value
     if isinstance(value, str):
         return redact(value)

@@ -197,8 +197,6 @@ def link_new(
         )
         prev = link
         last_event = max(last_event, int(m["id"]))
-    if not links:
-        return 0
     conn.execute(_LINK, links)
     conn.execute(_MOVE_HEAD, {"s": seq, "h": prev, "e": last_event})
     return len(links)

@@ -88,12 +88,6 @@ class Sessions:
         with self._lock:
             self._by_token.pop(session.token, None)
 
-    def end_person(self, person: str) -> None:
-        """Every session of ``person`` (their key was revoked, their enrolment replaced)."""
-        with self._lock:
-            for token in [t for t, s in self._by_token.items() if s.person == person]:
-                del self._by_token[token]
-
 
 class RateLimiter:
     def __init__(

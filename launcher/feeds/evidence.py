@@ -70,14 +70,6 @@ def same_facts(playbook: Playbook, a: dict[str, Any], b: dict[str, Any]) -> bool
     )
 
 
-def attached(ctx: FeedContext, event_id: int, playbook: str, mission: str) -> bool:
-    """The event supports a proposal for this playbook and mission already."""
-    return any(
-        p.kind == "evidence"
-        for p in store.proposals_for(ctx.ledger, event_id, playbook=playbook, mission=mission)
-    )
-
-
 def open_targets(ctx: FeedContext, playbook: str, mission: str) -> list[ProposalRecord]:
     """The launch proposals an evidence trigger's event is shown with: open, or accepted in
     the repeat window with the launch still going."""

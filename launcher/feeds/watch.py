@@ -236,16 +236,11 @@ def _act(ctx: FeedContext, src: Source, ev: Any, report: PassReport) -> None:
         for mission, why in missions_concerned(trigger, ev, missions):
             if (playbook.id, mission.id) in linked:
                 continue  # a launch follows this event already: revised above
-            earlier = [
-                p
-                for p in store.proposals_for(
-                    ledger, event_id, playbook=playbook.id, mission=mission.id
-                )
-                if p.kind == "launch"
-            ]
+            mine = store.proposals_for(ledger, event_id, playbook=playbook.id, mission=mission.id)
+            earlier = [p for p in mine if p.kind == "launch"]
             if any(p.state in ("accepted", "dismissed", "withdrawn") for p in earlier):
                 continue  # decided once: never proposed again for the same event
-            if evidence.attached(ctx, event_id, playbook.id, mission.id):
+            if any(p.kind == "evidence" for p in mine):
                 continue  # it supports another source's proposal already
             facts = mapped_facts(trigger, watcher, ev, playbook)
             for p in earlier:

@@ -149,7 +149,7 @@ class GroupWriter:
             self.commits += 1
         except BaseException as exc:
             group.error = exc
-            _close_quietly(group, rollback=True)
+            _close_quietly(group)
         else:
             group.conn.close()
         finally:
@@ -160,16 +160,16 @@ class GroupWriter:
         """The connection failed under a body: the group's transaction is lost for all."""
         self._group = None
         group.error = exc
-        _close_quietly(group, rollback=True)
+        _close_quietly(group)
         group.done.set()
         self._next()
 
 
-def _close_quietly(group: _Group, *, rollback: bool) -> None:
+def _close_quietly(group: _Group) -> None:
     """After a failure: undo what is left and throw the connection away (SQLite keeps a
     transaction open after a failed COMMIT; a pooled connection must never carry it on)."""
     with suppress(Exception):
-        if rollback and group.trans.is_active:
+        if group.trans.is_active:
             group.trans.rollback()
     with suppress(Exception):
         group.conn.invalidate()

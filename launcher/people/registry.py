@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import get_close_matches
@@ -302,7 +301,3 @@ def _instant(text: str) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo is not None else None
-
-
-def names(people: Iterable[Person]) -> str:
-    return ", ".join(p.label() for p in people) or "nobody"
