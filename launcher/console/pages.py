@@ -218,8 +218,8 @@ async def signout(request: Request) -> Response:
 
 
 # -- launches -------------------------------------------------------------------------------
-def _ran_by(console: Console, created_by: str) -> str:
-    person = console.people().person(created_by)
+def _ran_by(people: Any, created_by: str) -> str:
+    person = people.person(created_by)
     return person.label() if person else f"{created_by} (not verified)"
 
 
@@ -230,13 +230,14 @@ async def launches_page(request: Request) -> Response:
     console = _console(request)
 
     def read() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        people = console.people()  # people.yaml read once for every waiting launch
         waiting = [
             {
                 "id": r.id,
                 "playbook": r.playbook,
                 "mission": r.mission,
                 "note": list(r.note),
-                "ran_by": _ran_by(console, r.created_by),
+                "ran_by": _ran_by(people, r.created_by),
                 "created": _when(r.created_at, r.timezone),
             }
             for r in console.ledger.awaiting()
@@ -289,7 +290,7 @@ def _launch_context(console: Console, session: Session, request: Request) -> dic
         "title": f"{rec.playbook} · {rec.mission}",
         "launch": rec,
         "state": overall_state(rec.state, counts),
-        "ran_by": _ran_by(console, rec.created_by),
+        "ran_by": _ran_by(console.people(), rec.created_by),
         "created": _when(rec.created_at, rec.timezone),
         "facts": [(k, "" if v is None else str(v)) for k, v in sorted(rec.facts.items())],
         "counts": sorted(counts.items()),

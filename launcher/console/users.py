@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,10 +197,7 @@ def _raw(path: Path) -> dict[str, Any]:
 
 
 def _write(path: Path, doc: dict[str, Any]) -> None:
+    from ..content.i18n import write_atomically  # a temporary file of mode 0600, then replaced
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2, sort_keys=True)
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
+    write_atomically(path, json.dumps(doc, indent=2, sort_keys=True).encode("utf-8"))
