@@ -87,12 +87,7 @@ def approval_request(
         f'    launcher reject {lid} --reason "..."',
         "  (the person who ran it cannot approve it: four eyes)",
     ]
-    return Message(
-        "approval-request",
-        lid,
-        f"[launcher] approval needed: {launch.playbook} for {launch.mission} ({lid})",
-        "\n".join(lines + _footer(head)),
-    )
+    return _about(launch, "approval-request", "approval needed", lines, head)
 
 
 def emergency_override(
@@ -104,17 +99,9 @@ def emergency_override(
         f" emergency override by {actor}.",
         f"Reason given: {reason}",
         "",
-        f"Review it: launcher status {lid}"
-        + (f"  or  {console_url}/launches/{lid}" if console_url else ""),
-        f"Stop what is still pending: launcher halt {lid}",
-        f"Delete what was posted: launcher retract {lid}",
+        *_what_to_do(lid, console_url),
     ]
-    return Message(
-        "emergency-override",
-        lid,
-        f"[launcher] EMERGENCY OVERRIDE: {launch.playbook} for {launch.mission} ({lid})",
-        "\n".join(lines + _footer(head)),
-    )
+    return _about(launch, "emergency-override", "EMERGENCY OVERRIDE", lines, head)
 
 
 def posts_failed(
@@ -138,14 +125,8 @@ def posts_failed(
         f" then: launcher retry {lid}",
         "Expired posts were never sent, their time having passed; retry sends them anyway.",
     ]
-    if console_url:
-        lines.append(f"Status: {console_url}/launches/{lid}")
-    return Message(
-        "posts-failed",
-        lid,
-        f"[launcher] {summary}: {launch.playbook} for {launch.mission} ({lid})",
-        "\n".join(lines + _footer(head)),
-    )
+    lines += _status_link(lid, console_url)
+    return _about(launch, "posts-failed", summary, lines, head)
 
 
 def account_failed(
@@ -160,14 +141,8 @@ def account_failed(
         "",
         f"Fix the cause, then: launcher retry {lid}",
     ]
-    if console_url:
-        lines.append(f"Status: {console_url}/launches/{lid}")
-    return Message(
-        "account-failed",
-        lid,
-        f"[launcher] account not set up: {launch.playbook} for {launch.mission} ({lid})",
-        "\n".join(lines + _footer(head)),
-    )
+    lines += _status_link(lid, console_url)
+    return _about(launch, "account-failed", "account not set up", lines, head)
 
 
 #: what each kind of proposal asks of the duty officer
@@ -247,14 +222,29 @@ def auto_launch(
         *(f"  - {why}" for why in reasons),
         f"Facts: {_facts(launch.facts)}",
         "",
+        *_what_to_do(lid, console_url),
+    ]
+    return _about(launch, "auto-launch", "AUTO-LAUNCHED", lines, head)
+
+
+def _about(
+    launch: Any, topic: str, what: str, lines: list[str], head: tuple[int, str] | None
+) -> Message:
+    """A message about one launch: its subject names what happened, playbook, mission, id."""
+    lid = launch.id
+    subject = f"[launcher] {what}: {launch.playbook} for {launch.mission} ({lid})"
+    return Message(topic, lid, subject, "\n".join(lines + _footer(head)))
+
+
+def _what_to_do(lid: str, console_url: str | None) -> list[str]:
+    """Review, stop, delete: what a person can do about a launch that went out unreviewed."""
+    return [
         f"Review it: launcher status {lid}"
         + (f"  or  {console_url}/launches/{lid}" if console_url else ""),
         f"Stop what is still pending: launcher halt {lid}",
         f"Delete what was posted: launcher retract {lid}",
     ]
-    return Message(
-        "auto-launch",
-        lid,
-        f"[launcher] AUTO-LAUNCHED: {launch.playbook} for {launch.mission} ({lid})",
-        "\n".join(lines + _footer(head)),
-    )
+
+
+def _status_link(lid: str, console_url: str | None) -> list[str]:
+    return [f"Status: {console_url}/launches/{lid}"] if console_url else []
