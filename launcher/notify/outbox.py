@@ -150,24 +150,39 @@ def collect(
         for message, exclude, link in _messages(conn, rows, people, config):
             found, unreachable = destinations(message.topic, people, config, exclude=exclude)
             done.messages += 1
-            if unreachable or not found:
-                done.unreachable += unreachable
-                ledger._event(
-                    conn,
-                    at=now,
-                    actor=ACTOR,
-                    action="notification.unreachable",
-                    launch_id=message.launch_id,
-                    topic=message.topic,
-                    people=unreachable,
-                    destinations=len(found),
-                )
-            _insert(conn, message, found, now=now, seq=link)
+            done.unreachable += unreachable
+            _queue(ledger, conn, message, found, unreachable, now=now, seq=link)
             done.rows += len(found)
         conn.execute(
             update(audit_marks).where(audit_marks.c.name == NOTIFIED).values(seq=max(upto, mark))
         )
     return done
+
+
+def _queue(
+    ledger: Any,
+    conn: Any,
+    message: compose.Message,
+    found: Sequence[Destination],
+    unreachable: list[str],
+    *,
+    now: float,
+    seq: int | None = None,
+) -> None:
+    """Queue ``message`` for the destinations found; who could not be reached (or that nobody
+    could) is named in the audit log, in the same transaction."""
+    if unreachable or not found:
+        ledger._event(
+            conn,
+            at=now,
+            actor=ACTOR,
+            action="notification.unreachable",
+            launch_id=message.launch_id,
+            topic=message.topic,
+            people=unreachable,
+            destinations=len(found),
+        )
+    _insert(conn, message, found, now=now, seq=seq)
 
 
 def _insert(
@@ -363,18 +378,7 @@ def notify_duty_officers(
     found, unreachable = destinations(topic, load_people(root), config)
     message = compose.Message(topic, launch_id, subject, body)
     with ledger.writer.begin() as conn:
-        if unreachable or not found:
-            ledger._event(
-                conn,
-                at=now,
-                actor=ACTOR,
-                action="notification.unreachable",
-                launch_id=launch_id,
-                topic=topic,
-                people=unreachable,
-                destinations=len(found),
-            )
-        _insert(conn, message, found, now=now)
+        _queue(ledger, conn, message, found, unreachable, now=now)
     return len(found)
 
 
