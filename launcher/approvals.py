@@ -31,6 +31,7 @@ from .content.playbook import load_playbook
 from .content.render import _parents, template_msgids
 from .errors import ConfigError, InputError, UserError
 from .models import Playbook
+from .people.registry import key_id_of  # how approvals and people name a key: one rule
 
 APPROVALS_FILE = "approvals.yaml"
 KEYS_FILE = "approval-keys.yaml"
@@ -211,29 +212,13 @@ def _signing_key(ref: str | None):
         ) from None
 
 
-def key_id_of(verify_key_bytes: bytes) -> str:
-    return "ed25519:" + _h(verify_key_bytes)[:16]
-
-
 def generate_key(out: Path, owner: str) -> dict[str, str]:
-    """Write a new private key to ``out`` (mode 0600); return its public key entry."""
-    import os
+    """Write a new private key to ``out`` (mode 0600, never overwriting, as people's keys);
+    return its public key entry."""
+    from .people.keys import generate_key as write_new_key
 
-    from nacl.signing import SigningKey
-
-    if out.exists():
-        raise InputError(f"{out} exists; refusing to overwrite a key", field="--out")
-    key = SigningKey.generate()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.b64encode(bytes(key)).decode() + "\n")
-    public = bytes(key.verify_key)
-    return {
-        "id": key_id_of(public),
-        "owner": owner,
-        "public_key": base64.b64encode(public).decode(),
-    }
+    key_id, public = write_new_key(out)
+    return {"id": key_id, "owner": owner, "public_key": public}
 
 
 def load_keys(root: Path) -> dict[str, dict[str, str]]:
