@@ -52,12 +52,18 @@ def related(
     for p in store.proposals_of(ctx.ledger, playbook=playbook.id, mission=mission.id):
         if p.kind != "launch" or p.event_id == event_id or not same_facts(playbook, p.facts, facts):
             continue
-        if p.state == "open":
-            return p
-        recent = p.state == "accepted" and p.launch_id and (p.decided_at or 0) >= since
-        if recent and ctx.ledger.resolve(str(p.launch_id)).state in ACTIVE:
+        if _live(ctx, p, since):
             return p
     return None
+
+
+def _live(ctx: FeedContext, p: ProposalRecord, since: float) -> bool:
+    """A launch proposal still in play: open, or accepted since ``since`` with its launch
+    still going."""
+    if p.state == "open":
+        return True
+    recent = p.state == "accepted" and p.launch_id and (p.decided_at or 0) >= since
+    return bool(recent and ctx.ledger.resolve(str(p.launch_id)).state in ACTIVE)
 
 
 def same_facts(playbook: Playbook, a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -73,14 +79,12 @@ def same_facts(playbook: Playbook, a: dict[str, Any], b: dict[str, Any]) -> bool
 def open_targets(ctx: FeedContext, playbook: str, mission: str) -> list[ProposalRecord]:
     """The launch proposals an evidence trigger's event is shown with: open, or accepted in
     the repeat window with the launch still going."""
-    since, out = ctx.clock() - REPEAT_HOURS * 3600, []
-    for p in store.proposals_of(ctx.ledger, playbook=playbook, mission=mission):
-        if p.kind != "launch":
-            continue
-        recent = p.state == "accepted" and p.launch_id and (p.decided_at or 0) >= since
-        if p.state == "open" or (recent and ctx.ledger.resolve(str(p.launch_id)).state in ACTIVE):
-            out.append(p)
-    return out
+    since = ctx.clock() - REPEAT_HOURS * 3600
+    return [
+        p
+        for p in store.proposals_of(ctx.ledger, playbook=playbook, mission=mission)
+        if p.kind == "launch" and _live(ctx, p, since)
+    ]
 
 
 def support(
