@@ -278,3 +278,21 @@ def test_checklists_are_translated_with_the_adapters_gettext(adapter) -> None:
     adapter.gettext = lambda s: s.replace("Confirm", "Confermare")  # type: ignore[method-assign]
     steps = adapter.steps(("Confirm {handle}",), handle="x")
     assert steps == ("Confermare x",)
+
+
+def test_a_redirect_is_reported_not_followed(adapter) -> None:
+    """An instance that answers a post with a redirect (a moved instance, a login page):
+    requests would have re-sent the POST as a GET wherever it points. It is a permanent error
+    naming where, with the setting to check, and nothing follows it."""
+    with responses.RequestsMock() as rsps:
+        rsps.post(
+            f"{BASE}/api/v1/statuses",
+            status=302,
+            headers={"Location": "https://elsewhere.example.org/auth/sign_in"},
+        )
+        with pytest.raises(errors.PermanentError) as err:
+            adapter.publish(ACCOUNT, post())
+        assert len(rsps.calls) == 1
+    assert "redirect" in err.value.message
+    assert "elsewhere.example.org" in err.value.message
+    assert "platforms.mastodon.options.base_url" in (err.value.hint or "")
