@@ -40,6 +40,14 @@ MAX_MEMBERS = 128
 MAX_WAIT = 0.05
 
 
+#: each body's own savepoint, written as SQL: SQLAlchemy's ``begin_nested()`` compiles a
+#: savepoint clause and keeps a nested transaction for every body, a tenth of a fanned-out
+#: launch's ledger time; bodies run one at a time, so one name serves them all
+_SAVEPOINT = "SAVEPOINT launcher_body"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT launcher_body"
+_RELEASE = "RELEASE SAVEPOINT launcher_body"
+
+
 class _Group:
     """One open transaction shared by several threads' writes."""
 
@@ -76,7 +84,7 @@ class GroupWriter:
         group = self._enter()
         failed: BaseException | None = None
         try:
-            savepoint = group.conn.begin_nested()
+            group.conn.exec_driver_sql(_SAVEPOINT)
         except BaseException as exc:
             self._abandon(group, exc)
             raise
@@ -85,13 +93,14 @@ class GroupWriter:
         except BaseException as exc:
             failed = exc
             try:
-                savepoint.rollback()
+                group.conn.exec_driver_sql(_ROLLBACK_TO)
+                group.conn.exec_driver_sql(_RELEASE)
             except BaseException as broken:  # the connection itself is gone: the whole group
                 self._abandon(group, broken)
                 raise exc from None
         else:
             try:
-                savepoint.commit()
+                group.conn.exec_driver_sql(_RELEASE)
             except BaseException as exc:
                 self._abandon(group, exc)
                 raise
