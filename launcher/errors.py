@@ -357,16 +357,38 @@ MIN_SECRET = 4
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]+")  # left alone by JSON, percent and HTML escaping
-#: the index of the secrets whose core is at least this long, by the core's first characters:
-#: a text is searched once for every secret (its runs of unchanged characters, position by
-#: position) instead of once per secret, which with a thousand accounts' credentials was the
-#: largest cost of writing to the ledger. An entry is (core, forms): ``core`` the longest piece
-#: every written form contains (the unchanged characters: a quick test before the forms are
-#: looked for), ``forms`` the written forms, longest first
-_PREFIX = 8
-_LONG = re.compile(rf"[A-Za-z0-9_.~-]{{{_PREFIX},}}")
-_index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-_short: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the others, looked for one by one
+#: the index of the secrets by pieces of their core: a text is searched once for every secret
+#: (its runs of unchanged characters, a window at a time) instead of once per secret, which
+#: with a thousand accounts' credentials was the largest cost of writing to the ledger. An
+#: entry is (core, forms): ``core`` the longest piece every written form contains (the
+#: unchanged characters: a quick test before the forms are looked for), ``forms`` the written
+#: forms, longest first.
+#:
+#: A core of at least ``_WINDOW + _STRIDE - 1`` characters is indexed under the ``_STRIDE``
+#: windows of one stretch of it, so a text is looked up only every ``_STRIDE`` characters:
+#: wherever the core sits in a text, one of those lookups lands on one of its windows. The
+#: stretch is the one whose windows the fewest other secrets share: credentials of one kind
+#: often share a prefix (Facebook's ``EAA``..., one organisation's naming), and a window that
+#: every secret has would make each text that contains it test them all.
+_WINDOW = 8
+_STRIDE = 4
+_LONG = re.compile(rf"[A-Za-z0-9_.~-]{{{_WINDOW},}}")
+_Entry = tuple[str, tuple[str, ...]]
+_index: dict[str, list[_Entry]] = {}  # looked up every _STRIDE characters of a run
+_narrow: dict[str, list[_Entry]] = {}  # cores too short for a stride: looked up everywhere
+_short: tuple[_Entry, ...] = ()  # cores shorter than a window, looked for one by one
+
+
+def _rarest_stretch(core: str, span: int) -> int:
+    """Where the ``span`` characters of ``core`` start whose windows the fewest indexed
+    secrets share (the latest such place: a token's end is its most random part)."""
+
+    def shared(at: int) -> int:
+        return sum(
+            len(_index.get(core[i : i + _WINDOW], ())) for i in range(at, at + span - _WINDOW + 1)
+        )
+
+    return min(range(len(core) - span, -1, -1), key=shared)
 
 
 def _json(value: str) -> set[str]:
@@ -398,13 +420,18 @@ def register_secret(value: str) -> None:
         _secrets.add(value)
         # a secret that contains another is masked first (:func:`redact` orders them by
         # length), so no part of it survives
-        if len(core) >= _PREFIX:
-            _index.setdefault(core[:_PREFIX], []).append(entry)
+        span = _WINDOW + _STRIDE - 1
+        if len(core) >= span:
+            at = _rarest_stretch(core, span)
+            for window in {core[i : i + _WINDOW] for i in range(at, at + _STRIDE)}:
+                _index.setdefault(window, []).append(entry)
+        elif len(core) >= _WINDOW:
+            _narrow.setdefault(core[-_WINDOW:], []).append(entry)
         else:
             _short = tuple(sorted([*_short, entry], key=_order))
 
 
-def _order(entry: tuple[str, tuple[str, ...]]) -> int:
+def _order(entry: _Entry) -> int:
     return -len(entry[1][0])
 
 
@@ -416,16 +443,24 @@ def redact(text: str) -> str:
     """``text`` with every registered secret, in any of its written forms, masked."""
     if not _secrets or not isinstance(text, str):
         return text
+    runs = _LONG.findall(text)
     found = [
         entry
-        for run in _LONG.findall(text)
-        for i in range(len(run) - _PREFIX + 1)
-        for entry in _index.get(run[i : i + _PREFIX], ())
+        for run in runs
+        for i in range(0, len(run) - _WINDOW + 1, _STRIDE)
+        for entry in _index.get(run[i : i + _WINDOW], ())
     ]
+    if _narrow:
+        found += [
+            entry
+            for run in runs
+            for i in range(len(run) - _WINDOW + 1)
+            for entry in _narrow.get(run[i : i + _WINDOW], ())
+        ]
     if not found:
         if not _short:
             return text
-        candidates: Iterable[tuple[str, tuple[str, ...]]] = _short
+        candidates: Iterable[_Entry] = _short
     else:
         candidates = sorted({*found, *_short}, key=_order)
     for core, forms in candidates:

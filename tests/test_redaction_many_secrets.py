@@ -1,5 +1,5 @@
 """Redaction with many secrets registered (a thousand accounts' credentials): the index by
-the secrets' first characters masks exactly what looking for every secret in turn masks."""
+pieces of the secrets masks exactly what looking for every secret in turn masks."""
 
 from __future__ import annotations
 
@@ -50,3 +50,24 @@ def test_a_secret_inside_a_longer_one_leaves_no_part_behind():
     register_secret(inner)
     register_secret(outer)
     assert redact(f"x {outer} y {inner} z") == f"x {MASK} y {MASK} z"
+
+
+def test_secrets_sharing_a_prefix_are_masked_wherever_they_sit_in_a_text():
+    """Page tokens of one app all start alike (``EAAB...``), an organisation names its
+    secrets alike, and short cores (8 to 10 characters) take another index: each is masked at
+    every offset inside a longer run of letters, where a lookup every few characters could
+    step over it."""
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits
+    shared = [f"EAABsbCS1iHgBA{''.join(rng.choices(alphabet, k=24))}" for _ in range(300)]
+    named = [f"mastodon-secret-m{i:02d}-{loc}" for i in range(40) for loc in ("ar", "en", "fr")]
+    short = ["".join(rng.choices(alphabet, k=k)) for k in (8, 9, 10) for _ in range(5)]
+    secrets = shared + named + short
+    for s in secrets:
+        register_secret(s)
+    for secret in rng.sample(shared, 5) + rng.sample(named, 5) + short:
+        for offset in range(9):
+            text = f"{'x' * offset}{secret}{'y' * (9 - offset)} and {quote(secret, safe='')}"
+            assert secret not in redact(text), (secret, offset)
+            assert redact(text) == _one_by_one(text, secrets), (secret, offset)
+    assert redact("EAABsbCS1iHgBA but no whole token") == "EAABsbCS1iHgBA but no whole token"
