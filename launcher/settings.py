@@ -112,6 +112,7 @@ class Settings:
         self.load_problems: list[Problem] = []
         self._checked: list[tuple[Path_, Problem]] | None = None  # settings never change
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
+        self._refs: dict[tuple[str, str, str, str], AccountRef] = {}
         #: translation for the adapters' checklists (the CLI sets the user's catalog)
         self.gettext: Callable[[str], str] | None = None
 
@@ -233,7 +234,16 @@ class Settings:
         return adapter
 
     def account_ref(self, platform: str, mission: str, locale: str, handle: str) -> AccountRef:
-        """The standby account registered for (mission, locale), else the planned handle."""
+        """The standby account registered for (mission, locale), else the planned handle.
+        Looked up once per account (the settings never change): a launch of 50 missions asks
+        for each of its 750 accounts at every post, among all the platform's entries."""
+        key = (platform, mission, locale, handle)
+        ref = self._refs.get(key)
+        if ref is None:
+            ref = self._refs[key] = self._account_ref(platform, mission, locale, handle)
+        return ref
+
+    def _account_ref(self, platform: str, mission: str, locale: str, handle: str) -> AccountRef:
         best: tuple[int, Mapping[str, Any]] | None = None
         for entry in self.platform_config(platform, mission)["accounts"]:
             if not isinstance(entry, Mapping):
