@@ -79,3 +79,39 @@ def test_a_bomb_in_the_settings(mini_root: Path, tmp_path: Path) -> None:
         result = invoke("--config", str(cfg), *args, root=mini_root)
         assert result.exit_code == 2, result.output
         assert f"{cfg}:" in result.output and "alias bomb" in result.output
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TRICKY = [
+    "a: 1\na: 2\n",  # a duplicate key: a problem, the document still read
+    "on: yes\nwhen: 2026-12-01\nn: 012\nf: 1.5e3\n",  # YAML 1.1's implicit types
+    "a:\n\t- b\n",  # a tab where indentation is expected
+    "a: [1, 2\n",  # an unclosed flow sequence
+    "a: 'x\u0007y'\n",  # a control character
+    "x: &a [1, 2]\ny: *a\nz: {k: *a}\n",  # aliases
+    "é: ünïcode\n'quoted: key': \"with \\u2068 escape\"\n",
+    "",
+]
+
+
+@pytest.mark.skipif(not yamlsrc._FAST, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("loader", [None, yaml.SafeLoader], ids=["strict", "settings"])
+def test_libyaml_reads_every_text_as_the_python_parser_does(loader) -> None:
+    """The C parser is only a faster way to the same answer: the shipped content and the
+    tricky texts give the same data, positions and problems (errors included) as PyYAML's
+    Python parser."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("*.yaml"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "playbooks").glob("*.yaml"))]
+    assert len(texts) > 5
+    slow = loader or yamlsrc._StrictLoader
+    for text in texts:  # the shipped content is read by libyaml itself, not by the fallback
+        assert yamlsrc._parse(text, "f.yaml", yamlsrc._FAST[slow])[0] is not None
+    for text in texts + TRICKY:
+        fast_doc, fast_problems = parse_yaml(text, "f.yaml", loader)
+        slow_doc, slow_problems = yamlsrc._parse(text, "f.yaml", slow)
+        assert fast_problems == slow_problems, text
+        assert (fast_doc is None) == (slow_doc is None), text
+        if slow_doc is not None:
+            assert fast_doc.data == slow_doc.data, text
+            assert fast_doc.positions == slow_doc.positions, text
