@@ -21,7 +21,7 @@ from typing import Any
 from ..ledger import Ledger
 from ..models import Plan
 from .dispatch import DispatchResult, Targets
-from .lifecycle import LaunchOutcome, outcome, record_launch, send_due
+from .lifecycle import LaunchOutcome, launch_fields, outcome, send_due
 
 
 @dataclass(frozen=True)
@@ -66,31 +66,24 @@ def start_group(
         raise ValueError("a launch group needs at least one plan")
     first = items[0].plan
     group_id = new_group_id(first.playbook.id, first.event.confirmed_at)
-    launch_ids: list[str] = []
+    launches: list[dict[str, Any]] = []
     active: list[str] = []
     for item in items:
         held = () if item.emergency_reason else tuple(item.hold)
-        lid = record_launch(
-            ledger, item.plan, actor=actor, now=clock(), hold=held, repeat=item.repeat
-        )
+        launch = launch_fields(item.plan, actor=actor, now=clock(), hold=held, repeat=item.repeat)
         if item.emergency_reason and item.hold:
-            ledger.mark_emergency(
-                lid,
-                actor=actor,
-                now=clock(),
-                reason=item.emergency_reason,
-                reasons_skipped=item.hold,
-            )
-        launch_ids.append(lid)
+            launch["emergency"] = {"reason": item.emergency_reason, "reasons_skipped": item.hold}
+        launches.append(launch)
         if not held:
-            active.append(lid)
-    ledger.create_group(
+            active.append(launch["launch_id"])
+    launch_ids = [str(launch["launch_id"]) for launch in launches]
+    ledger.create_launch_group(
         group_id,
+        launches,
         playbook=first.playbook.id,
         selector=selector,
         actor=actor,
         now=clock(),
-        launch_ids=launch_ids,
     )
     result = DispatchResult()
     if send_now and active:

@@ -149,12 +149,30 @@ def record_launch(
 ) -> str:
     """Record a plan as a launch: ``active``, or ``awaiting-approval`` with ``hold``'s
     reasons. A crisis launch that is active at once freezes its mission's routine ones."""
+    launch = launch_fields(
+        plan, actor=actor, now=now, launch_id=launch_id, hold=hold, repeat=repeat
+    )
+    ledger.create_launch(**launch)
+    return str(launch["launch_id"])
+
+
+def launch_fields(
+    plan: Plan,
+    *,
+    actor: str,
+    now: float,
+    launch_id: str | None = None,
+    hold: Sequence[str] = (),
+    repeat: str | None = None,
+) -> dict[str, Any]:
+    """What the ledger records of a plan as a launch (:meth:`Ledger.create_launch`'s fields),
+    for :func:`record_launch` and for a launch group recorded in one transaction."""
     launch_id = launch_id or new_launch_id(
         plan.mission.id, plan.playbook.id, plan.event.confirmed_at
     )
     accounts, posts = plan_rows(plan)
     digest, doc = plan_fingerprint(plan)
-    ledger.create_launch(
+    return dict(
         launch_id=launch_id,
         playbook=plan.playbook.id,
         mission=plan.mission.id,
@@ -172,7 +190,6 @@ def record_launch(
         note=hold,
         repeat_key=repeat,
     )
-    return launch_id
 
 
 def record_posts(

@@ -46,36 +46,56 @@ class GroupsMixin:
     ) -> None:
         """Record that ``launch_ids`` (already recorded) were launched together."""
         with self.writer.begin() as conn:
-            if conn.execute(
-                select(launch_groups.c.id).where(launch_groups.c.id == group_id)
-            ).first():
-                raise LedgerError(f"launch group {group_id} already exists")
-            conn.execute(
-                launch_groups.insert().values(
-                    id=group_id,
-                    playbook=playbook,
-                    selector=selector,
-                    created_by=actor,
-                    created_at=now,
-                )
-            )
-            conn.execute(
-                launch_group_members.insert(),
-                [
-                    {"group_id": group_id, "launch_id": lid, "position": i}
-                    for i, lid in enumerate(launch_ids)
-                ],
-            )
-            self._event(
+            self._insert_group(
                 conn,
-                at=now,
-                actor=actor,
-                action="group.created",
-                group=group_id,
+                group_id,
                 playbook=playbook,
                 selector=selector,
-                launches=list(launch_ids),
+                actor=actor,
+                now=now,
+                launch_ids=launch_ids,
             )
+
+    def _insert_group(
+        self,
+        conn: Connection,
+        group_id: str,
+        *,
+        playbook: str,
+        selector: str,
+        actor: str,
+        now: float,
+        launch_ids: Sequence[str],
+    ) -> None:
+        """:meth:`create_group`'s writes, in ``conn``'s transaction."""
+        if conn.execute(select(launch_groups.c.id).where(launch_groups.c.id == group_id)).first():
+            raise LedgerError(f"launch group {group_id} already exists")
+        conn.execute(
+            launch_groups.insert().values(
+                id=group_id,
+                playbook=playbook,
+                selector=selector,
+                created_by=actor,
+                created_at=now,
+            )
+        )
+        conn.execute(
+            launch_group_members.insert(),
+            [
+                {"group_id": group_id, "launch_id": lid, "position": i}
+                for i, lid in enumerate(launch_ids)
+            ],
+        )
+        self._event(
+            conn,
+            at=now,
+            actor=actor,
+            action="group.created",
+            group=group_id,
+            playbook=playbook,
+            selector=selector,
+            launches=list(launch_ids),
+        )
 
     def group(self, ref: str) -> GroupRecord:
         """A launch group by id or unique id prefix."""

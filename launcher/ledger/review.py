@@ -140,20 +140,40 @@ class ReviewMixin:
         self, launch_id: str, *, actor: str, now: float, reason: str, reasons_skipped: Sequence[str]
     ) -> None:
         with self.writer.begin() as conn:
-            conn.execute(
-                update(launches)
-                .where(launches.c.id == launch_id)
-                .values(override_reason=reason, updated_at=now)
-            )
-            self._event(
+            self._mark_emergency(
                 conn,
-                at=now,
+                launch_id,
                 actor=actor,
-                action="launch.emergency-override",
-                launch_id=launch_id,
+                now=now,
                 reason=reason,
-                approval_missing=list(reasons_skipped),
+                reasons_skipped=reasons_skipped,
             )
+
+    def _mark_emergency(
+        self,
+        conn: Connection,
+        launch_id: str,
+        *,
+        actor: str,
+        now: float,
+        reason: str,
+        reasons_skipped: Sequence[str],
+    ) -> None:
+        """:meth:`mark_emergency`'s writes, in ``conn``'s transaction."""
+        conn.execute(
+            update(launches)
+            .where(launches.c.id == launch_id)
+            .values(override_reason=reason, updated_at=now)
+        )
+        self._event(
+            conn,
+            at=now,
+            actor=actor,
+            action="launch.emergency-override",
+            launch_id=launch_id,
+            reason=reason,
+            approval_missing=list(reasons_skipped),
+        )
 
     def set_kind(self, launch_id: str, kind: str) -> None:
         with self.writer.begin() as conn:

@@ -129,6 +129,40 @@ def test_emergency_override_needs_a_reason_and_is_loud(signed_root: Path) -> Non
     assert "no deputy reachable" in json.dumps(override[0])
 
 
+def test_an_emergency_override_for_a_group_is_recorded_with_each_launch(
+    signed_root: Path,
+) -> None:
+    """`run --missions all --emergency`: unapproved content for two missions goes out at once,
+    each launch carrying its own override, logged right after that launch was created; the
+    group is in the ledger with both, and the audit chain holds."""
+    group_run = [a for a in RUN if a not in ("--mission", "rome")]
+    doc = run_json(
+        signed_root,
+        *group_run,
+        "--missions",
+        "all",
+        "--emergency",
+        "--reason",
+        "no deputy reachable",
+        "--as",
+        "officer",
+    )
+    ids = [launch["launch"] for launch in doc["launches"]]
+    assert [i.split("-")[0] for i in ids] == ["rome", "beirut"]
+    assert {launch["state"] for launch in doc["launches"]} <= {"active", "complete"}
+    assert published()
+    log = json.loads(invoke("log", "--json", root=signed_root).stdout)
+    mine = [(e["launch"], e["action"]) for e in log if e["launch"] in ids]
+    for lid in ids:
+        at = mine.index((lid, "launch.created"))
+        assert mine[at + 1] == (lid, "launch.emergency-override")
+    status = json.loads(
+        invoke("status", "--group", doc["group"], "--json", root=signed_root).stdout
+    )
+    assert [s["launch"] for s in status["launches"]] == ids
+    assert invoke("log", "--verify", root=signed_root).exit_code == 0
+
+
 def test_a_playbook_can_forbid_emergency_overrides(signed_root: Path) -> None:
     pb = signed_root / "playbooks/quake.yaml"
     pb.write_text(pb.read_text() + "allow_emergency: false\n", encoding="utf-8")

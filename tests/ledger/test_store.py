@@ -319,3 +319,35 @@ def test_a_ledger_write_leaves_the_writers_lock_file_free(ledger, tmp_path):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody holds it after the commit
     finally:
         os.close(fd)
+
+
+def _fields(lid: str, mission: str, *, state: str = "active") -> dict:
+    post = {"key": f"{lid}-k", "message": "m", "platform": "sandbox", "locale": "en",
+            "text": "t", "due_at": T0, "part": 1, "parts": 1, "pin": False}  # fmt: skip
+    return dict(launch_id=lid, playbook="p", mission=mission, facts={}, actor="a", now=T0,
+                confirmed_at=T0, plan_hash="-", plan_doc=None, account_rows=[],
+                post_rows=[post], state=state)  # fmt: skip
+
+
+def test_a_launch_group_is_recorded_whole_or_not_at_all(ledger):
+    """A group of three launches whose third cannot be recorded (its id is taken): neither
+    the first two nor the group are left behind; the whole group then goes in, each
+    emergency override right after its own launch, in one commit."""
+    _launch(ledger, "C")
+    group = [_fields("A", "rome"), _fields("B", "kyiv"), _fields("C", "ankara")]
+    with pytest.raises(LedgerError, match="already exists"):
+        ledger.create_launch_group("G", group, playbook="p", selector="all", actor="a", now=T0)
+    assert ledger.launch_ids() == ["C"]
+    with pytest.raises(LedgerError):
+        ledger.group("G")
+    commits = ledger.writer.commits
+    group[2] = _fields("D", "ankara", state="active")
+    group[1]["emergency"] = {"reason": "no deputy", "reasons_skipped": ["not approved"]}
+    ledger.create_launch_group("G", group, playbook="p", selector="all", actor="a", now=T0)
+    assert ledger.writer.commits == commits + 1
+    assert ledger.group("G").launches == ("A", "B", "D")
+    assert ledger.resolve("B").override_reason == "no deputy"
+    actions = [(e.launch_id, e.action) for e in ledger.events() if e.launch_id in ("A", "B", "D")]
+    assert actions == [("A", "launch.created"), ("B", "launch.created"),
+                       ("B", "launch.emergency-override"), ("D", "launch.created")]  # fmt: skip
+    assert [e.action for e in ledger.events()][-1] == "group.created"
