@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from launcher.launch import dispatch, shards
-from launcher.ledger import Ledger
+from launcher.ledger import DueWork, Ledger
 
 from .conftest import REPO, invoke
 
@@ -121,10 +121,61 @@ def test_few_posts_or_one_platform_stay_in_one_process(tmp_path) -> None:  # typ
         def due_work(self, launch_ids, *, now):  # type: ignore[no-untyped-def]
             return self.work
 
-    shards.send_in_shares(Small({"mastodon": 150, "x": 40}), ["L"], send, now=0, processes=2)  # type: ignore[arg-type]
-    shards.send_in_shares(Small({"mastodon": 5000}), ["L"], send, now=0, processes=4)  # type: ignore[arg-type]
-    shards.send_in_shares(Small({"mastodon": 900, "x": 900}), ["L"], send, now=0, processes=1)  # type: ignore[arg-type]
+    small = {"mastodon": DueWork(accounts=50, posts=100, pins=50), "x": DueWork(posts=40)}
+    shards.send_in_shares(Small(small), ["L"], send, now=0, processes=2)  # type: ignore[arg-type]
+    one = {"mastodon": DueWork(posts=5000)}
+    shards.send_in_shares(Small(one), ["L"], send, now=0, processes=4)  # type: ignore[arg-type]
+    two = {"mastodon": DueWork(posts=900), "x": DueWork(posts=900)}
+    shards.send_in_shares(Small(two), ["L"], send, now=0, processes=1)  # type: ignore[arg-type]
     assert calls == [(None, 1), (None, 1), (None, 1)]
+
+
+def test_shares_are_even_in_requests_and_ledger_writes_not_in_posts() -> None:
+    """Fifty missions on five platforms: each has 150 accounts and 300 posts due, but setting
+    up a Bluesky account takes 3 requests, a Telegram channel 2, an X account none; X pins
+    nothing; Mastodon's and Bluesky's sent posts are recorded in groups, the others' one by
+    one. Weighed in requests and writes, Telegram and Mastodon go together (2,850) against
+    the other three (3,150); weighed in accounts and posts, Bluesky, Mastodon and X went
+    together, and that share ended 1.6 s after the other on the benchmark."""
+    due = {
+        "bluesky": DueWork(accounts=150, posts=300, pins=150),
+        "mastodon": DueWork(accounts=150, posts=300, pins=300),
+        "facebook": DueWork(accounts=150, posts=300, pins=150),
+        "telegram": DueWork(accounts=150, posts=300, pins=300),
+        "x": DueWork(accounts=150, posts=300, pins=0),
+    }
+    costs = {
+        "bluesky": shards.PlatformCost(setup_requests=3, grouped_posts=True),
+        "mastodon": shards.PlatformCost(setup_requests=1, grouped_posts=True),
+        "facebook": shards.PlatformCost(setup_requests=1),
+        "telegram": shards.PlatformCost(setup_requests=2),
+        "x": shards.PlatformCost(setup_requests=0),
+    }
+    weigh = {p: shards.cost(w, costs[p]) for p, w in due.items()}
+    assert weigh == {
+        "bluesky": 1200,
+        "mastodon": 1200,
+        "facebook": 1200,
+        "telegram": 1650,
+        "x": 750,
+    }
+    shares = shards.split(weigh, 2)
+    assert [sorted(s) for s in shares] == [["bluesky", "facebook", "x"], ["mastodon", "telegram"]]
+    assert [sum(weigh[p] for p in s) for s in shares] == [3150, 2850]
+    old = shards.split({p: w.items for p, w in due.items()}, 2)
+    assert [sorted(s) for s in old] == [["bluesky", "mastodon", "x"], ["facebook", "telegram"]]
+
+
+def test_the_adapters_declare_what_a_share_costs() -> None:
+    """The costs come from the adapters' capabilities, as the requests of their setup."""
+    from launcher.adapters.bluesky import BlueskyAdapter
+    from launcher.adapters.mastodon import MastodonAdapter
+    from launcher.adapters.telegram import TelegramAdapter
+    from launcher.adapters.x import XAdapter
+
+    setups = [a.capabilities.setup_requests for a in (BlueskyAdapter, MastodonAdapter,
+                                                      TelegramAdapter, XAdapter)]  # fmt: skip
+    assert setups == [3, 1, 2, 0]
 
 
 @pytest.mark.parametrize(

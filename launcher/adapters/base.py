@@ -100,6 +100,9 @@ class Capabilities:
     revoke: str = "none"
     #: what the listening post can collect here (inbox, metrics), and why not the rest
     listening: Listening = field(default_factory=lambda: NO_LISTENING)
+    #: requests ``provision`` makes to activate a standby account (log in, set its profile):
+    #: how heavy a platform's share of a large launch is (:mod:`launcher.launch.shards`)
+    setup_requests: int = 1
 
 
 @dataclass(frozen=True)

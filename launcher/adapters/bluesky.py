@@ -94,6 +94,7 @@ class BlueskyAdapter(BlueskyListening, XrpcClient):
         language_tag=True,
         revoke="app-password",
         listening=LISTENING,
+        setup_requests=3,  # createSession, getRecord and putRecord of the profile
     )
     limits: ClassVar[tuple[Limit, ...]] = (
         Limit("requests", 3000, 300.0, per="host",

@@ -102,6 +102,7 @@ class TelegramAdapter(TelegramListening, HttpAdapter):
         language_tag=False,
         threads=True,
         listening=LISTENING,
+        setup_requests=2,  # setChatTitle and setChatDescription
     )
     limits: ClassVar[tuple[Limit, ...]] = (
         Limit("messages", 30, 1.0, per="app", operations=frozenset({"publish"}), unit="messages",

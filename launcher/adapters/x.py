@@ -100,6 +100,7 @@ class XAdapter(XListening, HttpAdapter):
         threads=True,
         reconcile_after=90.0,
         listening=LISTENING,
+        setup_requests=0,  # a checklist for the profile (users/me only without a registered id)
     )
     limits: ClassVar[tuple[Limit, ...]] = (
         Limit("posts", 100, 900.0, per="account", methods=frozenset({"POST"}),

@@ -25,7 +25,14 @@ from typing import Any
 from ..errors import ContentRejected, LauncherError, Unsupported, redact
 from ..ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
 from ..models import Plan
-from .dispatch import Dispatcher, DispatchResult, Targets, account_for, new_worker_id
+from .dispatch import (
+    RESEND_SAFE,
+    Dispatcher,
+    DispatchResult,
+    Targets,
+    account_for,
+    new_worker_id,
+)
 from .retry import Backoff, RetryPolicy, call_with_retry
 
 log = logging.getLogger("launcher.launch.lifecycle")
@@ -331,10 +338,19 @@ def send_due(
 
     if processes == 1:
         return send(ledger, None)
-    from .shards import send_in_shares
+    from .shards import PlatformCost, send_in_shares
 
     ids = [launch_id] if isinstance(launch_id, str) else list(launch_id)
-    return send_in_shares(ledger, ids, send, now=clock(), processes=processes)
+    mission = ledger.resolve(ids[0]).mission if ids else ""
+
+    def costs(platform: str) -> PlatformCost:
+        try:
+            caps = targets.adapter_for(platform, mission).capabilities
+        except LauncherError:  # not configured: its posts will say so; weigh it as any
+            return PlatformCost()
+        return PlatformCost(caps.setup_requests, caps.idempotency in RESEND_SAFE)
+
+    return send_in_shares(ledger, ids, send, now=clock(), processes=processes, costs=costs)
 
 
 def outcome(ledger: Ledger, launch_id: str, result: DispatchResult | None = None) -> LaunchOutcome:

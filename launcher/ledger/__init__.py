@@ -8,6 +8,7 @@ from .engine import default_url
 from .records import (
     AccountRecord,
     Claim,
+    DueWork,
     EventRecord,
     LaunchRecord,
     LaunchSummary,
@@ -23,6 +24,7 @@ __all__ = [
     "POST_STATES",
     "AccountRecord",
     "Claim",
+    "DueWork",
     "EventRecord",
     "LaunchRecord",
     "LaunchSummary",

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
 
-from .records import Claim, PostRecord, iso
+from .records import Claim, DueWork, PostRecord, iso
 from .schema import READY_ACCOUNT_STATES, accounts, answers, launches, posts
 
 if TYPE_CHECKING:
@@ -357,11 +357,13 @@ class DeliveryMixin:
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
 
-    def due_work(self, launch_id: str | Iterable[str], *, now: float) -> dict[str, int]:
-        """Platform -> accounts to set up plus posts due by ``now`` in these launches (0 for a
-        platform of theirs with nothing due): how a large launch is shared between sender
-        processes (:mod:`launcher.launch.shards`)."""
-        due = select(posts.c.platform, func.count()).where(
+    def due_work(self, launch_id: str | Iterable[str], *, now: float) -> dict[str, DueWork]:
+        """Platform -> its accounts to set up, posts due by ``now`` and pins among them, in
+        these launches (nothing for a platform of theirs with nothing due): how a large
+        launch is shared between sender processes (:mod:`launcher.launch.shards`)."""
+        due = select(
+            posts.c.platform, func.count(), func.sum(case((posts.c.pin, 1), else_=0))
+        ).where(
             posts.c.state.in_(("scheduled", "retrying", "sending")),
             func.coalesce(posts.c.retry_at, posts.c.due_at) <= now,
             *launch_scope(posts.c.launch_id, launch_id),
@@ -376,10 +378,12 @@ class DeliveryMixin:
         with self.engine.connect() as conn:
             # every platform of the launches, even with nothing due yet (a retry soon): some
             # share must own it
-            work = dict.fromkeys(conn.execute(every).scalars(), 0)
-            for q in (due, setup):
-                for platform, n in conn.execute(q.group_by(q.selected_columns[0])).all():
-                    work[platform] = work.get(platform, 0) + int(n)
+            work = {str(p): DueWork() for p in conn.execute(every).scalars()}
+            for platform, n, pins in conn.execute(due.group_by(posts.c.platform)).all():
+                work[platform] = DueWork(posts=int(n), pins=int(pins or 0))
+            for platform, n in conn.execute(setup.group_by(accounts.c.platform)).all():
+                had = work.get(platform, DueWork())
+                work[platform] = DueWork(accounts=int(n), posts=had.posts, pins=had.pins)
         return work
 
     def platform_ids_since(

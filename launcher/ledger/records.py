@@ -215,6 +215,20 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
+class DueWork:
+    """What one platform of some launches has to do now (:meth:`Ledger.due_work`)."""
+
+    accounts: int = 0  # to set up
+    posts: int = 0  # due
+    pins: int = 0  # of those posts, to pin once sent
+
+    @property
+    def items(self) -> int:
+        """Accounts and posts: the units of work the ledger hands out."""
+        return self.accounts + self.posts
+
+
+@dataclass(frozen=True)
 class Claim:
     """A post this worker now holds in ``sending``.
 

@@ -6,7 +6,7 @@ import pytest
 
 from launcher.errors import LedgerError
 from launcher.launch.lifecycle import record_posts
-from launcher.ledger import Ledger, overall_state
+from launcher.ledger import DueWork, Ledger, overall_state
 
 T0 = 1_800_000_000.0
 
@@ -270,9 +270,11 @@ def test_a_share_of_the_platforms_claims_only_its_own_posts(ledger):
         for i in range(2)
     ]
     record_posts(ledger, "L1", posts, now=T0)
-    assert ledger.due_work(["L1"], now=T0) == {"mastodon": 2, "x": 2, "telegram": 2}
+    two = DueWork(posts=2)
+    assert ledger.due_work(["L1"], now=T0) == {"mastodon": two, "x": two, "telegram": two}
     # nothing due yet, but every platform named: each has a share to wait in
-    assert ledger.due_work(["L1"], now=T0 - 1) == {"mastodon": 0, "x": 0, "telegram": 0}
+    none = DueWork()
+    assert ledger.due_work(["L1"], now=T0 - 1) == {"mastodon": none, "x": none, "telegram": none}
     mine = ledger.claim_due(worker="a", now=T0, lease=30, platforms={"x", "telegram"})
     assert sorted(c.post.platform for c in mine) == ["telegram", "telegram", "x", "x"]
     (masto, _) = ledger.claim_due(worker="dead", now=T0, lease=300, platforms={"mastodon"})
@@ -351,3 +353,21 @@ def test_a_launch_group_is_recorded_whole_or_not_at_all(ledger):
     assert actions == [("A", "launch.created"), ("B", "launch.created"),
                        ("B", "launch.emergency-override"), ("D", "launch.created")]  # fmt: skip
     assert [e.action for e in ledger.events()][-1] == "group.created"
+
+
+def test_due_work_counts_accounts_to_set_up_posts_due_and_their_pins(ledger):
+    """How heavy each platform is for sharing a launch between processes: its accounts still
+    to set up, its posts due now and how many of those are pinned once sent."""
+    posts = [
+        {"key": "m1", "due_at": T0, "platform": "mastodon", "locale": "it", "pin": True},
+        {"key": "m2", "due_at": T0, "platform": "mastodon", "locale": "it"},
+        {"key": "m3", "due_at": T0 + 60, "platform": "mastodon", "locale": "it", "pin": True},
+        {"key": "x1", "due_at": T0, "platform": "x", "locale": "it"},
+    ]
+    accounts = [{"platform": "mastodon", "locale": "it", "handle": "rome_it"}]
+    record_posts(ledger, "L1", posts, now=T0, accounts=accounts)
+    assert ledger.due_work(["L1"], now=T0) == {
+        "mastodon": DueWork(accounts=1, posts=2, pins=1),
+        "x": DueWork(posts=1),
+    }
+    assert ledger.due_work(["L1"], now=T0 + 60)["mastodon"] == DueWork(accounts=1, posts=3, pins=2)
