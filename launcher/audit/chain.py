@@ -86,9 +86,16 @@ def link_hash(body: str, key_id: str | None, signature: str | None) -> str:
 
 
 # -- inserting and linking --------------------------------------------------------------------
-def insert_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+#: insert_events' default signer: the calling context's
+CURRENT_SIGNER: Any = object()
+
+
+def insert_events(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], *, signer: Any = CURRENT_SIGNER
+) -> list[int]:
     """Insert audit events (``at``, ``actor``, ``action``, ``launch_id``, ``post_id``,
-    ``detail``); they are linked into the chain when the transaction commits."""
+    ``detail``); they are linked into the chain when the transaction commits, signed by
+    ``signer`` (default: the calling context's; given by a write another thread executes)."""
     if not rows:
         return []
     if len(rows) == 1:
@@ -96,7 +103,8 @@ def insert_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[i
     else:  # one statement for many rows (insertmanyvalues), ids returned
         ids = [int(i) for i in conn.execute(_INSERT, [dict(r) for r in rows]).scalars()]
     conn.info.setdefault(_PENDING, []).extend(ids)
-    signer = current_signer()
+    if signer is CURRENT_SIGNER:
+        signer = current_signer()
     if signer is not None:
         conn.info.setdefault(_SIGNERS, {}).update(dict.fromkeys(ids, signer))
     return ids

@@ -11,6 +11,9 @@ concurrency. A database's classic answer is the group commit, and this is it:
 - when a body ends while other threads are waiting for their turn, the transaction is left
   open for them; the last one of the group (or the one that reaches :data:`MAX_MEMBERS` or
   :data:`MAX_WAIT`) commits, once, for all;
+- a write that is one statement (an audit event) can instead be **appended** to the open
+  group (:meth:`GroupWriter.append`): its committer executes it right before the commit, so
+  it takes no turn and no savepoint of its own; a failing one fails alone;
 - **nobody returns before its write is on the disk**: each thread leaves ``begin()`` only after
   the commit that holds its write succeeded, and if that commit fails, every thread of the
   group gets the error, exactly as if its own commit had failed. A crash before the commit
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -48,6 +51,15 @@ _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT launcher_body"
 _RELEASE = "RELEASE SAVEPOINT launcher_body"
 
 
+class _Append:
+    """One statement handed to the group's committer (:meth:`GroupWriter.append`)."""
+
+    def __init__(self, write: Callable[[Connection], Any]) -> None:
+        self.write = write
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
 class _Group:
     """One open transaction shared by several threads' writes."""
 
@@ -58,6 +70,8 @@ class _Group:
         self.members = 0
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self.appends: list[_Append] = []
+        self.closing = False  # its commit has begun: no more appends join it
 
 
 class GroupWriter:
@@ -70,8 +84,10 @@ class GroupWriter:
         self._busy = False  # a thread is running its body, or committing
         self._waiting = 0  # threads waiting for their turn
         self._group: _Group | None = None
-        #: transactions and commits since the start (for benchmarks and tests)
+        #: transactions, appended statements and commits since the start (for benchmarks and
+        #: tests)
         self.transactions = 0
+        self.appended = 0
         self.commits = 0
 
     def __getattr__(self, name: str) -> Any:
@@ -107,6 +123,33 @@ class GroupWriter:
         self._leave(group)
         if failed is not None:
             raise failed
+
+    def append(self, write: Callable[[Connection], Any]) -> Any:
+        """Run ``write`` (one statement: atomic by itself, so it needs no savepoint) in the
+        open group's transaction, executed by the thread that commits it; return its result
+        once that commit is on the disk, or raise its error (or the commit's). With no group
+        open, it is a transaction of its own (:meth:`begin`).
+
+        An audit event (a post pinned) is such a write: handed over, it costs the group
+        neither a turn of its own nor a savepoint, which were most of what 1,050 pins' events
+        held the ledger for in a launch of 50 missions."""
+        ticket = _Append(write)
+        with self._turn:
+            group = self._group
+            if group is not None and not group.closing:
+                group.appends.append(ticket)
+                self.appended += 1
+            else:
+                group = None
+        if group is None:
+            with self.begin() as conn:
+                return write(conn)
+        group.done.wait()
+        if ticket.error is not None:
+            raise ticket.error
+        if group.error is not None:
+            raise group.error
+        return ticket.result
 
     # -- turns -----------------------------------------------------------------------------
     def _enter(self) -> _Group:
@@ -152,7 +195,14 @@ class GroupWriter:
             raise group.error
 
     def _commit(self, group: _Group) -> None:
-        self._group = None
+        with self._turn:
+            group.closing = True
+            self._group = None
+        for ticket in group.appends:
+            try:
+                ticket.result = ticket.write(group.conn)
+            except BaseException as exc:  # that statement is undone by itself; the others stay
+                ticket.error = exc
         try:
             group.trans.commit()
             self.commits += 1
@@ -167,7 +217,9 @@ class GroupWriter:
 
     def _abandon(self, group: _Group, exc: BaseException) -> None:
         """The connection failed under a body: the group's transaction is lost for all."""
-        self._group = None
+        with self._turn:
+            group.closing = True
+            self._group = None
         group.error = exc
         _close_quietly(group)
         group.done.set()

@@ -126,6 +126,62 @@ def test_a_failed_commit_fails_every_writer_of_the_group(db):
     assert _rows(engine) == ["later"]
 
 
+def _append_while_a_holds(engine, writer: GroupWriter, writes: dict[str, object]) -> dict:
+    """Thread "a" holds the writer inside its body; each of ``writes`` is appended (a thread
+    each) to a's open group, then "a" is let go. Returns every outcome."""
+    release, outcomes = _queue_behind(writer, {})
+
+    def append(name: str, write) -> None:
+        try:
+            outcomes[name] = writer.append(write)
+        except Exception as exc:  # the outcome is what the test looks at
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=append, args=item) for item in writes.items()]
+    for t in threads:
+        t.start()
+    _wait_for(lambda: writer._group is not None and len(writer._group.appends) == len(writes),
+              "the appends join a's group")  # fmt: skip
+    assert _rows(engine) == []  # nothing durable while a's group is open
+    outcomes["_threads"] += threads
+    return _finish(release, outcomes)
+
+
+def _insert(x: str):
+    return lambda conn: conn.execute(text("INSERT INTO t VALUES (:x)"), {"x": x}).rowcount
+
+
+def test_appended_statements_ride_the_open_group_and_return_once_committed(db):
+    """An append while a group is open is executed by its committer: one commit for all, no
+    turn or savepoint of its own, its result returned once on the disk."""
+    engine, writer = db
+    outcomes = _append_while_a_holds(engine, writer, {"p": _insert("p"), "q": _insert("q")})
+    assert outcomes == {"a": "ok", "p": 1, "q": 1}
+    assert _rows(engine) == ["a", "p", "q"]
+    assert (writer.transactions, writer.commits) == (1, 1)
+    assert writer.append(_insert("alone")) == 1  # no group open: a transaction of its own
+    assert _rows(engine) == ["a", "alone", "p", "q"]
+    assert writer.commits == 2
+
+
+def test_a_failing_append_fails_alone(db):
+    """An appended statement that fails (a duplicate key) raises for its caller only: the
+    group's body and the other append are committed."""
+    engine, writer = db
+    outcomes = _append_while_a_holds(engine, writer, {"p": _insert("a"), "q": _insert("q")})
+    assert outcomes["a"] == "ok" and outcomes["q"] == 1
+    assert isinstance(outcomes["p"], IntegrityError)
+    assert _rows(engine) == ["a", "q"]
+
+
+def test_a_failed_commit_fails_the_appends_too(db):
+    engine, writer = db
+    orphan = lambda conn: conn.execute(text("INSERT INTO child VALUES (42)"))  # noqa: E731
+    outcomes = _append_while_a_holds(engine, writer, {"p": orphan, "q": _insert("q")})
+    assert all(isinstance(outcomes[n], IntegrityError) for n in "apq"), outcomes
+    assert _rows(engine) == []
+
+
 def test_kill_9_halfway_through_a_group_loses_it_whole_and_nobody_went_on(tmp_path):
     """A process whose writers a, b, c have written but not committed (c's body still
     running) is killed with -9: the ledger is as before the group, intact, and neither a nor b
@@ -202,4 +258,6 @@ def test_ledger_writes_from_many_threads_all_land(tmp_path):
         with led.engine.connect() as conn:
             n = conn.execute(text("SELECT count(*) FROM events WHERE action = 'test.write'"))
             assert n.scalar() == 320
-        assert led.writer.transactions >= 320
+        # each event a transaction, or a statement appended to another's (record_event)
+        assert led.writer.transactions + led.writer.appended >= 320
+        assert led.writer.commits < 320
