@@ -130,6 +130,7 @@ def _append_while_a_holds(engine, writer: GroupWriter, writes: dict[str, object]
     """Thread "a" holds the writer inside its body; each of ``writes`` is appended (a thread
     each) to a's open group, then "a" is let go. Returns every outcome."""
     release, outcomes = _queue_behind(writer, {})
+    _wait_for(lambda: writer._group is not None, "a's group is open")
 
     def append(name: str, write) -> None:
         try:
