@@ -333,6 +333,7 @@ def test_writes_of_several_people_sharing_one_commit_are_each_signed_by_their_ow
 
         commits = led.writer.commits
         threads = [threading.Thread(target=act_as, args=(p,)) for p in people]
+
         def queued() -> int:  # waiting for a turn, or appended to the open group
             group = led.writer._group
             return led.writer._waiting + (len(group.appends) if group is not None else 0)
