@@ -309,3 +309,27 @@ def test_a_mission_halted_while_both_processes_send_stops_in_both(
     assert {k for k, s in states.items() if s == "sent"} == on_platform
     assert set(states.values()) <= {"sent", "halted"}
     assert 3 <= len(on_platform) < 30  # some of its 30 due posts went out, the rest held
+
+
+def test_groups_stay_open_longer_while_processes_share_the_writer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """While two processes send a shared launch, each commit's fsync holds the SQLite write
+    lock the other waits for: the group commit keeps its groups open up to SHARED_WAIT
+    instead of MAX_WAIT, in this process's share (and the child's, through the same helper),
+    and goes back to MAX_WAIT after."""
+    from launcher.launch.lifecycle import record_posts
+    from launcher.ledger.groupcommit import MAX_WAIT, SHARED_WAIT
+
+    seen = []
+
+    def send(ledger, platforms, shares):  # type: ignore[no-untyped-def]
+        seen.append((sorted(platforms or ()), shares, ledger.writer.max_wait))
+        return dispatch.DispatchResult()
+
+    with Ledger(f"sqlite:///{tmp_path / 'l.sqlite3'}") as ledger:
+        posts = [{"key": f"{p}-{i}", "due_at": 0.0, "platform": p, "locale": "en"}
+                 for p in ("mastodon", "telegram") for i in range(150)]  # fmt: skip
+        record_posts(ledger, "L", posts, now=0.0)
+        shards.send_in_shares(ledger, ["L"], send, now=1.0, processes=2)
+        assert ledger.writer.max_wait == MAX_WAIT
+    assert len(seen) == 1  # this process's share; the other was sent by a child
+    assert seen[0][1] == 2 and seen[0][2] == SHARED_WAIT

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..ledger import DueWork, Ledger
+from ..ledger.groupcommit import SHARED_WAIT
 from ..processes import run_forked, usable_cpus
 from .dispatch import DispatchResult
 
@@ -90,7 +91,7 @@ def send_in_shares(
     log.info("sending from %d processes: %s", len(shares),
              "; ".join(",".join(sorted(s)) for s in shares))  # fmt: skip
     n = len(shares)
-    jobs = [lambda: send(ledger, shares[0], n)]
+    jobs = [lambda: _sharing(ledger, lambda: send(ledger, shares[0], n))]
     jobs += [lambda share=share: _own_connection(ledger, share, send, n) for share in shares[1:]]
     result = DispatchResult()
     # a child stopped halfway would only leave claims for a dead process: let them finish
@@ -108,4 +109,18 @@ def _own_connection(parent: Ledger, share: frozenset[str], send: Send, n: int) -
     for engine in (parent.engine, parent.writer):
         engine.dispose(close=False)  # the parent's pooled connections stay the parent's
     with Ledger(parent.url) as ledger:
-        return send(ledger, share, n)
+        return _sharing(ledger, lambda: send(ledger, share, n))
+
+
+def _sharing(ledger: Ledger, job: Callable[[], DispatchResult]) -> DispatchResult:
+    """``job`` with the ledger's group commit keeping groups open longer, as suits writers
+    of several processes taking turns on one SQLite file (:data:`SHARED_WAIT`)."""
+    writer = ledger.writer
+    before = getattr(writer, "max_wait", None)
+    if before is None:  # not SQLite's group commit (PostgreSQL): nothing to tune
+        return job()
+    writer.max_wait = SHARED_WAIT  # type: ignore[attr-defined]
+    try:
+        return job()
+    finally:
+        writer.max_wait = before  # type: ignore[attr-defined]
