@@ -144,21 +144,11 @@ def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any]]:
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), doc
 
 
-def record_launch(
-    ledger: Ledger,
-    plan: Plan,
-    *,
-    actor: str,
-    now: float,
-    launch_id: str | None = None,
-    hold: Sequence[str] = (),
-    repeat: str | None = None,
-) -> str:
+def record_launch(ledger: Ledger, plan: Plan, **fields: Any) -> str:
     """Record a plan as a launch: ``active``, or ``awaiting-approval`` with ``hold``'s
-    reasons. A crisis launch that is active at once freezes its mission's routine ones."""
-    launch = launch_fields(
-        plan, actor=actor, now=now, launch_id=launch_id, hold=hold, repeat=repeat
-    )
+    reasons (``fields``: :func:`launch_fields`'). A crisis launch that is active at once
+    freezes its mission's routine ones."""
+    launch = launch_fields(plan, **fields)
     ledger.create_launch(**launch)
     return str(launch["launch_id"])
 

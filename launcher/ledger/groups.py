@@ -34,28 +34,6 @@ class GroupsMixin:
     def _event(conn: Connection, **kw: Any) -> None:  # provided by Ledger
         raise NotImplementedError
 
-    def create_group(
-        self,
-        group_id: str,
-        *,
-        playbook: str,
-        selector: str,
-        actor: str,
-        now: float,
-        launch_ids: Sequence[str],
-    ) -> None:
-        """Record that ``launch_ids`` (already recorded) were launched together."""
-        with self.writer.begin() as conn:
-            self._insert_group(
-                conn,
-                group_id,
-                playbook=playbook,
-                selector=selector,
-                actor=actor,
-                now=now,
-                launch_ids=launch_ids,
-            )
-
     def _insert_group(
         self,
         conn: Connection,
@@ -67,7 +45,8 @@ class GroupsMixin:
         now: float,
         launch_ids: Sequence[str],
     ) -> None:
-        """:meth:`create_group`'s writes, in ``conn``'s transaction."""
+        """Record, in ``conn``'s transaction, that ``launch_ids`` were launched together
+        (:meth:`Ledger.create_launch_group` writes them and the group at once)."""
         if conn.execute(select(launch_groups.c.id).where(launch_groups.c.id == group_id)).first():
             raise LedgerError(f"launch group {group_id} already exists")
         conn.execute(
