@@ -95,12 +95,49 @@ def test_few_missions_stay_in_this_process(content, missions, monkeypatch) -> No
     assert [p.mission.id for p in plans] == missions[:3]
 
 
-@pytest.mark.parametrize(("n", "parts"), [(2, [3, 2]), (3, [2, 2, 1]), (8, [1, 1, 1, 1, 1])])
-def test_the_missions_are_cut_in_even_consecutive_parts(n: int, parts: list[int]) -> None:
-    ids = [f"m{i}" for i in range(5)]
-    cut = many._parts(ids, n)
-    assert [len(p) for p in cut] == parts
-    assert [m for p in cut for m in p] == ids
+def test_missions_go_to_whichever_process_is_free(content, missions, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The missions are handed out one at a time: while this process warms up (here: until
+    the child has taken the last mission), the child plans the missions this process would
+    have had, and the plans still come back whole and in order."""
+    import time
+
+    parent = os.getpid()
+    real = many.build_plan
+    here: list[str] = []
+    last = tmp_path / "last-mission-taken"
+
+    def build(playbook, mission, facts, **kw):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            here.append(mission)
+        elif mission == missions[-1]:
+            last.touch()
+        return real(playbook, mission, facts, **kw)
+
+    monkeypatch.setattr(many, "build_plan", build)
+    warmed: list[bool] = []
+
+    def warm() -> None:
+        deadline = time.monotonic() + 120
+        while not last.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        warmed.append(last.exists())
+
+    plans = many.build_plans(
+        "earthquake", missions, FACTS, content=content, now=NOW, processes=2, warm_up=warm
+    )
+    assert [p.mission.id for p in plans] == missions
+    assert warmed == [True]
+    assert here == missions[:1]  # this process planned the first mission only: before the fork
+
+
+def test_an_error_in_the_warm_up_is_left_for_the_callers_next_step(content, missions) -> None:  # type: ignore[no-untyped-def]
+    def warm() -> None:
+        raise InputError("the settings are broken", field="platforms")
+
+    plans = many.build_plans(
+        "earthquake", missions, FACTS, content=content, now=NOW, processes=2, warm_up=warm
+    )
+    assert [p.mission.id for p in plans] == missions
 
 
 def test_a_bad_catalog_of_the_last_mission_stops_the_whole_group_through_the_cli(

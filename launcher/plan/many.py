@@ -4,19 +4,30 @@ Fifty missions are fifty independent plans, 15,000 posts rendered and checked: s
 CPU that one Python process spends on one core. The first plan is built here (it compiles
 the catalogs and templates every other plan reuses), then the others are shared between
 this process and forked children (:func:`launcher.processes.run_forked`), which inherit the
-loaded content and send their plans back. The result is exactly the sequential one: the
-plans in the missions' order, and on bad input the error of the first mission that has
-one, with its message (a child's failure is redone here, where it raises).
+loaded content and send their plans back.
+
+The missions are handed out one at a time, from a counter the processes share, not cut in
+fixed parts: a process that is slower (a mission with more locales, a busy core, or this
+process's own ``warm_up``, the caller's work that does not need the plans: its settings
+checks, opening the ledger) simply plans fewer, and all of them finish together. The result
+is exactly the sequential one: the plans in the missions' order, and on bad input the error
+of the first mission that has one, with its message. A mission a process could not plan
+(its error, or a child that died) is planned again here at the end, in order, where the
+first failing one raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..models import Plan
 from ..processes import run_forked, usable_cpus
 from .build import Content, build_plan
+
+log = logging.getLogger("launcher")
 
 #: fewer missions than this are planned one after the other: a fork costs more than it saves
 SHARE_FROM = 4
@@ -29,11 +40,14 @@ def build_plans(
     *,
     content: Content,
     processes: int | None = None,
+    warm_up: Callable[[], object] | None = None,
     **options: Any,
 ) -> list[Plan]:
     """:func:`launcher.plan.build.build_plan` for each mission, in order; ``processes``: how
-    many processes may share the work (None: one per CPU; 1: this one alone). ``options``
-    are build_plan's (``now``, ``locales``, ``lenient_bounds``...)."""
+    many processes may share the work (None: one per CPU; 1: this one alone). ``warm_up``:
+    run here while the children plan, when they do (else not at all); it only fills caches
+    for what the caller does next, so an error in it is left for that step to meet, in its
+    place. ``options`` are build_plan's (``now``, ``locales``, ``lenient_bounds``...)."""
 
     def plan(mission_id: str) -> Plan:
         return build_plan(playbook_id, mission_id, raw_facts, content=content, **options)
@@ -43,21 +57,35 @@ def build_plans(
     if n == 1 or len(ids) < SHARE_FROM:
         return [plan(m) for m in ids]
     first = plan(ids[0])  # catalogs compiled and templates parsed once, before the fork
-    parts = _parts(ids[1:], n)
-    jobs: list[Callable[[], list[Plan]]] = [lambda p=p: [plan(m) for m in p] for p in parts]
-    plans = [first]
-    for part, got in zip(parts, run_forked(jobs, stop_children_on_error=True), strict=True):
-        plans += got if got is not None else [plan(m) for m in part]  # redone: raises here
-    return plans
+    rest = ids[1:]
+    handed = multiprocessing.get_context("fork").Value("i", 0)  # the next mission of ``rest``
 
+    def take() -> Iterator[int]:
+        while True:
+            with handed.get_lock():
+                i = handed.value
+                handed.value = i + 1
+            if i >= len(rest):
+                return
+            yield i
 
-def _parts(ids: list[str], n: int) -> list[list[str]]:
-    """``ids`` in ``n`` consecutive parts as even as possible (the first the largest)."""
-    size, extra = divmod(len(ids), n)
-    parts, start = [], 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        if end > start:
-            parts.append(ids[start:end])
-        start = end
-    return parts
+    def share(warm: Callable[[], object] | None) -> dict[int, Plan]:
+        if warm is not None:
+            try:
+                warm()
+            except Exception as exc:  # the caller's next step meets it again, in its place
+                log.debug("warming up while planning: %s", type(exc).__name__)
+        done: dict[int, Plan] = {}
+        for i in take():
+            try:
+                done[i] = plan(rest[i])
+            except Exception:  # planned again below, in the missions' order, where it raises
+                break
+        return done
+
+    jobs: list[Callable[[], dict[int, Plan]]] = [lambda: share(warm_up)]
+    jobs += [lambda: share(None) for _ in range(n - 1)]
+    planned: dict[int, Plan] = {}
+    for got in run_forked(jobs, stop_children_on_error=True):
+        planned.update(got or {})
+    return [first] + [planned[i] if i in planned else plan(m) for i, m in enumerate(rest)]
