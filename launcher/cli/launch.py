@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -270,7 +271,11 @@ def _repeats_across_launches(obj: dict, ledger: Any, plan: Any) -> list[Any]:
 
     if not plan.posts:
         return []
-    policy, _ = load_policy(content_root(obj.get("root")))
+    root = content_root(obj.get("root"))
+    policy = obj.get("policy")  # read once per command: a group asks for each mission
+    if policy is None or obj.get("policy_root") != root:
+        policy, _ = load_policy(root)
+        obj["policy"], obj["policy_root"] = policy, root
     window = policy.repeat_window.total_seconds()
     first = min(p.at for p in plan.posts).timestamp()
     last = max(p.at for p in plan.posts).timestamp()
@@ -304,20 +309,26 @@ def _decide(obj: dict, plan: Any, memo: dict | None = None) -> Any:
     signatures, read at the same moment)."""
     from dataclasses import replace
 
-    from ..approvals import decide
-    from ..paths import content_root
-
-    key = (plan.playbook.id, tuple(plan.locales))
-    found = memo.get(key) if memo is not None else None
-    if found is None:
-        found = decide(content_root(obj.get("root")), plan.playbook.id, plan.locales)
-        if memo is not None:
-            memo[key] = found
+    found = _decide_locales(obj, plan.playbook.id, plan.locales, memo)
     decision = replace(found, reasons=list(found.reasons), approvals=list(found.approvals))
     if plan.out_of_bounds:  # approved content covers facts within their declared bounds only
         decision.reasons.extend(plan.out_of_bounds)
         decision.approved = False
     return decision
+
+
+def _decide_locales(obj: dict, playbook: str, locales: Sequence[str], memo: dict | None) -> Any:
+    """The approval of ``playbook``'s content in ``locales``, once per command (``memo``)."""
+    from ..approvals import decide
+    from ..paths import content_root
+
+    key = (playbook, tuple(locales))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = decide(content_root(obj.get("root")), playbook, list(locales))
+        if memo is not None:
+            memo[key] = found
+    return found
 
 
 def _print_decision(
@@ -395,8 +406,24 @@ def run_group(
     # one event, one moment of confirmation for every mission of the group
     event_at = parse_at(at, zone, today=drill) or drill or datetime.now(UTC)
     given = parse_sets(sets)
+    decided: dict = {}  # the missions that publish the same locales share one check
+    opened: list = []  # the ledger, opened while the plans are being built
+
+    def warm_up() -> None:
+        """What comes after the plans and needs none of them, done while other processes
+        plan: the settings' checks (they import the adapters), the approval checks of the
+        missions' locales, the ledger opened. Only caches: each step is taken again below,
+        in its place, and meets its errors there."""
+        settings_of(obj).problems()
+        drafts = content.registry.draft_locales
+        for mission in () if locales else chosen:  # the locales each plan will publish
+            published = [x for x in content.registry.get(mission).locales if x not in drafts]
+            _decide_locales(obj, playbook, published, decided)
+        opened.append(open_ledger(obj)[1])
+
     plans = build_plans(playbook, chosen, given, now=event_at, content=content,
-                        locales=locales or None, lenient_bounds=not dry_run)  # fmt: skip
+                        locales=locales or None, lenient_bounds=not dry_run,
+                        warm_up=None if dry_run else warm_up)  # fmt: skip
     if dry_run:
         if as_json:
             echo_json({"missions": chosen, "plans": [plan_to_dict(p) for p in plans]})
@@ -413,7 +440,6 @@ def run_group(
     drill_check(targets, drill, really, command="run")
     who = acting(obj, actor_name, "run")  # one person runs the whole group, signing each launch
     actor = who.name
-    decided: dict = {}  # the missions that publish the same locales share one check
     decisions = [
         (_emergency_reason(plan, emergency, reason), _decide(obj, plan, decided)) for plan in plans
     ]
@@ -422,7 +448,7 @@ def run_group(
 
         authorize(who, "emergency")
     items, warnings = [], []
-    _, ledger = open_ledger(obj)
+    ledger = opened[0] if opened else open_ledger(obj)[1]
     clock = drill_clock(drill) or time.time
     with ledger:
         drill_really(ledger, targets, drill, command="run", actor=actor)
