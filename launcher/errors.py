@@ -443,6 +443,8 @@ def redact(text: str) -> str:
     """``text`` with every registered secret, in any of its written forms, masked."""
     if not _secrets or not isinstance(text, str):
         return text
+    if len(text) < _WINDOW and not _short:  # no indexed secret fits (most ledger values)
+        return text
     runs = _LONG.findall(text)
     found = [
         entry
@@ -472,20 +474,34 @@ def redact(text: str) -> str:
     return text
 
 
+#: values that hold no text: handed back as they are, before any other test
+_NO_TEXT = frozenset({int, float, bool, type(None)})
+
+
 def redact_value(value: Any) -> Any:
-    """:func:`redact` through str, bytes, and the plain lists, tuples and dicts holding them."""
+    """:func:`redact` through str, bytes, and the plain lists, tuples and dicts holding them.
+    A dict, list or tuple in which nothing was masked is handed back itself, not copied (the
+    ledger's boundary passes every row of every write through here)."""
     if not _secrets:
         return value
-    if isinstance(value, str):
+    kind = type(value)
+    if kind in _NO_TEXT:
+        return value
+    if kind is str or isinstance(value, str):
         return redact(value)
     if isinstance(value, bytes):
         try:
             return redact(value.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError:
             return value
-    kind = type(value)
     if kind is dict:
-        return {redact_value(k): redact_value(v) for k, v in value.items()}
+        items = [(k, v, redact_value(k), redact_value(v)) for k, v in value.items()]
+        if all(k is rk and v is rv for k, v, rk, rv in items):
+            return value
+        return {rk: rv for _k, _v, rk, rv in items}
     if kind is list or kind is tuple:
-        return kind(redact_value(v) for v in value)
+        redacted = [redact_value(v) for v in value]
+        if all(a is b for a, b in zip(value, redacted, strict=True)):
+            return value
+        return kind(redacted)
     return value

@@ -71,3 +71,22 @@ def test_secrets_sharing_a_prefix_are_masked_wherever_they_sit_in_a_text():
             assert secret not in redact(text), (secret, offset)
             assert redact(text) == _one_by_one(text, secrets), (secret, offset)
     assert redact("EAABsbCS1iHgBA but no whole token") == "EAABsbCS1iHgBA but no whole token"
+
+
+def test_rows_on_their_way_into_the_ledger_are_masked_and_clean_ones_not_copied():
+    """The ledger's boundary passes every row of every write through redact_value: a secret
+    anywhere in a row (a value, a nested list, bytes) is masked; numbers, None and short
+    texts pass as they are, and a row with nothing to mask is handed back itself."""
+    from launcher.errors import redact_value
+
+    secret = "rowsecret-9f8e7d6c5b4a"
+    register_secret(secret)
+    register_secret("Qz7!")  # shorter than a window: looked for in short texts too
+    clean = {"post_id": 7, "due_at": 1.5, "pin": True, "url": None, "state": "sent"}
+    assert redact_value(clean) is clean
+    rows = [clean, {"error": f"401 for {secret}", "extra": ["ok", {"token": secret}]}]
+    masked = redact_value(rows)
+    assert masked[0] is clean
+    assert masked[1] == {"error": f"401 for {MASK}", "extra": ["ok", {"token": MASK}]}
+    assert redact_value((1, f"x{secret}".encode())) == (1, f"x{MASK}".encode())
+    assert redact_value("Qz7!") == MASK and redact_value("ab") == "ab"
