@@ -36,3 +36,19 @@ def test_the_objects_are_given_back_when_the_parents_job_fails() -> None:
     else:
         raise AssertionError("the error did not go on")
     assert gc.get_freeze_count() == 0
+
+
+def test_the_command_line_sets_the_collectors_thresholds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The real entry point (python -m launcher) runs with launcher's thresholds."""
+    import subprocess
+    import sys
+
+    from launcher.cli import COLLECTOR_THRESHOLDS
+
+    probe = (
+        "import gc, sys, launcher.cli as c; c.cli.main = lambda **k: print(gc.get_threshold());"
+        " c.main()"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(COLLECTOR_THRESHOLDS)
+    assert gc.get_threshold() != COLLECTOR_THRESHOLDS  # not Python's defaults

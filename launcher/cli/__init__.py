@@ -165,5 +165,21 @@ for _name in COMMAND_MODULES:
     _module.register(cli)
 
 
+#: the collector's thresholds for a launcher process: a young collection every 10,000
+#: allocations instead of 700. A launch builds and reads thousands of short-lived objects per
+#: second (requests, answers, rows) and almost none of them form cycles; with Python's
+#: defaults, a 50-mission run spent 0.57 s (the parent) and 0.34 s (its sending child) in
+#: collections, 0.25-0.29 s and 0.10 s with these (bench/fanout.py, two runs each)
+COLLECTOR_THRESHOLDS = (10_000, 20, 20)
+
+
+def tune_collector() -> None:
+    """Set :data:`COLLECTOR_THRESHOLDS` (called once, when the command line starts)."""
+    import gc
+
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+
+
 def main() -> None:
+    tune_collector()
     cli(prog_name="launcher")
