@@ -419,7 +419,11 @@ def run_group(
         for mission in () if locales else chosen:  # the locales each plan will publish
             published = [x for x in content.registry.get(mission).locales if x not in drafts]
             _decide_locales(obj, playbook, published, decided)
-        opened.append(open_ledger(obj)[1])
+        ledger = open_ledger(obj)[1]
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:  # closed also when a later check refuses the launch
+            ctx.call_on_close(ledger.close)
+        opened.append(ledger)
 
     plans = build_plans(playbook, chosen, given, now=event_at, content=content,
                         locales=locales or None, lenient_bounds=not dry_run,
