@@ -373,3 +373,31 @@ def test_a_mastodon_account_launcher_creates_posts_with_its_own_new_token(
     assert ledger.posts("L")[0].state == "sent"
     raw = b"".join(p.read_bytes() for p in Path(ledger.url[10:]).parent.glob("l.sqlite3*"))
     assert b"user-token-created-0008" not in raw and b"file:" in raw
+
+
+def test_posts_waiting_behind_their_accounts_first_post_say_so(capsys) -> None:
+    """After an outage, the run lists what waits: the post the platform failed with its try
+    and error, the posts queued behind it as waiting for their account's turn (never tried,
+    no error to show)."""
+    from types import SimpleNamespace
+
+    from launcher.cli.output import print_waiting
+
+    at = datetime(2026, 12, 2, 0, 45, 41, tzinfo=UTC).timestamp()
+    failed = SimpleNamespace(
+        id=1,
+        platform="mastodon",
+        locale="it",
+        message="intro",
+        state="retrying",
+        retry_at=at,
+        attempts=5,
+        error="503 outage",
+    )
+    behind = SimpleNamespace(id=16, platform="mastodon", locale="it", message="condolences",
+                             state="retrying", retry_at=at, attempts=0, error=None)  # fmt: skip
+    print_waiting([failed, behind])
+    out = capsys.readouterr().out
+    assert "#1 mastodon/it intro: next attempt 2026-12-02 00:45:41Z (try 5; last error: 503" in out
+    assert "#16 mastodon/it condolences: next attempt 2026-12-02 00:45:41Z (waits for the" in out
+    assert "None" not in out

@@ -92,9 +92,13 @@ def print_waiting(posts: Any, accounts: Any = ()) -> None:
         return
     click.secho(f"{len(waiting)} post(s) RETRYING (a platform fault; nothing lost):", fg="yellow")
     for p in waiting[:20]:
+        if p.attempts == 0 and not p.error:  # never tried: it waits for its account's turn
+            why = "waits for the earlier post of its account (posts never overtake one another)"
+        else:
+            why = f"try {p.attempts}; last error: {p.error}"
         click.secho(
             f"  #{p.id} {p.platform}/{p.locale} {p.message}: next attempt {when(p.retry_at)}"
-            f" (try {p.attempts}); last error: {p.error}",
+            f" ({why})",
             fg="yellow",
         )
     if len(waiting) > 20:
