@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, event, func, or_, select
 
 from ..ledger.schema import audit_marks, event_chain, events
-from .signer import Signer, current_signer
+from .signer import CONTEXT_SIGNER, Signer, current_signer
 
 GENESIS = "0" * 64
 #: the chain's head row in ``audit_marks``
@@ -86,12 +86,8 @@ def link_hash(body: str, key_id: str | None, signature: str | None) -> str:
 
 
 # -- inserting and linking --------------------------------------------------------------------
-#: insert_events' default signer: the calling context's
-CURRENT_SIGNER: Any = object()
-
-
 def insert_events(
-    conn: Connection, rows: Sequence[Mapping[str, Any]], *, signer: Any = CURRENT_SIGNER
+    conn: Connection, rows: Sequence[Mapping[str, Any]], *, signer: Any = CONTEXT_SIGNER
 ) -> list[int]:
     """Insert audit events (``at``, ``actor``, ``action``, ``launch_id``, ``post_id``,
     ``detail``); they are linked into the chain when the transaction commits, signed by
@@ -103,7 +99,7 @@ def insert_events(
     else:  # one statement for many rows (insertmanyvalues), ids returned
         ids = [int(i) for i in conn.execute(_INSERT, [dict(r) for r in rows]).scalars()]
     conn.info.setdefault(_PENDING, []).extend(ids)
-    if signer is CURRENT_SIGNER:
+    if signer is CONTEXT_SIGNER:
         signer = current_signer()
     if signer is not None:
         conn.info.setdefault(_SIGNERS, {}).update(dict.fromkeys(ids, signer))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ _current: ContextVar[Signer | None] = ContextVar("launcher_signer", default=None
 
 def current_signer() -> Signer | None:
     return _current.get()
+
+
+#: stands for "the calling context's signer" where a signer may be given (an event that another
+#: thread writes, e.g. the group commit's committer, carries its caller's signer instead)
+CONTEXT_SIGNER: Any = object()
 
 
 @contextmanager

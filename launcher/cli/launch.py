@@ -265,17 +265,14 @@ def _what_happens(decision: Any, emergency_reason: str | None) -> str:
 
 def _repeats_across_launches(obj: dict, ledger: Any, plan: Any) -> list[Any]:
     """Warnings for texts an earlier launch already sends to the same accounts nearby."""
-    from ..guardrails import load_policy
     from ..guardrails.crossposts import repeated_across_launches
     from ..paths import content_root
+    from ..plan.guard import policy_of
 
     if not plan.posts:
         return []
-    root = content_root(obj.get("root"))
-    policy = obj.get("policy")  # read once per command: a group asks for each mission
-    if policy is None or obj.get("policy_root") != root:
-        policy, _ = load_policy(root)
-        obj["policy"], obj["policy_root"] = policy, root
+    # the policy the plan was guarded with, read once per command (a group asks per mission)
+    policy = policy_of(content_root(obj.get("root")))
     window = policy.repeat_window.total_seconds()
     first = min(p.at for p in plan.posts).timestamp()
     last = max(p.at for p in plan.posts).timestamp()

@@ -30,6 +30,7 @@ holder is a dead process on this host, is claimed again with ``reconcile=True``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
@@ -382,8 +383,7 @@ class DeliveryMixin:
             for platform, n, pins in conn.execute(due.group_by(posts.c.platform)).all():
                 work[platform] = DueWork(posts=int(n), pins=int(pins or 0))
             for platform, n in conn.execute(setup.group_by(accounts.c.platform)).all():
-                had = work.get(platform, DueWork())
-                work[platform] = DueWork(accounts=int(n), posts=had.posts, pins=had.pins)
+                work[platform] = replace(work.get(platform, DueWork()), accounts=int(n))
         return work
 
     def platform_ids_since(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, and_, bindparam, func, inspect, select, update
 
 from ..audit import chain as audit_chain
-from ..audit.signer import current_signer
+from ..audit.signer import CONTEXT_SIGNER, current_signer
 from ..errors import LedgerDamaged, LedgerError
 from .archives import ArchivesMixin
 from .control import ControlMixin
@@ -46,10 +46,6 @@ def _reading(fn: F) -> F:
             raise naming(exc, self.where) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-#: _event's default signer: the calling context's (a write another thread runs passes its own)
-_CONTEXT: Any = object()
 
 
 class Ledger(
@@ -110,7 +106,7 @@ class Ledger(
         action: str,
         launch_id: str | None = None,
         post_id: int | None = None,
-        signer: Any = _CONTEXT,
+        signer: Any = CONTEXT_SIGNER,  # a write another thread runs: its own
         **detail: Any,
     ) -> None:
         audit_chain.insert_events(  # linked into the audit chain at commit
@@ -125,7 +121,7 @@ class Ledger(
                     "detail": json.dumps(detail, sort_keys=True, default=str),
                 }
             ],
-            **({} if signer is _CONTEXT else {"signer": signer}),
+            signer=signer,
         )
 
     def record_event(self, *, at: float, actor: str, action: str, **kw: Any) -> None:
