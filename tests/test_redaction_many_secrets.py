@@ -90,3 +90,32 @@ def test_rows_on_their_way_into_the_ledger_are_masked_and_clean_ones_not_copied(
     assert masked[1] == {"error": f"401 for {MASK}", "extra": ["ok", {"token": MASK}]}
     assert redact_value((1, f"x{secret}".encode())) == (1, f"x{MASK}".encode())
     assert redact_value("Qz7!") == MASK and redact_value("ab") == "ab"
+
+
+def test_session_tokens_are_indexed_under_their_least_shared_stretch():
+    """Session tokens (JWTs: a header every token shares, then the random part) are registered
+    at every login: the stretch they are indexed under is the one the fewest indexed secrets
+    share, found in one pass, the same as trying every stretch in turn; each is masked."""
+    from launcher import errors
+
+    rng = random.Random(11)
+    alphabet = string.ascii_letters + string.digits
+    header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY29wZSI6ImNvbS5hdHByb3RvLmFjY2VzcyJ9."
+    span = errors._WINDOW + errors._STRIDE - 1
+
+    def one_by_one(core: str) -> int:
+        def shared(at: int) -> int:
+            windows = range(at, at + span - errors._WINDOW + 1)
+            return sum(len(errors._index.get(core[i : i + errors._WINDOW], ())) for i in windows)
+
+        return min(range(len(core) - span, -1, -1), key=shared)
+
+    tokens = [header + "".join(rng.choices(alphabet, k=rng.randint(20, 200))) for _ in range(200)]
+    for token in tokens:
+        core = token.replace(".", "")
+        for piece in (token, core):
+            if len(piece) >= span:
+                assert errors._rarest_stretch(piece, span) == one_by_one(piece)
+        register_secret(token)
+    for token in rng.sample(tokens, 10):
+        assert redact(f"Authorization: Bearer {token}") == f"Authorization: Bearer {MASK}"
