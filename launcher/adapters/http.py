@@ -461,6 +461,7 @@ def dumps(obj: Any) -> str:
 
 
 _PROXIES: dict[tuple[str, ...], dict[str, str]] = {}
+_PROXIES_LOCK = threading.Lock()
 #: the environment variables that decide an http(s) request's proxy
 _PROXY_VARS = tuple(
     v for n in ("http", "https", "all", "no") for v in (f"{n}_proxy", f"{n.upper()}_PROXY")
@@ -478,10 +479,12 @@ def _environ_proxies(base_url: str) -> dict[str, str]:
     key = (f"{parts.scheme}://{parts.netloc}", *(os.environ.get(n, "\0") for n in _PROXY_VARS))
     found = _PROXIES.get(key)
     if found is None:
-        found = (
-            requests.utils.get_environ_proxies(base_url)
-            if base_url
-            else requests.utils.getproxies()
-        )
-        _PROXIES[key] = found
+        with _PROXIES_LOCK:  # the senders start together: one of them scans, the others wait
+            found = _PROXIES.get(key)
+            if found is None:
+                found = _PROXIES[key] = (
+                    requests.utils.get_environ_proxies(base_url)
+                    if base_url
+                    else requests.utils.getproxies()
+                )
     return dict(found)

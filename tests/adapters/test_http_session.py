@@ -26,6 +26,41 @@ def test_no_proxy_is_honoured(monkeypatch) -> None:
     assert "https" not in _Transport("https://social.example.org").proxies
 
 
+def test_senders_starting_together_scan_the_environment_once(monkeypatch) -> None:
+    """A large launch starts its sending threads at once, each with its own transport: the
+    environment (a thousand accounts' credentials in it) is scanned for proxies once per
+    host, not once per thread."""
+    import time
+
+    import requests
+
+    scans: list[str] = []
+    real = requests.utils.get_environ_proxies
+
+    def slow_scan(url: str, no_proxy: str | None = None) -> dict[str, str]:
+        scans.append(url)
+        time.sleep(0.05)  # the scan is slow: the others arrive while it runs
+        return real(url, no_proxy)
+
+    monkeypatch.setattr(requests.utils, "get_environ_proxies", slow_scan)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.org:3128")
+    start = threading.Barrier(16)
+    proxies: list[dict[str, str]] = []
+
+    def sender() -> None:
+        start.wait()
+        proxies.append(_Transport("https://together.example.org").proxies)
+
+    threads = [threading.Thread(target=sender) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert scans == ["https://together.example.org"]
+    assert len(proxies) == 16
+    assert all(p.get("https") == "http://proxy.example.org:3128" for p in proxies)
+
+
 def test_ca_bundle_from_the_environment(monkeypatch, tmp_path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
