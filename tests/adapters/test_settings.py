@@ -110,6 +110,46 @@ def test_account_ref_picks_the_most_specific_standby(tmp_path: Path, env: None) 
     assert not planned.standby and planned.handle == "tl_paris_fr" and planned.credentials == {}
 
 
+def test_account_ref_agrees_with_reading_every_entry_in_turn(tmp_path: Path) -> None:
+    """Entries naming any of mission, locale and handle, in any order, some repeated: the one
+    picked is the one naming the most of them, all matching, and the first such in the file,
+    as a pass over every entry finds it (the entries are looked up by what they name)."""
+    import random
+
+    import yaml
+
+    rng = random.Random(5)
+    missions, locales = ["rome", "paris", "m01"], ["it", "en", "fr"]
+    handles = [f"h_{m}_{loc}" for m in missions for loc in locales]
+    entries = []
+    for i in range(60):
+        entry: dict[str, object] = {"credentials": {"token": f"env:T_{i}"}, "account_id": i}
+        for field, values in (("mission", missions), ("locale", locales), ("handle", handles)):
+            if rng.random() < 0.5:
+                entry[field] = rng.choice(values)
+        entries.append(entry)
+    doc = {"platforms": {"mastodon": {"adapter": "sandbox", "accounts": entries}}}
+    path = tmp_path / "launcher.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    s = load_settings(str(path))
+
+    def one_by_one(mission: str, locale: str, handle: str) -> str | None:
+        best = None
+        for e in entries:
+            asked = {"mission": mission, "locale": locale, "handle": handle}
+            named = [k for k in asked if k in e]
+            if all(str(e[k]) == asked[k] for k in named) and (best is None or len(named) > best[0]):
+                best = (len(named), e)
+        return None if best is None else str(best[1]["account_id"])
+
+    for mission in missions:
+        for locale in locales:
+            for handle in handles:
+                ref = s.account_ref("mastodon", mission, locale, handle)
+                assert ref.account_id == one_by_one(mission, locale, handle)
+                assert ref.standby == (ref.account_id is not None)
+
+
 BAD = """\
 databse_url: x
 platforms:
