@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -119,8 +120,9 @@ class Settings:
         self._adapters: dict[tuple[str, str | None], Adapter] = {}
         self._refs: dict[tuple[str, str, str, str], AccountRef] = {}
         self._filed: dict[
-            tuple[str, str], dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, Any]]
+            Path_, dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, Any]]
         ] = {}
+        self._filing = threading.Lock()
         #: translation for the adapters' checklists (the CLI sets the user's catalog)
         self.gettext: Callable[[str], str] | None = None
 
@@ -253,18 +255,23 @@ class Settings:
 
     def _account_ref(self, platform: str, mission: str, locale: str, handle: str) -> AccountRef:
         # the entry that names the most of (mission, locale, handle), all matching, the first
-        # such in the file; the entries are filed by what they name, so one account is a few
-        # lookups, not a pass over all the platform's entries (750 accounts, 750 entries)
-        filed = self._filed_entries(platform, mission)
+        # such in the file (the mission's own entries first); the entries are filed by what
+        # they name, so an account is a few lookups, not a pass over all the platform's
+        # entries (a launch of 50 missions: 750 accounts, 150 entries on each platform)
+        self.platform_config(platform, mission)  # the shape of both lists, checked
         asked = dict(zip(_ACCOUNT_FIELDS, (mission, locale, handle), strict=True))
         found = [
-            (-len(named), *hit)
+            (-len(named), rank, *hit)
+            for rank, where in enumerate(
+                (("missions", mission, "platforms", platform), ("platforms", platform))
+            )
+            for filed in (self._filed_entries(where),)
             for named in _FIELD_SUBSETS
             if (hit := filed.get((named, tuple(asked[k] for k in named)))) is not None
         ]
         if not found:
             return AccountRef(platform=platform, handle=handle, locale=locale)
-        entry = min(found, key=lambda f: (f[0], f[1]))[2]
+        entry = min(found, key=lambda f: f[:3])[3]
         return AccountRef(
             platform=platform,
             handle=str(entry.get("handle") or handle),
@@ -275,19 +282,24 @@ class Settings:
         )
 
     def _filed_entries(
-        self, platform: str, mission: str
+        self, where: Path_
     ) -> dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, Mapping[str, Any]]]:
-        """The platform's account entries (with the mission's), by (the fields of mission,
-        locale and handle an entry names, their values): the first entry of each."""
-        key = (platform, mission)
-        filed = self._filed.get(key)
+        """The account entries listed at ``where``, by (the fields of mission, locale and
+        handle an entry names, their values): the first entry of each, with its place.
+        Filed once, by the first sending thread that asks (the others wait for it)."""
+        filed = self._filed.get(where)
         if filed is None:
-            filed = {}
-            for i, entry in enumerate(self.platform_config(platform, mission)["accounts"]):
-                if isinstance(entry, Mapping):
-                    named = tuple(k for k in _ACCOUNT_FIELDS if entry.get(k) is not None)
-                    filed.setdefault((named, tuple(str(entry[k]) for k in named)), (i, entry))
-            self._filed[key] = filed
+            with self._filing:
+                filed = self._filed.get(where)
+                if filed is None:
+                    filed = {}
+                    conf = self._mapping(where, "a mapping with adapter, options, accounts")
+                    for i, entry in enumerate(conf.get("accounts") or []):
+                        if isinstance(entry, Mapping):
+                            named = tuple(k for k in _ACCOUNT_FIELDS if entry.get(k) is not None)
+                            values = tuple(str(entry[k]) for k in named)
+                            filed.setdefault((named, values), (i, entry))
+                    self._filed[where] = filed
         return filed
 
     def platforms(self) -> list[str]:
