@@ -111,9 +111,10 @@ def test_account_ref_picks_the_most_specific_standby(tmp_path: Path, env: None) 
 
 
 def test_account_ref_agrees_with_reading_every_entry_in_turn(tmp_path: Path) -> None:
-    """Entries naming any of mission, locale and handle, in any order, some repeated: the one
-    picked is the one naming the most of them, all matching, and the first such in the file,
-    as a pass over every entry finds it (the entries are looked up by what they name)."""
+    """Entries naming any of mission, locale and handle, in any order, some repeated, some in
+    a mission's override: the one picked is the one naming the most of them, all matching, and
+    the first such (the mission's own first), as a pass over every entry finds it (the
+    entries are looked up by what they name)."""
     import random
 
     import yaml
@@ -128,14 +129,18 @@ def test_account_ref_agrees_with_reading_every_entry_in_turn(tmp_path: Path) -> 
             if rng.random() < 0.5:
                 entry[field] = rng.choice(values)
         entries.append(entry)
-    doc = {"platforms": {"mastodon": {"adapter": "sandbox", "accounts": entries}}}
+    overrides = entries[40:]  # the mission's own entries come first, then the platform's
+    doc = {
+        "platforms": {"mastodon": {"adapter": "sandbox", "accounts": entries[:40]}},
+        "missions": {"rome": {"platforms": {"mastodon": {"accounts": overrides}}}},
+    }
     path = tmp_path / "launcher.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     s = load_settings(str(path))
 
     def one_by_one(mission: str, locale: str, handle: str) -> str | None:
         best = None
-        for e in entries:
+        for e in (overrides + entries[:40]) if mission == "rome" else entries[:40]:
             asked = {"mission": mission, "locale": locale, "handle": handle}
             named = [k for k in asked if k in e]
             if all(str(e[k]) == asked[k] for k in named) and (best is None or len(named) > best[0]):
