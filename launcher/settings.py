@@ -260,18 +260,17 @@ class Settings:
         # entries (a launch of 50 missions: 750 accounts, 150 entries on each platform)
         self.platform_config(platform, mission)  # the shape of both lists, checked
         asked = dict(zip(_ACCOUNT_FIELDS, (mission, locale, handle), strict=True))
-        found = [
-            (-len(named), rank, *hit)
-            for rank, where in enumerate(
-                (("missions", mission, "platforms", platform), ("platforms", platform))
-            )
-            for filed in (self._filed_entries(where),)
-            for named in _FIELD_SUBSETS
-            if (hit := filed.get((named, tuple(asked[k] for k in named)))) is not None
-        ]
-        if not found:
+        lists = (("missions", mission, "platforms", platform), ("platforms", platform))
+        best: tuple[tuple[int, int, int], Mapping[str, Any]] | None = None
+        for rank, where in enumerate(lists):
+            filed = self._filed_entries(where)
+            for named in _FIELD_SUBSETS:
+                hit = filed.get((named, tuple(asked[k] for k in named)))
+                if hit is not None and (best is None or (-len(named), rank, hit[0]) < best[0]):
+                    best = ((-len(named), rank, hit[0]), hit[1])
+        if best is None:
             return AccountRef(platform=platform, handle=handle, locale=locale)
-        entry = min(found, key=lambda f: f[:3])[3]
+        entry = best[1]
         return AccountRef(
             platform=platform,
             handle=str(entry.get("handle") or handle),

@@ -35,23 +35,25 @@ _HARD = regex.compile(
     r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}"
     r"\u200d\u20e3\ufe0e\ufe0f\ufffe\ufeff\uffff]"
 )
-#: a scheme URL as the fast path accepts it: lower-risk host, plain path, then space, a bidi
-#: isolate or the end. Before it, anything twitter-text lets precede a URL (not a letter or
-#: digit of ASCII, ``@ ＠ $ # ＃``): a space, and also the isolates that wrap a link in
-#: right-to-left text (U+2066..U+2069) or a colon of CJK text (``詳細：https://...``)
-_PLAIN_URL = regex.compile(
-    r"(?<![A-Za-z0-9@＠$#＃])https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
+#: a host the fast path accepts (lower-risk top-level domains), and what may follow a link or
+#: an address there: white space, a bidi isolate or the end
+_HOST = (
+    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
     r"(?:com|org|net|int|edu|gov|info|io|co|uk|it|fr|de|es|jp|tr|th|ua|lb|mx)"
-    r"(?:/[A-Za-z0-9._~/-]*[A-Za-z0-9/])?(?=[\s\u2066-\u2069]|$)",
+)
+_AFTER = r"(?=[\s\u2066-\u2069]|$)"
+#: a scheme URL as the fast path accepts it: such a host, a plain path, then _AFTER. Before
+#: it, anything twitter-text lets precede a URL (not a letter or digit of ASCII, ``@ ＠ $ #
+#: ＃``): a space, and also the isolates that wrap a link in right-to-left text
+#: (U+2066..U+2069) or a colon of CJK text (``詳細：https://...``)
+_PLAIN_URL = regex.compile(
+    rf"(?<![A-Za-z0-9@＠$#＃])https?://{_HOST}(?:/[A-Za-z0-9._~/-]*[A-Za-z0-9/])?{_AFTER}",
     regex.IGNORECASE,
 )
 #: an e-mail address as the fast path accepts it (``rome@example.org`` after a space, a colon
 #: or an isolate): twitter-text links no part of it, as nothing may precede a URL with ``@``
 _PLAIN_EMAIL = regex.compile(
-    r"(?<=[\s\u2066-\u2069:：]|^)[A-Za-z0-9_+-]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
-    r"(?:com|org|net|int|edu|gov|info|io|co|uk|it|fr|de|es|jp|tr|th|ua|lb|mx)"
-    r"(?=[\s\u2066-\u2069]|$)",
-    regex.IGNORECASE,
+    rf"(?<=[\s\u2066-\u2069:：]|^)[A-Za-z0-9_+-]+@{_HOST}{_AFTER}", regex.IGNORECASE
 )
 _ANY_SCHEME = regex.compile(r"https?://", regex.IGNORECASE)
 #: what twitter-text might link without a scheme ("example.com", "www.x"): library decides
