@@ -370,6 +370,7 @@ def serve_forever(latency: float, conn: Any) -> None:
                 server.state.requests.clear()
                 server.state.routes.clear()
                 server.state.throttled.clear()
+                server.state.windows.clear()  # each figure starts with the platforms' limits whole
                 server.state.cpu_since = time.process_time()
             conn.send(True)
         else:
