@@ -377,6 +377,7 @@ _Entry = tuple[str, tuple[str, ...]]
 _index: dict[str, list[_Entry]] = {}  # looked up every _STRIDE characters of a run
 _narrow: dict[str, list[_Entry]] = {}  # cores too short for a stride: looked up everywhere
 _short: tuple[_Entry, ...] = ()  # cores shorter than a window, looked for one by one
+_shortest = 0  # the length of the shortest written form of any secret: a shorter text has none
 
 
 def _rarest_stretch(core: str, span: int) -> int:
@@ -419,10 +420,12 @@ def register_secret(value: str) -> None:
         return
     runs = sorted(_UNCHANGED.findall(value), key=len, reverse=True)
     core = runs[0] if runs and len(runs[0]) >= MIN_SECRET else ""
-    global _short
+    global _short, _shortest
     entry = (core, _written_forms(value))
     with _lock:
         _secrets.add(value)
+        shortest = len(entry[1][-1])  # the forms are longest first
+        _shortest = min(_shortest, shortest) if _shortest else shortest
         # a secret that contains another is masked first (:func:`redact` orders them by
         # length), so no part of it survives
         span = _WINDOW + _STRIDE - 1
@@ -448,8 +451,8 @@ def redact(text: str) -> str:
     """``text`` with every registered secret, in any of its written forms, masked."""
     if not _secrets or not isinstance(text, str):
         return text
-    if len(text) < _WINDOW and not _short:  # no indexed secret fits (most ledger values)
-        return text
+    if len(text) < _shortest or (len(text) < _WINDOW and not _short):
+        return text  # no secret fits (most ledger values: states, locales, platforms)
     runs = _LONG.findall(text)
     found = [
         entry

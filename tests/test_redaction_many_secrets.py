@@ -119,3 +119,22 @@ def test_session_tokens_are_indexed_under_their_least_shared_stretch():
         register_secret(token)
     for token in rng.sample(tokens, 10):
         assert redact(f"Authorization: Bearer {token}") == f"Authorization: Bearer {MASK}"
+
+
+def test_short_texts_beside_short_secrets_are_masked_as_by_the_reference():
+    """A text shorter than every secret's shortest written form is handed back at once; one
+    that can hold a secret, however short, is still searched: short texts built from pieces
+    of short secrets (4 to 7 characters, looked for one by one) against the reference."""
+    rng = random.Random(20261202)
+    # each holds a character that escaping changes: its escaped forms are longer than it
+    secrets = ["".join(rng.choices("klmnop", k=rng.randint(3, 6))) + ":" for _ in range(12)]
+    for s in secrets:
+        register_secret(s)
+    for _ in range(400):
+        pieces = [rng.choice(secrets)[: rng.randint(1, 7)] for _ in range(rng.randint(1, 3))]
+        text = "".join(pieces)[: rng.randint(1, 14)]
+        assert redact(text) == _one_by_one(text, secrets), text
+    shortest = min(secrets, key=len)
+    assert redact(shortest) == MASK
+    assert redact(f"({shortest})") == f"({MASK})"
+    assert redact(shortest[:-1]) == shortest[:-1]
