@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, event, func, or_, select
 
+from ..ledger import plainsql
 from ..ledger.schema import audit_marks, event_chain, events
 from .signer import CONTEXT_SIGNER, Signer, current_signer
 
@@ -95,7 +96,7 @@ def insert_events(
     if not rows:
         return []
     if len(rows) == 1:
-        ids = [int(conn.execute(_INSERT, dict(rows[0])).scalar_one())]
+        ids = [int(plainsql.execute(conn, _INSERT, rows[0]).scalar_one())]
     else:  # one statement for many rows (insertmanyvalues), ids returned
         ids = [int(i) for i in conn.execute(_INSERT, [dict(r) for r in rows]).scalars()]
     conn.info.setdefault(_PENDING, []).extend(ids)

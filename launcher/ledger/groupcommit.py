@@ -36,6 +36,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from .plainsql import execute_sql
+
 #: a group commits once it holds this many transactions, even if more are waiting
 MAX_MEMBERS = 128
 #: ... or once its first transaction is this old (seconds): a steady stream of writers never
@@ -48,9 +50,10 @@ MAX_WAIT = 0.05
 SHARED_WAIT = 0.1
 
 
-#: each body's own savepoint, written as SQL: SQLAlchemy's ``begin_nested()`` compiles a
-#: savepoint clause and keeps a nested transaction for every body, a tenth of a fanned-out
-#: launch's ledger time; bodies run one at a time, so one name serves them all
+#: each body's own savepoint, written as SQL and run on the cursor (:mod:`.plainsql`):
+#: SQLAlchemy's ``begin_nested()`` compiles a savepoint clause and keeps a nested transaction
+#: for every body, a tenth of a fanned-out launch's ledger time; bodies run one at a time, so
+#: one name serves them all
 _SAVEPOINT = "SAVEPOINT launcher_body"
 _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT launcher_body"
 _RELEASE = "RELEASE SAVEPOINT launcher_body"
@@ -107,7 +110,7 @@ class GroupWriter:
         group = self._enter()
         failed: BaseException | None = None
         try:
-            group.conn.exec_driver_sql(_SAVEPOINT)
+            execute_sql(group.conn, _SAVEPOINT)
         except BaseException as exc:
             self._abandon(group, exc)
             raise
@@ -116,14 +119,14 @@ class GroupWriter:
         except BaseException as exc:
             failed = exc
             try:
-                group.conn.exec_driver_sql(_ROLLBACK_TO)
-                group.conn.exec_driver_sql(_RELEASE)
+                execute_sql(group.conn, _ROLLBACK_TO)
+                execute_sql(group.conn, _RELEASE)
             except BaseException as broken:  # the connection itself is gone: the whole group
                 self._abandon(group, broken)
                 raise exc from None
         else:
             try:
-                group.conn.exec_driver_sql(_RELEASE)
+                execute_sql(group.conn, _RELEASE)
             except BaseException as exc:
                 self._abandon(group, exc)
                 raise

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, or_, select, update
 
 from ..audit import chain as audit_chain
+from . import plainsql
 from .records import iso
 from .schema import events, posts
 
@@ -69,7 +70,8 @@ class OutcomesMixin:
                 launch_id = conn.execute(
                     select(posts.c.launch_id).where(posts.c.id == post_id)
                 ).scalar()
-            n = conn.execute(
+            n = plainsql.execute(
+                conn,
                 _UPD_SENT,
                 {
                     "pid": post_id,

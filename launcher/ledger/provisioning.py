@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy.sql.dml import Update
 
+from . import plainsql
 from .records import AccountRecord, iso
 from .schema import accounts, launches, posts
 
@@ -28,6 +30,27 @@ class AccountClaim:
 
     account: AccountRecord
     mission: str
+
+
+_FINISH: dict[tuple[str, ...], Update] = {}
+
+
+def _finish_statement(columns: tuple[str, ...]) -> Update:
+    """The statement that records an account's set-up outcome in ``columns``, built once per
+    set of columns (statements are compiled once each: :mod:`.plainsql`)."""
+    stmt = _FINISH.get(columns)
+    if stmt is None:
+        stmt = _FINISH[columns] = (
+            update(accounts)
+            .where(
+                accounts.c.id == bindparam("row_id"),
+                accounts.c.state == "provisioning",
+                accounts.c.claimed_by == bindparam("worker"),
+            )
+            .values({c: bindparam(f"v_{c}") for c in columns})
+            .returning(accounts.c.launch_id, accounts.c.platform, accounts.c.locale)
+        )
+    return stmt
 
 
 class ProvisioningMixin:
@@ -129,18 +152,9 @@ class ProvisioningMixin:
             values["credentials"] = json.dumps(dict(credentials), sort_keys=True)
         # one statement checks the claim is still this worker's and records the outcome
         # (a select first was a third of the statements of a fanned-out launch's set-ups)
-        still_ours = (
-            update(accounts)
-            .where(
-                accounts.c.id == row_id,
-                accounts.c.state == "provisioning",
-                accounts.c.claimed_by == worker,
-            )
-            .values(**values)
-            .returning(accounts.c.launch_id, accounts.c.platform, accounts.c.locale)
-        )
+        params = {"row_id": row_id, "worker": worker, **{f"v_{k}": v for k, v in values.items()}}
         with self.writer.begin() as conn:
-            row = conn.execute(still_ours).first()
+            row = plainsql.execute(conn, _finish_statement(tuple(values)), params).first()
             if row is None:
                 return False
             launch_id, platform, locale = row
