@@ -110,3 +110,31 @@ def test_profiles_are_checked_too():
     acc = PlannedAccount("x", "en", "exl_tokyo_en", "Embassy", "Call 112 now")
     found = lint(plan([post("Hi")], accounts=[acc]), policy_for(RULE))
     assert [(f.message_id, f.fragment) for f in found] == [("profile.bio", "112")]
+
+
+def test_digits_of_any_script_read_as_unicode_tables_say() -> None:
+    """ascii_digits keeps ASCII texts' digits in one call and remembers answers: for ASCII and
+    for every other script, the same digits as looking each character up in Unicode's tables
+    (Arabic-Indic, Thai, full-width, superscripts, circled numbers)."""
+    import random
+    import unicodedata
+
+    from launcher.guardrails.text import ascii_digits
+
+    def by_the_tables(s: str) -> str:
+        digits = (unicodedata.digit(c, None) for c in s)
+        return "".join(str(d) for d in digits if d is not None)
+
+    rng = random.Random(20261202)
+    pool = [chr(i) for i in range(0x3100)] + list("١٢٣๑๒๓１２３²³①⑨")
+    texts = [chr(i) for i in range(128)] + ["2026", "14:30", "1\u202f234", "٢٠٢٦", "๒๔"]
+    texts += [
+        "".join(
+            rng.choice(pool) if rng.random() < 0.4 else rng.choice("0123456789 :,.")
+            for _ in range(rng.randint(0, 12))
+        )
+        for _ in range(5000)
+    ]
+    for text in texts + texts:  # the second time, as remembered
+        assert ascii_digits(text) == by_the_tables(text), repr(text)
+    assert ascii_digits("٢٠٢٦ ²") == "20262"
