@@ -377,7 +377,9 @@ _Entry = tuple[str, tuple[str, ...]]
 _index: dict[str, list[_Entry]] = {}  # looked up every _STRIDE characters of a run
 _narrow: dict[str, list[_Entry]] = {}  # cores too short for a stride: looked up everywhere
 _short: tuple[_Entry, ...] = ()  # cores shorter than a window, looked for one by one
-_shortest = 0  # the length of the shortest written form of any secret: a shorter text has none
+#: the length of the shortest written form of any secret: a shorter text holds none. At
+#: least ``_WINDOW`` while no secret is in ``_short`` (every form holds its secret's core)
+_shortest = 0
 
 
 def _rarest_stretch(core: str, span: int) -> int:
@@ -451,8 +453,8 @@ def redact(text: str) -> str:
     """``text`` with every registered secret, in any of its written forms, masked."""
     if not _secrets or not isinstance(text, str):
         return text
-    if len(text) < _shortest or (len(text) < _WINDOW and not _short):
-        return text  # no secret fits (most ledger values: states, locales, platforms)
+    if len(text) < _shortest:  # no secret fits (most ledger values: states, locales, platforms)
+        return text
     runs = _LONG.findall(text)
     found = [
         entry
