@@ -130,3 +130,100 @@ def test_each_thread_keeps_its_connection_alive() -> None:
     assert len(peers) == 4
     assert len(set(peers[:3])) == 1  # one kept-alive connection for the first thread
     assert peers[3] != peers[0]
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers every GET with JSON naming this server, and records the request line, the
+    Cookie header and the peer; the first answer sets a cookie."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        seen = self.server.seen  # type: ignore[attr-defined]
+        seen.append((self.requestline, self.headers.get("Cookie"), self.client_address))
+        body = json.dumps({"server": self.server.name}).encode()  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if len(seen) == 1:
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _serve(name: str) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen = []  # type: ignore[attr-defined]
+    server.name = name  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _base(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_each_origin_keeps_its_own_pool_until_the_transport_is_closed(monkeypatch) -> None:
+    """The transport keeps the connection pool of each origin it was asked for: requests to
+    two servers from one thread each reach their own server over one kept-alive connection;
+    once the transport is closed, its connections are, and the next request opens one."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    one, two = _serve("one"), _serve("two")
+    try:
+        transport = _Transport(_base(one))
+        get = lambda url: transport.send("GET", url, None, None, None, None, None, (2, 2))  # noqa: E731
+        answers = [get(f"{_base(s)}/n/{i}").json()["server"] for i in range(2) for s in (one, two)]
+        transport.adapter.close()
+        answers.append(get(f"{_base(one)}/after").json()["server"])
+    finally:
+        for s in (one, two):
+            s.shutdown()
+            s.server_close()
+    assert answers == ["one", "two", "one", "two", "one"]
+    lines = [line for line, _, _ in one.seen]  # type: ignore[attr-defined]
+    assert lines == ["GET /n/0 HTTP/1.1", "GET /n/1 HTTP/1.1", "GET /after HTTP/1.1"]
+    peers = [peer for _, _, peer in one.seen]  # type: ignore[attr-defined]
+    assert peers[0] == peers[1] != peers[2]  # kept alive, then a new connection
+
+
+def test_no_cookie_is_kept_from_an_answer() -> None:
+    """A platform that sets a cookie: the answer shows none, and no later request sends it."""
+    server = _serve("one")
+    try:
+        session = HostSession(_base(server))
+        first = session.request("GET", f"{_base(server)}/a", timeout=(2, 2))
+        second = session.request("GET", f"{_base(server)}/b", timeout=(2, 2))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert first.headers["Set-Cookie"].startswith("session=")  # the platform did set one
+    assert len(first.cookies) == 0 and second.status_code == 200
+    assert [cookie for _, cookie, _ in server.seen] == [None, None]  # type: ignore[attr-defined]
+
+
+def test_a_proxied_request_goes_through_the_proxy_with_its_whole_address(monkeypatch) -> None:
+    """With HTTP_PROXY set, the request is sent to the proxy, its request line the whole
+    address (requests' own proxy path); without it, the same transport code sends the path
+    alone to the server itself."""
+    proxy = _serve("proxy")
+    try:
+        monkeypatch.setenv("HTTP_PROXY", _base(proxy))
+        for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        session = HostSession("http://platform.example.org")
+        resp = session.request("GET", "http://platform.example.org/api/v1/x?q=1", timeout=(2, 2))
+        monkeypatch.delenv("HTTP_PROXY")
+        direct = _Transport(_base(proxy))
+        assert direct.proxies == {}
+        direct.send("GET", f"{_base(proxy)}/own/path?q=2", None, None, None, None, None, (2, 2))
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert resp.json() == {"server": "proxy"}
+    lines = [line for line, _, _ in proxy.seen]  # type: ignore[attr-defined]
+    assert lines == ["GET http://platform.example.org/api/v1/x?q=1 HTTP/1.1",
+                     "GET /own/path?q=2 HTTP/1.1"]  # fmt: skip
