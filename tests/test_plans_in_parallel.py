@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,55 @@ def test_a_bad_catalog_of_the_last_mission_stops_the_whole_group_through_the_cli
     assert "Traceback" not in result.output + result.stderr
     listed = invoke("status", "--json", root=root)
     assert json.loads(listed.stdout)["launches"] == []
+
+
+def test_what_is_derived_from_each_plan_comes_with_it_from_the_process_that_built_it(
+    content, missions
+) -> None:  # type: ignore[no-untyped-def]
+    """``derive`` runs where each plan was built (a child's pid for the children's plans),
+    its value beside its own plan; a derive that fails gives None for that plan alone."""
+    from launcher.plan.fingerprint import recorded_plan
+
+    parent = os.getpid()
+    broken = missions[-2]
+
+    def derive(plan):  # type: ignore[no-untyped-def]
+        if plan.mission.id == broken:
+            raise ValueError("cannot derive")
+        return plan.mission.id, os.getpid(), recorded_plan(plan)
+
+    pairs = many.build_plans_deriving(
+        "earthquake", missions, FACTS, content=content, now=NOW, processes=2, derive=derive
+    )
+    assert [p.mission.id for p, _ in pairs] == missions
+    got = {p.mission.id: d for p, d in pairs}
+    assert got[broken] is None
+    assert all(got[m][0] == m for m in missions if m != broken)
+    assert any(got[m][1] != parent for m in missions if m != broken)  # some built in a child
+    for plan, d in pairs:
+        if d is not None:
+            assert d[2] == recorded_plan(plan)  # the same text, wherever it was worked out
+
+
+def test_a_group_records_each_plan_as_the_text_its_hash_was_taken_of() -> None:
+    """``run --missions all``: each launch's recorded plan is the very text whose SHA-256 is
+    its plan_hash (worked out beside the plan, written once), and reads back as the plan's
+    document."""
+    import hashlib
+    import sqlite3
+
+    from .conftest import invoke
+
+    at = "2026-05-22T06:00:00Z"
+    result = invoke("run", "earthquake", "--missions", "all", "--set", "region=Alps",
+                    "--set", "magnitude=6.2", "--at", at, "--now", at, "--yes",
+                    "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ledgers = list(Path(os.environ["LAUNCHER_DATA_DIR"]).rglob("ledger.sqlite3"))
+    assert len(ledgers) == 1
+    with sqlite3.connect(ledgers[0]) as db:
+        rows = db.execute("SELECT plan, plan_hash FROM launches").fetchall()
+    assert len(rows) >= many.SHARE_FROM + 2
+    for text, digest in rows:
+        assert hashlib.sha256(text.encode("utf-8")).hexdigest() == digest
+        assert len(json.loads(text)["posts"]) > 10

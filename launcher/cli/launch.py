@@ -396,7 +396,7 @@ def run_group(
     # other processes plan
     from ..content.selection import select_missions
     from ..plan.build import load_content
-    from ..plan.many import build_plans
+    from ..plan.many import build_plans_deriving
 
     content = load_content(obj.get("root"))
     chosen = select_missions(content.registry.missions, selector or "", mission_ids)
@@ -433,9 +433,16 @@ def run_group(
             ctx.call_on_close(ledger.close)
         opened.append(ledger)
 
-    plans = build_plans(playbook, chosen, given, now=event_at, content=content,
-                        locales=locales or None, lenient_bounds=not dry_run,
-                        warm_up=None if dry_run else warm_up)  # fmt: skip
+    # a launch's recorded plan text is worked out beside each plan, by the process that built
+    # it, rather than for all fifty after them, here alone
+    from ..plan.fingerprint import recorded_plan
+
+    pairs = build_plans_deriving(playbook, chosen, given, now=event_at, content=content,
+                                 locales=locales or None, lenient_bounds=not dry_run,
+                                 warm_up=None if dry_run else warm_up,
+                                 derive=None if dry_run else recorded_plan)  # fmt: skip
+    plans = [plan for plan, _ in pairs]
+    recorded = {plan.mission.id: text for plan, text in pairs}
     from ..launch.drills import real_targets
     from ..launch.groups import GroupItem, start_group
     from ..launch.lifecycle import repeat_key
@@ -482,6 +489,7 @@ def run_group(
                     hold=decision.reasons,
                     repeat=repeat,
                     emergency_reason=emergency_reason if decision.reasons else None,
+                    recorded=recorded.get(plan.mission.id),
                 )
             )
             warnings += [f"{plan.mission.id}: {w}" for w in plan.warnings]

@@ -29,8 +29,8 @@ class LaunchPreview:
 
 
 def launch_preview(ledger: Any, root: Path, launch: Any) -> LaunchPreview:
-    from ..launch.lifecycle import plan_fingerprint
     from ..plan.build import build_plan
+    from ..plan.fingerprint import plan_fingerprint
     from ..preview.page import render_preview
 
     with ledger.engine.connect() as conn:

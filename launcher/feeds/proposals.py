@@ -45,8 +45,8 @@ def propose_launch(
 ) -> ProposalRecord:
     """Render the plan for the mapped facts and record the proposal (with the planning
     problems, if any, so a person sees the event even when the content cannot take it)."""
-    from ..launch.lifecycle import plan_fingerprint
     from ..plan.build import build_plan
+    from ..plan.fingerprint import plan_fingerprint
 
     said = list(reasons)
     if event.measured:

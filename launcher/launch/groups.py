@@ -32,6 +32,7 @@ class GroupItem:
     hold: Sequence[str] = ()  # why it must wait for a second person (empty: goes out)
     repeat: str | None = None
     emergency_reason: str | None = None
+    recorded: tuple[str, str] | None = None  # recorded_plan(plan), if worked out already
 
 
 @dataclass
@@ -70,7 +71,10 @@ def start_group(
     active: list[str] = []
     for item in items:
         held = () if item.emergency_reason else tuple(item.hold)
-        launch = launch_fields(item.plan, actor=actor, now=clock(), hold=held, repeat=item.repeat)
+        launch = launch_fields(
+            item.plan, actor=actor, now=clock(), hold=held, repeat=item.repeat,
+            recorded=item.recorded,
+        )  # fmt: skip
         if item.emergency_reason and item.hold:
             launch["emergency"] = {"reason": item.emergency_reason, "reasons_skipped": item.hold}
         launches.append(launch)

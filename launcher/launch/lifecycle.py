@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import ContentRejected, LauncherError, Unsupported, redact
 from ..ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
 from ..models import Plan
+from ..plan.fingerprint import recorded_plan
 from .dispatch import (
     RESEND_SAFE,
     Dispatcher,
@@ -117,33 +118,6 @@ def plan_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return accounts, posts
 
 
-def plan_fingerprint(plan: Plan) -> tuple[str, dict[str, Any]]:
-    """The plan as recorded with the launch (``launcher plan --json``'s document) and its
-    SHA-256. The posts themselves are in the ``posts`` table either way."""
-    try:
-        from ..plan.view import plan_to_dict
-
-        doc = plan_to_dict(plan)
-    except Exception:  # the overview must never stop a launch: keep the essentials
-        log.warning("plan overview unavailable; recording the posts only", exc_info=True)
-        doc = {
-            "playbook": plan.playbook.id,
-            "mission": plan.mission.id,
-            "posts": [
-                {
-                    "key": p.key,
-                    "platform": p.platform,
-                    "locale": p.locale,
-                    "text": p.text,
-                    "at": p.at.isoformat(),
-                }
-                for p in plan.posts
-            ],
-        }
-    text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest(), doc
-
-
 def record_launch(ledger: Ledger, plan: Plan, **fields: Any) -> str:
     """Record a plan as a launch: ``active``, or ``awaiting-approval`` with ``hold``'s
     reasons (``fields``: :func:`launch_fields`'). A crisis launch that is active at once
@@ -161,14 +135,16 @@ def launch_fields(
     launch_id: str | None = None,
     hold: Sequence[str] = (),
     repeat: str | None = None,
+    recorded: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the ledger records of a plan as a launch (:meth:`Ledger.create_launch`'s fields),
-    for :func:`record_launch` and for a launch group recorded in one transaction."""
+    for :func:`record_launch` and for a launch group recorded in one transaction.
+    ``recorded``: :func:`recorded_plan` of ``plan``, if it was worked out already."""
     launch_id = launch_id or new_launch_id(
         plan.mission.id, plan.playbook.id, plan.event.confirmed_at
     )
     accounts, posts = plan_rows(plan)
-    digest, doc = plan_fingerprint(plan)
+    digest, doc = recorded or recorded_plan(plan)
     return dict(
         launch_id=launch_id,
         playbook=plan.playbook.id,

@@ -206,7 +206,7 @@ class Ledger(
         now: float,
         confirmed_at: float,
         plan_hash: str,
-        plan_doc: Mapping[str, Any] | None,
+        plan_doc: Mapping[str, Any] | str | None,
         account_rows: Sequence[Mapping[str, Any]],
         post_rows: Sequence[Mapping[str, Any]],
         state: str = "active",
@@ -218,6 +218,7 @@ class Ledger(
     ) -> None:
         """Write a launch with its accounts and posts in ``conn``'s transaction.
 
+        ``plan_doc``: the plan's document, or its JSON text as written already.
         ``post_rows`` carry ``prev_key`` (the previous thread part's key, or None); the link
         is stored as ``reply_to_post_id`` so part n+1 waits for part n. ``state`` is
         ``active`` or ``awaiting-approval`` (with the reasons in ``note``); an active crisis
@@ -237,7 +238,7 @@ class Ledger(
                 confirmed_at=confirmed_at,
                 state=state,
                 plan_hash=plan_hash,
-                plan=json.dumps(plan_doc, sort_keys=True, default=str) if plan_doc else None,
+                plan=_plan_text(plan_doc),
                 updated_at=now,
                 timezone=timezone,
                 kind=kind,
@@ -499,3 +500,10 @@ def _like_prefix(ref: str) -> str:
 
 
 __all__ = ["Ledger", "default_url"]
+
+
+def _plan_text(doc: Mapping[str, Any] | str | None) -> str | None:
+    """The JSON text of a launch's plan document (given as text: kept as it is)."""
+    if not doc:
+        return None
+    return doc if isinstance(doc, str) else json.dumps(doc, sort_keys=True, default=str)

@@ -21,13 +21,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from ..models import Plan
 from ..processes import run_forked, usable_cpus
 from .build import Content, build_plan
 
 log = logging.getLogger("launcher")
+
+T = TypeVar("T")
 
 #: fewer missions than this are planned one after the other: a fork costs more than it saves
 SHARE_FROM = 4
@@ -48,9 +50,42 @@ def build_plans(
     run here while the children plan, when they do (else not at all); it only fills caches
     for what the caller does next, so an error in it is left for that step to meet, in its
     place. ``options`` are build_plan's (``now``, ``locales``, ``lenient_bounds``...)."""
+    pairs = build_plans_deriving(
+        playbook_id, mission_ids, raw_facts, content=content, processes=processes,
+        warm_up=warm_up, derive=None, **options,
+    )  # fmt: skip
+    return [plan for plan, _ in pairs]
 
-    def plan(mission_id: str) -> Plan:
-        return build_plan(playbook_id, mission_id, raw_facts, content=content, **options)
+
+def build_plans_deriving(
+    playbook_id: str,
+    mission_ids: Sequence[str],
+    raw_facts: Mapping[str, str],
+    *,
+    content: Content,
+    derive: Callable[[Plan], T] | None,
+    processes: int | None = None,
+    warm_up: Callable[[], object] | None = None,
+    **options: Any,
+) -> list[tuple[Plan, T | None]]:
+    """:func:`build_plans`, each plan with ``derive(plan)`` worked out by the process that
+    built it (None without ``derive``): what the caller needs of every plan next and is
+    pure, such as the JSON text a launch records, is then done side by side too instead of
+    after all the plans, in this process alone. An error in ``derive`` gives None for that
+    plan: the caller works it out again, in its place, and meets the error there."""
+
+    def derived(plan: Plan) -> T | None:
+        if derive is None:
+            return None
+        try:
+            return derive(plan)
+        except Exception as exc:
+            log.debug("deriving from a plan: %s", type(exc).__name__)
+            return None
+
+    def plan(mission_id: str) -> tuple[Plan, T | None]:
+        built = build_plan(playbook_id, mission_id, raw_facts, content=content, **options)
+        return built, derived(built)
 
     ids = list(mission_ids)
     n = usable_cpus() if processes is None else max(1, processes)
@@ -69,13 +104,13 @@ def build_plans(
                 return
             yield i
 
-    def share(warm: Callable[[], object] | None) -> dict[int, Plan]:
+    def share(warm: Callable[[], object] | None) -> dict[int, tuple[Plan, T | None]]:
         if warm is not None:
             try:
                 warm()
             except Exception as exc:  # the caller's next step meets it again, in its place
                 log.debug("warming up while planning: %s", type(exc).__name__)
-        done: dict[int, Plan] = {}
+        done: dict[int, tuple[Plan, T | None]] = {}
         for i in take():
             try:
                 done[i] = plan(rest[i])
@@ -83,9 +118,9 @@ def build_plans(
                 break
         return done
 
-    jobs: list[Callable[[], dict[int, Plan]]] = [lambda: share(warm_up)]
+    jobs: list[Callable[[], dict[int, tuple[Plan, T | None]]]] = [lambda: share(warm_up)]
     jobs += [lambda: share(None) for _ in range(n - 1)]
-    planned: dict[int, Plan] = {}
+    planned: dict[int, tuple[Plan, T | None]] = {}
     for got in run_forked(jobs, stop_children_on_error=True):
         planned.update(got or {})
     return [first] + [planned[i] if i in planned else plan(m) for i, m in enumerate(rest)]

@@ -17,8 +17,9 @@ from typing import Any
 
 from ..errors import InputError
 from ..launch.dispatch import DispatchResult, Targets
-from ..launch.lifecycle import plan_fingerprint, send_due
+from ..launch.lifecycle import send_due
 from ..ledger import LaunchRecord, Ledger, ts
+from ..plan.fingerprint import plan_fingerprint
 from .plan import SunsetPlan
 from .steps import SunsetWorker
 
