@@ -442,7 +442,6 @@ def run_group(
                                  warm_up=None if dry_run else warm_up,
                                  derive=None if dry_run else recorded_plan)  # fmt: skip
     plans = [plan for plan, _ in pairs]
-    recorded = {plan.mission.id: text for plan, text in pairs}
     from ..launch.drills import real_targets
     from ..launch.groups import GroupItem, start_group
     from ..launch.lifecycle import repeat_key
@@ -478,7 +477,7 @@ def run_group(
     with ledger:
         drill_really(ledger, targets, drill, command="run", actor=actor)
         repeats: list[str] = []
-        for plan, (emergency_reason, decision) in zip(plans, decisions, strict=True):
+        for (plan, recorded), (emergency_reason, decision) in zip(pairs, decisions, strict=True):
             repeat = repeat_key(plan, given)
             earlier = ledger.find_repeat(repeat, since=clock() - REPEAT_HOURS * 3600)
             if earlier is not None:
@@ -489,7 +488,7 @@ def run_group(
                     hold=decision.reasons,
                     repeat=repeat,
                     emergency_reason=emergency_reason if decision.reasons else None,
-                    recorded=recorded.get(plan.mission.id),
+                    recorded=recorded,
                 )
             )
             warnings += [f"{plan.mission.id}: {w}" for w in plan.warnings]

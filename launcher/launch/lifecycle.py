@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,8 +34,6 @@ from .dispatch import (
     new_worker_id,
 )
 from .retry import Backoff, RetryPolicy, call_with_retry
-
-log = logging.getLogger("launcher.launch.lifecycle")
 
 #: how long ``run`` itself rides out a platform blip before leaving the post to the daemon
 RUN_WAIT = 30.0

@@ -499,11 +499,11 @@ def _like_prefix(ref: str) -> str:
     return ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-__all__ = ["Ledger", "default_url"]
-
-
 def _plan_text(doc: Mapping[str, Any] | str | None) -> str | None:
     """The JSON text of a launch's plan document (given as text: kept as it is)."""
     if not doc:
         return None
     return doc if isinstance(doc, str) else json.dumps(doc, sort_keys=True, default=str)
+
+
+__all__ = ["Ledger", "default_url"]
