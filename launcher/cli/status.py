@@ -152,22 +152,28 @@ def status_cmd(
 
 
 def _print_summaries(summaries: Any) -> None:
+    """One line per launch. RETRYING has its own column: during an outage a launch's posts
+    wait for their next attempt, and a list that showed only sent and failed read as if
+    nothing were wrong."""
     rows = [
         (
             s.launch.id,
             s.overall,
             s.counts.get("sent", 0),
             sum(s.counts.values()),
+            s.counts.get("retrying", 0),
             s.counts.get("failed", 0),
             s.launch.created_by + ("  EMERGENCY OVERRIDE" if s.launch.override_reason else ""),
         )
         for s in summaries
     ]
-    header = ("LAUNCH", "STATE", "SENT", "TOTAL", "FAILED", "BY")
-    lines = format_table(header, rows, right=(2, 3, 4))
+    header = ("LAUNCH", "STATE", "SENT", "TOTAL", "RETRYING", "FAILED", "BY")
+    lines = format_table(header, rows, right=(2, 3, 4, 5))
     click.echo(lines[0])
     for row, line in zip(rows, lines[1:], strict=True):
-        click.secho(line, fg="red" if row[4] else None, bold=bool(row[4]))
+        failed, retrying = bool(row[5]), bool(row[4])
+        colour = "red" if failed else "yellow" if retrying else None
+        click.secho(line, fg=colour, bold=failed)
 
 
 def _watch(ledger: Any, launch: str | None, group: str | None, as_json: bool) -> None:

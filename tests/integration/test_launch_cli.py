@@ -189,6 +189,36 @@ def test_permanent_failure_is_loud(env):
     assert_agree(env, status(env, doc["launch"]))
 
 
+def _listed(env) -> dict[str, dict[str, str]]:
+    """``launcher status`` (no launch): each row by its launch id, cells by column name."""
+    head, *rows = cli(env, "status").stdout.splitlines()
+    names = head.split()
+    return {r.split()[0]: dict(zip(names, r.split(), strict=False)) for r in rows}
+
+
+def test_an_outage_shows_in_the_list_of_launches_until_the_posts_are_out(env):
+    """The platform is down for every post due now: the list of launches says they are
+    retrying (not a quiet "active, 0 sent"), and once the daemon has sent them after the
+    outage it says so too; ledger and outbox agree before and after."""
+    t0 = T0
+    down = {**env, "LAUNCHER_SANDBOX_FAIL": "outage:18"}
+    doc = json.loads(cli(down, *RUN, "--at", _iso(t0), "--now", _iso(t0), "--yes", "--json").stdout)
+    launch = doc["launch"]
+    retrying = sum(p["state"] == "retrying" for p in doc["posts"])
+    assert retrying == 18 and not any(p["state"] == "sent" for p in doc["posts"])
+    row = _listed(env)[launch]
+    assert (row["STATE"], row["SENT"], row["RETRYING"], row["FAILED"]) == ("active", "0", "18", "0")
+    assert_agree(env, status(env, launch))
+
+    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=1)))
+    doc = status(env, launch)
+    row = _listed(env)[launch]
+    assert row["RETRYING"] == "0" and row["FAILED"] == "0"
+    assert row["SENT"] == str(sum(p["state"] == "sent" for p in doc["posts"])) == "18"
+    assert row["TOTAL"] == str(len(doc["posts"]))
+    assert_agree(env, doc)
+
+
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
