@@ -13,7 +13,10 @@ codes in one place (``cli.py``); library code never prints and never exits.
     │   ├── ConfigError                the settings file, credentials references
     │   │   └── SettingsError          the settings cannot serve a launch (many Problems)
     │   └── Refused                    not this person: a missing role, four eyes, a key that
-    │                                  is unknown, revoked or does not verify
+    │       │                          does not verify
+    │       └── KeyRefused             a key no one in people.yaml holds, or one revoked: it
+    │                                  can no longer act at all (a console session made with
+    │                                  it ends)
     ├── LedgerError                    exit 2: unknown launch, bad state change
     │   ├── LedgerUnavailable          exit 1: the database cannot be reached, read or written
     │   │   └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
@@ -158,6 +161,12 @@ class SettingsError(ConfigError):
 class Refused(UserError):
     """The person may not do this: a role they lack, their own launch to approve (four eyes),
     an action that needs a verified key, a key people.yaml does not list or has revoked."""
+
+
+class KeyRefused(Refused):
+    """The key itself can no longer act: people.yaml does not list it, or lists it revoked.
+    Unlike a missing role or four eyes (refused for this action only), nothing done with
+    this key will be taken, so whoever holds a session made with it is signed out."""
 
 
 class LedgerError(LauncherError):

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..errors import InputError, LauncherError, LedgerError, Refused, redact
+from ..errors import InputError, KeyRefused, LauncherError, LedgerError, Refused, redact
 from .sessions import COOKIE, Session
 
 if TYPE_CHECKING:
@@ -369,7 +369,7 @@ async def decide(request: Request) -> Response:
     try:
         message = await run_in_threadpool(_act, console, session, decision, lid, reason)
     except Refused as exc:
-        if "revoked" in exc.message or "not the key of anyone" in exc.message:
+        if isinstance(exc, KeyRefused):  # the key can do nothing more: sign its holder out
             console.sessions.end(session)
         return _error(
             request, session, 403, "Refused", exc.message, exc.hint, back=f"/launches/{lid}"

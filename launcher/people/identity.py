@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..actor import resolve_actor as resolve_name
 from ..audit.signer import Signer
-from ..errors import ConfigError, InputError, Refused
+from ..errors import ConfigError, InputError, KeyRefused, Refused
 from .keys import KEY_ENV, load_signing_key
 from .registry import PEOPLE_FILE, People, Person, PersonKey, key_id_of, load_people
 
@@ -46,11 +46,12 @@ def signer_for(person: Person, key, key_id: str) -> Signer:  # key: nacl Signing
 
 
 def verified_actor(people: People, key, *, at: datetime | None = None) -> Actor:
-    """The person whose key ``key`` (a nacl SigningKey) is, or Refused."""
+    """The person whose key ``key`` (a nacl SigningKey) is; KeyRefused for a key no one
+    holds or one revoked."""
     kid = key_id_of(bytes(key.verify_key))
     found = people.by_key(kid)
     if found is None:
-        raise Refused(
+        raise KeyRefused(
             f"the key {kid} is not the key of anyone in {PEOPLE_FILE}",
             hint=f"point {KEY_ENV} at your own key, or add its public key to your entry in"
             f" {PEOPLE_FILE} (`launcher people keygen` printed it)",
@@ -58,7 +59,7 @@ def verified_actor(people: People, key, *, at: datetime | None = None) -> Actor:
     person, pkey = found
     if pkey.revoked(at):
         assert pkey.revoked_at is not None
-        raise Refused(
+        raise KeyRefused(
             f"the key {kid} of {person.label()} was revoked at "
             f"{pkey.revoked_at.isoformat().replace('+00:00', 'Z')}: it can no longer act",
             hint=f"use your current key ({PEOPLE_FILE} lists it), or have a new one added",

@@ -113,6 +113,29 @@ def test_a_revoked_console_key_ends_the_session(site: Site, launch: str) -> None
     assert state_of(site, launch) == "awaiting-approval"
 
 
+def test_a_console_key_taken_out_of_people_yaml_ends_the_session(site: Site, launch: str) -> None:
+    """The key is no longer anyone's (its entry deleted, not revoked): the decision is
+    refused and the session made with it ends, as for a revoked key."""
+    deputy = signed_in(site, "a.deputy")
+    token = deputy.csrf(f"/launches/{launch}")
+    keys = site.cast.people["a.deputy"]["keys"]
+    keys[:] = [k for k in keys if k["note"] != "console"]
+    site.cast.save()
+    r = deputy.post(f"/launches/{launch}/approve", {"csrf": token})
+    assert r.status_code == 403 and "not the key of anyone" in r.text
+    assert deputy.get("/launches").headers["location"] == "/signin"
+    assert state_of(site, launch) == "awaiting-approval"
+
+
+def test_a_missing_role_keeps_the_session(site: Site, launch: str) -> None:
+    """Refused for this action only (a viewer may not approve): still signed in."""
+    viewer = signed_in(site, "v.viewer")
+    token = viewer.csrf(f"/launches/{launch}")
+    r = viewer.post(f"/launches/{launch}/approve", {"csrf": token})
+    assert r.status_code == 403
+    assert viewer.get("/launches").status_code == 200
+
+
 def test_a_rejection_needs_a_reason(site: Site, launch: str) -> None:
     deputy = signed_in(site, "a.deputy")
     token = deputy.csrf(f"/launches/{launch}")
