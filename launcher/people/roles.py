@@ -100,23 +100,17 @@ def check_four_eyes(actor: Actor, ledger: Any, launch: Any) -> None:
     if actor.people is None:
         return
     authorize(actor, "approve-launch")
-    assert actor.person is not None
     runner, problem = ran_by(ledger, launch.id, actor)
-    if runner is None:
-        because = f" ({problem})" if problem else ""
-        raise Refused(
-            f"launch {launch.id} was run by {launch.created_by} without a verified key{because}:"
-            " four eyes cannot be established, so no second person can approve it",
-            hint=f"reject it (launcher reject {launch.id} --reason ...) and have it run again"
-            " by a person with their LAUNCHER_KEY; if it cannot wait, run it again with"
-            " --emergency --reason (role emergency)",
-        )
-    if runner == actor.person.id:
-        raise Refused(
-            f"{actor.person.label()} ran launch {launch.id} and cannot also approve it (four"
-            " eyes), with whichever key or name",
-            hint="a second person with the role launch-approver approves it",
-        )
+    _second_person(
+        actor,
+        runner,
+        problem,
+        did=f"launch {launch.id} was run by {launch.created_by}",
+        own=f"ran launch {launch.id}",
+        hint=f"reject it (launcher reject {launch.id} --reason ...) and have it run again"
+        " by a person with their LAUNCHER_KEY; if it cannot wait, run it again with"
+        " --emergency --reason (role emergency)",
+    )
 
 
 def check_four_eyes_answer(actor: Actor, ledger: Any, answer: Any) -> None:
@@ -127,7 +121,6 @@ def check_four_eyes_answer(actor: Actor, ledger: Any, answer: Any) -> None:
     if actor.people is None:
         return
     authorize(actor, "approve-answer")
-    assert actor.person is not None
     with ledger.engine.connect() as conn:
         writer, problem = signed_by(
             conn,
@@ -136,17 +129,33 @@ def check_four_eyes_answer(actor: Actor, ledger: Any, answer: Any) -> None:
             actor.people.public_keys(),
             detail={"answer": answer.id},
         )
-    if writer is None:
+    _second_person(
+        actor,
+        writer,
+        problem,
+        did=f"answer {answer.id} was written by {answer.requested_by}",
+        own=f"wrote answer {answer.id}",
+        hint=f"reject it (launcher reject-answer {answer.id} --reason ...) and have it"
+        " written again by a person with their LAUNCHER_KEY",
+    )
+
+
+def _second_person(
+    actor: Actor, author: str | None, problem: str | None, *, did: str, own: str, hint: str
+) -> None:
+    """Four eyes once the author is read from the chain: Refused when the author is not a
+    verified person (no second person can be established) or is the actor themselves."""
+    assert actor.person is not None  # authorize refused anyone unverified
+    if author is None:
         because = f" ({problem})" if problem else ""
         raise Refused(
-            f"answer {answer.id} was written by {answer.requested_by} without a verified"
-            f" key{because}: four eyes cannot be established, so no second person can approve it",
-            hint=f"reject it (launcher reject-answer {answer.id} --reason ...) and have it"
-            " written again by a person with their LAUNCHER_KEY",
+            f"{did} without a verified key{because}: four eyes cannot be established, so no"
+            " second person can approve it",
+            hint=hint,
         )
-    if writer == actor.person.id:
+    if author == actor.person.id:
         raise Refused(
-            f"{actor.person.label()} wrote answer {answer.id} and cannot also approve it (four"
-            " eyes), with whichever key or name",
+            f"{actor.person.label()} {own} and cannot also approve it (four eyes), with"
+            " whichever key or name",
             hint="a second person with the role launch-approver approves it",
         )
