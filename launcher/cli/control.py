@@ -238,7 +238,14 @@ def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) 
         )
         lid = rec.id
         n, expired = ledger.resume_launch(lid, actor=actor, now=clock())
+        waiting = ledger.resolve(lid).state == "awaiting-approval"
     click.echo(f"resumed {lid}: {n} post(s) scheduled again")
+    if waiting:
+        click.secho(
+            f"  still AWAITING APPROVAL: it was halted before a second person approved it;"
+            f" nothing is sent until one does (launcher approve launch {lid})",
+            fg="yellow",
+        )
     if expired:
         click.secho(
             f"  {expired} post(s) EXPIRED while halted (not sent: their time had passed); "

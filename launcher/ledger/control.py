@@ -80,17 +80,27 @@ class ControlMixin:
     def resume_launch(self, launch_id: str, *, actor: str, now: float) -> tuple[int, int]:
         """Resume a halted launch: its halted posts are scheduled again, except those whose
         life ended while it was halted, which become ``expired`` (never sent stale).
+        A launch halted while it waited for a second person's approval goes back to waiting
+        (``awaiting-approval``, its reasons kept): a halt and a resume are no approval.
         Returns (scheduled again, expired)."""
         with self.writer.begin() as conn:
             state = conn.execute(  # FOR UPDATE: a concurrent retract is seen, not undone
                 select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
             ).scalar()
             if state not in ("halted", "provisioning"):
-                raise LedgerError(f"launch {launch_id} is {state}, not halted")
+                raise LedgerError(
+                    f"launch {launch_id} is {state}, not halted",
+                    hint=f"`launcher status {launch_id}` shows where it stands",
+                )
+            unapproved = _never_approved(conn, launch_id)
             conn.execute(
                 update(launches)
                 .where(launches.c.id == launch_id)
-                .values(state="active", note=None, updated_at=now)
+                .values(
+                    **({"state": "awaiting-approval"} if unapproved else {"state": "active"}),
+                    **({} if unapproved else {"note": None}),
+                    updated_at=now,
+                )
             )
             halted = and_(posts.c.launch_id == launch_id, posts.c.state == "halted")
             stale = and_(halted, posts.c.expires_at.is_not(None), posts.c.expires_at < now)
@@ -122,6 +132,7 @@ class ControlMixin:
                 launch_id=launch_id,
                 posts=n,
                 expired=expired,
+                **({"awaiting_approval": True} if unapproved else {}),
             )
         return n, expired
 
@@ -306,3 +317,17 @@ class ControlMixin:
                 post_id=post_id,
                 detail=detail,
             )
+
+
+def _never_approved(conn: Connection, launch_id: str) -> bool:
+    """The launch was held for a second person's approval and none was given: its audit
+    trail has ``launch.awaiting-approval`` and no ``launch.approved``."""
+    said = set(
+        conn.execute(
+            select(events.c.action).where(
+                events.c.launch_id == launch_id,
+                events.c.action.in_(("launch.awaiting-approval", "launch.approved")),
+            )
+        ).scalars()
+    )
+    return "launch.awaiting-approval" in said and "launch.approved" not in said

@@ -97,6 +97,39 @@ def test_four_eyes_same_person_refused_second_person_releases(signed_root: Path)
     assert ("launch.approved", "deputy") in actions
 
 
+def test_a_halt_and_a_resume_are_no_approval(signed_root: Path) -> None:
+    """The person who ran a held launch halts it and resumes it: it waits for a second person
+    again and the daemon sends nothing; the deputy approves it an hour later and only then
+    does it go out, each post once, with the approval in the audit trail."""
+    held = run_json(signed_root, *RUN, "--as", "officer")
+    launch = held["launch"]
+    assert held["state"] == "awaiting-approval"
+    assert invoke("halt", launch, "--as", "officer", root=signed_root).exit_code == 0
+    resumed = invoke("resume", launch, "--as", "officer", "--now", AT, root=signed_root)
+    assert resumed.exit_code == 0, resumed.output
+    assert "still AWAITING APPROVAL" in resumed.stdout
+    status = json.loads(invoke("status", launch, "--json", root=signed_root).stdout)
+    assert status["state"] == "awaiting-approval"
+    assert status["notes"] == held["approval"]["reasons"]  # why it waits, still said
+    assert {p["state"] for p in status["posts"]} == {"scheduled"}
+    pending = json.loads(invoke("pending", "--json", root=signed_root).stdout)
+    assert [p["launch"] for p in pending] == [launch]
+    invoke("daemon", "--once", "--now", "2026-03-28T20:30:00Z", root=signed_root)
+    assert published() == []
+
+    hour_later = "2026-03-28T21:00:00Z"
+    other = invoke("approve", "launch", launch, "--as", "deputy", "--now", hour_later,
+                   root=signed_root)  # fmt: skip
+    assert other.exit_code == 0, other.output
+    done = json.loads(invoke("status", launch, "--json", root=signed_root).stdout)
+    sent = {p["key"]: p["platform_post_id"] for p in done["posts"] if p["state"] == "sent"}
+    keys = [r["key"] for r in published()]
+    assert sent and sorted(keys) == sorted(sent) and len(set(keys)) == len(keys)
+    log = json.loads(invoke("log", launch, "--json", root=signed_root).stdout)
+    actions = [e["action"] for e in log]
+    assert actions.index("launch.resumed") < actions.index("launch.approved")
+
+
 def test_a_launch_can_be_rejected(signed_root: Path) -> None:
     launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
     result = invoke(
