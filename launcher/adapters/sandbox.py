@@ -157,6 +157,12 @@ class SandboxAdapter(SandboxListening, Adapter):
             data = self.outbox.read_bytes()
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise ConfigError(
+                f"the sandbox outbox {self.outbox} cannot be read:"
+                f" {exc.strerror or type(exc).__name__}",
+                hint="make it a readable file, or point the sandbox's outbox option elsewhere",
+            ) from exc
         complete = data[: data.rfind(b"\n") + 1].decode("utf-8")  # whole lines, whole characters
         return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
@@ -167,11 +173,19 @@ class SandboxAdapter(SandboxListening, Adapter):
         record.setdefault("platform", self.stands_for)
         record["at"] = self.clock().isoformat()
         line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-        fd = os.open(self.outbox, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+            fd = os.open(self.outbox, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+        except OSError as exc:  # the outbox is where the sandbox "publishes": nothing was
+            raise ConfigError(
+                f"the sandbox outbox {self.outbox} cannot be written:"
+                f" {exc.strerror or type(exc).__name__}",
+                hint="make it a writable file (or remove what is in its way), or point the"
+                " sandbox's outbox option elsewhere; then `launcher retry LAUNCH`",
+            ) from exc
         return record
 
     def _record(self, **record: Any) -> dict[str, Any]:

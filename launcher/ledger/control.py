@@ -150,6 +150,8 @@ class ControlMixin:
         a launch are tried again now, through the same double-post protection (a post whose
         last attempt may have reached the platform is still looked for first). Each post gets
         a new life as long as its original one (``default_life`` where none was recorded).
+        A post failed before its time (its account could not be set up) is scheduled again
+        for that time, not sent now: a retry never brings a schedule forward.
         Returns (posts, accounts) queued again."""
         conds = [posts.c.launch_id == launch_id, posts.c.state.in_(("failed", "expired"))]
         aconds = [accounts.c.launch_id == launch_id, accounts.c.state == "failed"]
@@ -177,15 +179,14 @@ class ControlMixin:
                 )
             for pid, due_at, expires_at in rows:
                 life = (expires_at - due_at) if expires_at is not None else default_life
+                if due_at > now:  # failed early (its account did): it keeps its own time
+                    values = {"state": "scheduled", "retry_at": None, "error": None}
+                    values["expires_at"] = None if expires_at is None else due_at + life
+                else:
+                    values = {"state": "retrying", "retry_at": now}
+                    values["expires_at"] = now + max(life, 3600.0)
                 conn.execute(
-                    update(posts)
-                    .where(posts.c.id == pid)
-                    .values(
-                        state="retrying",
-                        retry_at=now,
-                        expires_at=now + max(life, 3600.0),
-                        updated_at=now,
-                    )
+                    update(posts).where(posts.c.id == pid).values(**values, updated_at=now)
                 )
             targets = None
             if post_key:  # only the account of that post, if it failed

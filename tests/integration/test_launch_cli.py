@@ -219,6 +219,43 @@ def test_an_outage_shows_in_the_list_of_launches_until_the_posts_are_out(env):
     assert_agree(env, doc)
 
 
+def test_a_retry_after_the_accounts_failed_keeps_the_schedule(env):
+    """Every account fails to be set up (the sandbox cannot write where it publishes), so
+    every post fails, later ones too. The cause is fixed and the launch retried a minute
+    later: what was due goes out now, the later posts wait for their own times (a retry
+    never brings "Update at 18:00" forward), and the daemon sends them then; no traceback
+    on the way, ledger and outbox agreeing throughout."""
+    t0 = T0
+    box = Path(env["LAUNCHER_DATA_DIR"]) / "sandbox" / "outbox.jsonl"
+    box.mkdir(parents=True)  # in the way of the file
+    out = cli(env, *RUN, "--at", _iso(t0), "--now", _iso(t0), "--yes", "--json", ok=(1,))
+    doc = json.loads(out.stdout)
+    assert {a["state"] for a in doc["accounts"]} == {"failed"}
+    assert {p["state"] for p in doc["posts"]} == {"failed"}
+    assert "cannot be written" in doc["accounts"][0]["error"]
+    assert "Traceback" not in out.stderr
+    due = {p["key"]: p["due_at"] for p in doc["posts"]}
+    box.rmdir()
+
+    retried = json.loads(
+        cli(env, "retry", doc["launch"], "--now", _iso(t0 + timedelta(minutes=1)), "--json").stdout
+    )
+    now = t0 + timedelta(minutes=1)
+    for p in retried["posts"]:
+        assert p["due_at"] == due[p["key"]]  # every post keeps its time
+        if _at(p["due_at"]) <= now:
+            assert p["state"] == "sent", p
+        else:
+            assert p["state"] == "scheduled", p
+    assert sum(p["state"] == "sent" for p in retried["posts"]) == 18
+    assert_agree(env, status(env, doc["launch"]))
+
+    cli(env, "daemon", "--once", "--now", _iso(t0 + timedelta(hours=4)))
+    later = status(env, doc["launch"])
+    assert [p["state"] for p in later["posts"]].count("sent") == 27  # as if never failed
+    assert_agree(env, later)
+
+
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
