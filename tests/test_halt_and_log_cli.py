@@ -61,3 +61,17 @@ def test_log_limit_must_be_positive() -> None:
         assert "Invalid value for '--limit'" in result.output
     result = invoke("log", "--limit", "1", "--json")
     assert result.exit_code == 0 and len(json.loads(result.output)) == 1
+
+
+def test_an_empty_launch_id_matches_no_launch() -> None:
+    """`retract "$LAUNCH" --yes` with the variable unset: the ledger's only launch is not
+    the one meant. Every command taking a launch (or a group) refuses an empty id, exit 2,
+    and nothing is stopped or deleted."""
+    _launch_with_posts_in_flight(scheduled=3, claimed=0)
+    for args in (("retract", "", "--yes"), ("resume", ""), ("retry", ""), ("status", ""),
+                 ("halt", " "), ("report", ""), ("status", "--group", "")):  # fmt: skip
+        result = invoke(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is empty" in result.output and "Traceback" not in result.output
+    with Ledger(default_url()) as ledger:
+        assert {p.state for p in ledger.posts("L1")} == {"scheduled"}

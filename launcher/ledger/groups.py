@@ -77,7 +77,12 @@ class GroupsMixin:
         )
 
     def group(self, ref: str) -> GroupRecord:
-        """A launch group by id or unique id prefix."""
+        """A launch group by id or unique id prefix (never by an empty one)."""
+        if not ref.strip():
+            raise LedgerError(
+                "no launch group given (the group id is empty)",
+                hint="give the group id (or a prefix of it) that `run` printed",
+            )
         with self.engine.connect() as conn:
             rows = (
                 conn.execute(select(launch_groups).where(launch_groups.c.id == ref)).all()

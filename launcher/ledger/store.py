@@ -312,7 +312,13 @@ class Ledger(
 
     @_reading
     def resolve(self, ref: str) -> LaunchRecord:
-        """A launch by id or by a unique id prefix."""
+        """A launch by id or by a unique id prefix (never by an empty one: ``retract ""``,
+        from a shell variable left unset, would otherwise match a ledger's only launch)."""
+        if not ref.strip():
+            raise LedgerError(
+                "no launch given (the launch id is empty)",
+                hint="give a launch id or a prefix of one: `launcher status` lists the launches",
+            )
         with self.engine.connect() as conn:
             row = conn.execute(select(launches).where(launches.c.id == ref)).first()
             if row is None:
