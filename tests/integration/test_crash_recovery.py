@@ -151,8 +151,9 @@ def test_halt_reaches_a_running_daemon_process(tmp_path):
     """A daemon process is running. A launch waits for its second person, its posts already
     due, and the duty officer halts it meanwhile (a wrong figure): its posts become halted and
     none goes out, while another launch due at the same moment is delivered by that daemon.
-    Resumed, the halted launch is sent by the same daemon, each post once. Every time is a
-    fixed moment in the past (the daemon finds it all due), never the clock."""
+    Resumed, the halted launch waits for its second person again (a resume is no approval);
+    approved, it is sent by the same daemon, each post once. Every time is a fixed moment in
+    the past (the daemon finds it all due), never the clock."""
     data = tmp_path / "data"
     data.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHER_")}
@@ -182,8 +183,14 @@ def test_halt_reaches_a_running_daemon_process(tmp_path):
             assert {p.state for p in led.posts("STOP")} == {"halted"}
             assert led.resolve("STOP").state == "halted"
             assert not any(k.startswith("s") for k in _publishes(env))
-            # the figure was right after all: resumed, the same running daemon sends them
+            # the figure was right after all: resumed, it waits for its approval again
             assert led.resume("STOP", actor="duty officer", now=DUE) == 5
+            assert led.resolve("STOP").state == "awaiting-approval"
+            time.sleep(1.0)  # five of the daemon's polls: it sends nothing unapproved
+            assert {p.state for p in led.posts("STOP")} == {"scheduled"}
+            assert not any(k.startswith("s") for k in _publishes(env))
+            # a second person approves it: the same running daemon sends them
+            led.approve_launch("STOP", actor="deputy", now=DUE)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 if all(p.state == "sent" for p in led.posts("STOP")):
