@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..adapters.base import OutgoingPost
 from ..errors import ContentRejected, LauncherError, Unsupported, redact
 from ..ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
 from ..models import Plan
@@ -391,6 +392,10 @@ def retract_launch(
     out.halted = ledger.halt_matching(
         launch.id, actor=actor, now=clock(), message=message, platform=platform
     )
+    found = _look_for_maybe_sent(
+        ledger, targets, launch, out, actor, clock, policy, sleep, message, platform
+    )
+    out.halted -= found  # on the platform after all: deleted below, not merely halted
     doomed = ledger.retractable(launch.id, message=message, platform=platform)
     _archive_first(ledger, launch.id, doomed, out, actor, clock(), archive_to, no_archive, root)
     accounts = ledger.account_refs(launch.id)
@@ -444,6 +449,78 @@ def retract_launch(
         and (platform is None or p.platform == platform)
     )
     return out
+
+
+def _look_for_maybe_sent(
+    ledger: Ledger,
+    targets: Targets,
+    launch: Any,
+    out: RetractOutcome,
+    actor: str,
+    clock: Callable[[], float],
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    message: str | None,
+    platform: str | None,
+) -> int:
+    """A post whose answer was lost may be live although the ledger has no platform id for
+    it: halting it does not take it down. Each such post is looked for on its platform
+    first; found, it is recorded as sent (reconciled) and so deleted with the others; not
+    found, it stays halted (nothing to delete); if the platform cannot be asked, the
+    retraction says so rather than claim the post is gone. Returns how many were found."""
+    from .dispatch import CLOCK_SKEW
+
+    maybe = ledger.maybe_sent(launch.id, message=message, platform=platform)
+    if not maybe:
+        return 0
+    found_here = 0
+    accounts = ledger.account_refs(launch.id)
+    for post in maybe:
+        since = (post.first_attempt_at or post.due_at) - CLOCK_SKEW
+        outgoing = OutgoingPost(
+            key=post.key,
+            text=post.text,
+            locale=post.locale,
+            launch=post.launch_id,
+            not_before=datetime.fromtimestamp(since, UTC),
+            known_ids=ledger.platform_ids_since(post.platform, since, exclude_post=post.id),
+        )
+        try:
+            adapter = targets.adapter_for(post.platform, launch.mission)
+            account = account_for(targets, accounts, launch.mission, post)
+            found = call_with_retry(
+                lambda a=adapter, r=account, o=outgoing: a.find_published(r, o),
+                policy=policy,
+                sleep=sleep,
+            )
+        except LauncherError as exc:
+            why = (
+                "its last attempt may have reached the platform (the answer was lost) and it"
+                f" could not be looked for there: {redact(str(exc))}"
+            )
+            out.failed.append((post.id, why))
+            ledger.record_event(
+                at=clock(),
+                actor=actor,
+                action="post.retract-failed",
+                launch_id=launch.id,
+                post_id=post.id,
+                reason=why,
+            )
+            continue
+        if found is not None:
+            found_here += 1
+            ledger.mark_sent(
+                post.id,
+                actor=actor,
+                now=clock(),
+                platform_post_id=found.platform_post_id,
+                url=found.url,
+                extra=found.extra,
+                reconciled=True,
+                launch_id=launch.id,
+            )
+    return found_here
 
 
 def _archive_first(

@@ -287,6 +287,23 @@ class ControlMixin:
             rows = [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id.desc()))]
         return rows  # the last thread part first: replies go before what they answer
 
+    def maybe_sent(
+        self, launch_id: str, *, message: str | None = None, platform: str | None = None
+    ) -> list[PostRecord]:
+        """Halted posts whose last attempt may have reached the platform (its answer was
+        lost): a retraction looks for them there before it says what it deleted."""
+        q = select(posts).where(
+            posts.c.launch_id == launch_id,
+            posts.c.state == "halted",
+            posts.c.reconcile.is_(True),
+        )
+        if message:
+            q = q.where(posts.c.message == message)
+        if platform:
+            q = q.where(posts.c.platform == platform)
+        with self.engine.connect() as conn:
+            return [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id))]
+
     def pinned_before(self, launch_id: str) -> dict[int, str | None]:
         """post id -> the platform post pinned before it, for the launch's posts that were
         pinned (from the audit trail: ``post.pinned`` events)."""

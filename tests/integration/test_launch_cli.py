@@ -256,6 +256,31 @@ def test_a_retry_after_the_accounts_failed_keeps_the_schedule(env):
     assert_agree(env, later)
 
 
+def test_a_post_whose_answer_was_lost_is_found_and_deleted_by_a_retract(env):
+    """The platform took a post but its answer was lost (the ledger has no id for it,
+    only that it may be there). A retraction then looks for it on the platform and
+    deletes it with the others: nothing the launch published stays up, and the ledger does
+    not call halted a post that is live."""
+    lost = {**env, "LAUNCHER_SANDBOX_FAIL": "lost-answer:1"}
+    doc = json.loads(cli(lost, *RUN, "--at", _iso(T0), "--now", _iso(T0), "--yes", "--json").stdout)
+    maybe = [p for p in doc["posts"] if p["state"] == "retrying"]
+    assert maybe and any("lost" in (p["error"] or "") for p in maybe)
+    published = [r for r in outbox(env) if r["op"] == "publish"]
+    sent = [p for p in doc["posts"] if p["state"] == "sent"]
+    assert len(published) == len(sent) + 1  # one on the platform the ledger has no id for
+
+    out = cli(env, "retract", doc["launch"], "--yes", "--json")
+    result = json.loads(out.stdout)
+    assert len(result["retracted"]) == len(published) and not result["failed"]
+    assert result["halted"] == len(doc["posts"]) - len(published)
+    records = outbox(env)
+    deleted = {r["target"] for r in records if r["op"] == "retract"}
+    assert {r["id"] for r in records if r["op"] == "publish"} == deleted  # none left up
+    after = status(env, doc["launch"])
+    assert sum(p["state"] == "retracted" for p in after["posts"]) == len(published)
+    assert_agree(env, after)
+
+
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
