@@ -277,7 +277,7 @@ def retry_cmd(
     was fixed (a credential, a setting, the content). Nothing is posted twice: a post whose
     last attempt may have reached the platform is looked for there first. Exit 1 if any post
     of the launch is still failed."""
-    from ..launch.lifecycle import outcome, send_due
+    from ..launch.lifecycle import check_filters, outcome, send_due
     from .people import acting
 
     actor = acting(obj, actor_name, "retry").name
@@ -286,6 +286,7 @@ def retry_cmd(
         rec = ledger.resolve(launch)
         clock = launch_clock(settings, ledger, rec, now, really, command="retry", actor=actor)
         lid = rec.id
+        check_filters(ledger, lid, platform=platform)
         posts, accounts = ledger.requeue(
             lid, actor=actor, now=clock(), post_key=post_key, platform=platform
         )
@@ -347,7 +348,7 @@ def retract_cmd(
     """
     from pathlib import Path
 
-    from ..launch.lifecycle import retract_launch
+    from ..launch.lifecycle import check_filters, retract_launch
     from ..paths import content_root
     from .people import acting
 
@@ -357,6 +358,7 @@ def retract_cmd(
     settings, ledger = open_ledger(obj)
     with ledger:
         lid = ledger.resolve(launch).id
+        check_filters(ledger, lid, message=message, platform=platform)
         if not yes:
             n = len(ledger.retractable(lid, message=message, platform=platform))
             first = " (without an archive)" if no_archive else " (archived first)"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..adapters.base import OutgoingPost
-from ..errors import ContentRejected, LauncherError, Unsupported, redact
+from ..errors import ContentRejected, InputError, LauncherError, Unsupported, redact
 from ..ledger import AccountRecord, Ledger, PostRecord, overall_state, ts
 from ..models import Plan
 from ..plan.fingerprint import recorded_plan
@@ -358,6 +358,27 @@ class RetractOutcome:
         }
 
 
+def check_filters(
+    ledger: Ledger, launch_id: str, *, message: str | None = None, platform: str | None = None
+) -> None:
+    """InputError when ``--platform`` or ``--message`` names nothing of the launch: a typo
+    (``--platform X``, ``--message Condolences``) would otherwise retract or retry nothing
+    and say it was done."""
+    if message is None and platform is None:
+        return
+    platforms, messages = ledger.post_kinds(launch_id)
+    for option, value, known in (
+        ("--platform", platform, platforms),
+        ("--message", message, messages),
+    ):
+        if value is not None and value not in known:
+            raise InputError(
+                f"launch {launch_id} has no posts with {option} {value!r}",
+                hint=f"its {option[2:]}s: {', '.join(sorted(known)) or 'none'}",
+                field=option,
+            )
+
+
 def retract_launch(
     ledger: Ledger,
     targets: Targets,
@@ -388,6 +409,7 @@ def retract_launch(
     """
     policy = policy or RetryPolicy()
     launch = ledger.resolve(launch_id)
+    check_filters(ledger, launch.id, message=message, platform=platform)
     out = RetractOutcome(launch.id)
     out.halted = ledger.halt_matching(
         launch.id, actor=actor, now=clock(), message=message, platform=platform

@@ -287,6 +287,14 @@ class ControlMixin:
             rows = [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id.desc()))]
         return rows  # the last thread part first: replies go before what they answer
 
+    def post_kinds(self, launch_id: str) -> tuple[set[str], set[str]]:
+        """(the platforms, the message ids) a launch's posts have: what its filters may
+        name."""
+        q = select(posts.c.platform, posts.c.message).where(posts.c.launch_id == launch_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.distinct()).all()
+        return {r[0] for r in rows}, {r[1] for r in rows}
+
     def maybe_sent(
         self, launch_id: str, *, message: str | None = None, platform: str | None = None
     ) -> list[PostRecord]:

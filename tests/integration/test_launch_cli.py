@@ -281,6 +281,27 @@ def test_a_post_whose_answer_was_lost_is_found_and_deleted_by_a_retract(env):
     assert_agree(env, after)
 
 
+def test_a_filter_naming_nothing_of_the_launch_is_refused(env):
+    """`retract --platform X` (it is `x`), `--message Condolences` (it is `condolences`),
+    `retry --platform twitter`: exit 2, naming the option and what the launch has, and
+    nothing is deleted or stopped; the right spelling then works."""
+    doc = json.loads(cli(env, *RUN, "--at", _iso(T0), "--now", _iso(T0), "--yes", "--json").stdout)
+    lid = doc["launch"]
+    for args in (("retract", lid, "--platform", "X", "--yes"),
+                 ("retract", lid, "--message", "Condolences", "--yes"),
+                 ("retry", lid, "--platform", "twitter")):  # fmt: skip
+        out = cli(env, *args, ok=(2,))
+        option = args[2]
+        assert f"{option} {args[3]!r}" in out.stderr, out.stderr
+        assert "mastodon" in out.stderr or "condolences" in out.stderr
+    assert not [r for r in outbox(env) if r["op"] == "retract"]
+    assert status(env, lid)["state"] == "active"
+    done = json.loads(cli(env, "retract", lid, "--platform", "x", "--yes", "--json").stdout)
+    assert done["retracted"] and all(
+        p["platform"] == "x" for p in status(env, lid)["posts"] if p["state"] == "retracted"
+    )
+
+
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
