@@ -4,8 +4,12 @@ the work is in ``launcher.content.translations``."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ..content.translations import Status
 
 
 def _root(obj: dict):
@@ -104,21 +108,27 @@ def compile_cmd(obj: dict, locales: tuple[str, ...]) -> None:
     """Compile every .po to .mo, with Babel's checks (placeholders, plural forms).
 
     Only translated, reviewed and valid entries are compiled: launcher never publishes a
-    fuzzy guess or falls back to English. Exit 1 if a catalog has errors."""
+    fuzzy guess or falls back to English. Exit 1 if a catalog has errors, 2 if a .po cannot
+    be read at all (a syntax error, named with its line): nothing of it is compiled."""
     from ..content.translations import compile_catalogs
 
     root = _root(obj)
-    failed = 0
+    failed = unreadable = 0
     for r in compile_catalogs(root, locales or None):
-        where = r.path.with_suffix(".mo").relative_to(root).as_posix()
-        left = f", {r.left_out} left out (fuzzy, untranslated or invalid)" if r.left_out else ""
-        click.echo(f"{r.locale:<6} {where}: {r.compiled} compiled{left}")
+        if r.readable:
+            where = r.path.with_suffix(".mo").relative_to(root).as_posix()
+            left = f", {r.left_out} left out (fuzzy, untranslated or invalid)" if r.left_out else ""
+            click.echo(f"{r.locale:<6} {where}: {r.compiled} compiled{left}")
+        else:
+            where = r.path.relative_to(root).as_posix()
+            click.echo(f"{r.locale:<6} {where}: broken, nothing compiled")
         for p in r.problems:
             click.secho(f"error: {p}", fg="red", err=True)
         failed += bool(r.problems)
+        unreadable += not r.readable
     if failed:
         click.secho(f"{failed} catalog(s) with errors", fg="red", err=True)
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(2 if unreadable else 1)
 
 
 @i18n_group.command("status")
@@ -130,13 +140,36 @@ def status_cmd(obj: dict, locales: tuple[str, ...], as_json: bool) -> None:
     in this locale, and if not, exactly which strings are missing and where they are used.
 
     Measured against the templates as they are now, so an edit shows up before any
-    extraction."""
+    extraction. A catalog with a syntax error is shown as broken, the error (file, line,
+    fix) is printed, and the exit code is 2."""
     from ..content.translations import status
 
     report = status(_root(obj), locales or None)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        return
+    else:
+        _print_status(report)
+    broken = [s for s in report.locales if not s.readable]
+    for s in broken:
+        for p in s.problems:
+            click.secho(f"error: {p}", fg="red", err=True)
+    if broken:
+        click.secho(
+            f"{len(broken)} catalog(s) cannot be read: nothing can be launched in"
+            f" {', '.join(s.locale for s in broken)} until the line named above is fixed",
+            fg="red",
+            err=True,
+        )
+        raise click.exceptions.Exit(2)
+
+
+def _readiness(readable: bool, launchable: bool) -> str:
+    if not readable:
+        return "broken"
+    return "ready" if launchable else "blocked"
+
+
+def _print_status(report: Status) -> None:
     if not report.template_current:
         click.secho(
             f"locales/messages.pot is out of date ({len(report.template_added)} new,"
@@ -150,9 +183,11 @@ def status_cmd(obj: dict, locales: tuple[str, ...], as_json: bool) -> None:
     for s in report.locales:
         not_translated = s.untranslated + s.missing + s.invalid
         cells = "  ".join(
-            ("ready" if s.playbooks[p]["launchable"] else "blocked").ljust(len(p))
-            for p in playbooks
+            _readiness(s.readable, s.playbooks[p]["launchable"]).ljust(len(p)) for p in playbooks
         )
+        if not s.readable:  # nothing in it can be counted
+            click.echo(f"{s.locale:<8}{'-':>9} {'-':>6} {'-':>8} {'-':>9}  {cells}")
+            continue
         click.echo(
             f"{s.locale:<8}{s.translated:>4}/{s.total:<4} {s.fuzzy:>6} {not_translated:>8}"
             f" {len(s.obsolete):>9}  {cells}"
@@ -161,7 +196,9 @@ def status_cmd(obj: dict, locales: tuple[str, ...], as_json: bool) -> None:
         if not s.not_ready and not s.problems and not s.obsolete:
             continue
         click.echo(f"\n{s.locale} ({s.file})")
-        for p in s.problems:
+        if not s.readable:
+            click.secho("  broken: the .po cannot be read (the error is below)", fg="red")
+        for p in s.problems if s.readable else ():
             click.secho(f"  error: {p}", fg="red")
         for e in s.not_ready:
             where = f":{e.line}" if e.line else ""

@@ -27,16 +27,21 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 
-from ..errors import Problem
+from ..errors import ContentError, Problem
 from .plurals import check_plural_header, plural_forms
+from .pofile import PoSyntaxError, read_po_strict
 
 DOMAIN = "messages"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb"})
 #: header stamped into every .mo launcher compiles: the SHA-256 of the .po it came from
 SOURCE_HEADER = "X-Launcher-Source-SHA256"
+#: and the version of the reading that accepted that .po: a .mo compiled before the reading
+#: became strict (:mod:`launcher.content.pofile`) is compiled again, so that a .po with a
+#: syntax error is refused even where an older launcher had accepted it
+READER_HEADER = "X-Launcher-Reader"
+READER_VERSION = "strict-1"
 #: gettext's separator between a message context and its msgid in compiled catalogs
 CONTEXT_SEP = "\x04"
 
@@ -79,7 +84,10 @@ class LoadedCatalog:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return read_po(io.BytesIO(self._source), locale=self.locale, domain=DOMAIN)
+        catalog, problems = parse_catalog(self._source, self.locale, self.display)
+        if catalog is None:
+            raise ContentError(problems)
+        return catalog
 
     def has(self, key: str) -> bool:
         """Whether the compiled catalog has a usable translation of ``key``."""
@@ -176,17 +184,12 @@ def _plural_fix(locale: str) -> str:
 
 
 def parse_catalog(source: bytes, locale: str, display: str) -> tuple[Catalog | None, list[Problem]]:
+    """The catalog in ``source`` read strictly (:func:`launcher.content.pofile.read_po_strict`),
+    or the problem naming the line of ``display`` that is wrong and how to fix it."""
     try:
-        return read_po(io.BytesIO(source), locale=locale, domain=DOMAIN, abort_invalid=True), []
-    except (PoFileError, ValueError, UnknownLocaleError) as exc:
-        return None, [
-            Problem(
-                f"cannot read catalog: {exc}",
-                file=display,
-                line=getattr(exc, "lineno", None),
-                hint="open it in Poedit or run: msgfmt --check " + display,
-            )
-        ]
+        return read_po_strict(source, locale=locale, domain=DOMAIN), []
+    except PoSyntaxError as exc:
+        return None, [exc.problem(display, field=f"locale {locale}")]
 
 
 def _compiled(mo: Path, digest: str) -> Translations | None:
@@ -196,7 +199,10 @@ def _compiled(mo: Path, digest: str) -> Translations | None:
         translations = Translations(fp=io.BytesIO(data), domain=DOMAIN)
     except (OSError, ValueError, SyntaxError, UnicodeDecodeError):
         return None
-    if translations._info.get(SOURCE_HEADER.lower()) != digest:
+    info = translations._info
+    if info.get(SOURCE_HEADER.lower()) != digest:
+        return None
+    if info.get(READER_HEADER.lower()) != READER_VERSION:
         return None
     return translations
 
@@ -207,7 +213,11 @@ class _StampedCatalog(Catalog):
     source_digest = ""
 
     def _stamped_headers(self) -> list[tuple[str, str]]:
-        return [*Catalog.mime_headers.fget(self), (SOURCE_HEADER, self.source_digest)]  # type: ignore[attr-defined]
+        return [
+            *Catalog.mime_headers.fget(self),  # type: ignore[attr-defined]
+            (SOURCE_HEADER, self.source_digest),
+            (READER_HEADER, READER_VERSION),
+        ]
 
     mime_headers = property(_stamped_headers, Catalog.mime_headers.fset)  # type: ignore[attr-defined]
 

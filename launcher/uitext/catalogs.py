@@ -14,8 +14,10 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 
+from ..content.pofile import PoSyntaxError, read_po_strict
+from ..errors import ContentError
 from . import DOMAIN, LOCALE_DIR
 
 #: the directory holding the launcher package (the checkout), where extraction starts
@@ -54,8 +56,11 @@ def _bytes(catalog: Catalog, **options) -> bytes:
 
 
 def _read(path: Path, locale: str | None = None) -> Catalog:
-    with path.open("rb") as fh:
-        return read_po(fh, locale=locale, domain=DOMAIN)
+    """The catalog at ``path`` read strictly: a syntax error stops with its line."""
+    try:
+        return read_po_strict(path.read_bytes(), locale=locale, domain=DOMAIN)
+    except PoSyntaxError as exc:
+        raise ContentError(exc.problem(str(path))) from None
 
 
 def mo_bytes(catalog: Catalog) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,7 +10,6 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
 
 from ...errors import ContentError, InputError, Problem
 from ..i18n import (
@@ -24,6 +22,7 @@ from ..i18n import (
     write_atomically,
 )
 from ..plurals import plural_forms
+from ..pofile import read_po_strict
 from .common import (
     key_of,
     known_locales,
@@ -51,15 +50,26 @@ def update_catalogs(
 ) -> list[UpdateResult]:
     """`launcher i18n update`: merge the .pot into each catalog (Babel's update). A changed
     source keeps its old translation marked fuzzy, with the previous source text (``#|``)
-    so Poedit and Weblate can show what changed."""
+    so Poedit and Weblate can show what changed.
+
+    Every catalog is read strictly before any is written: one with a syntax error stops the
+    update and no file is rewritten (writing back what a broken file seemed to say would
+    lose the translations it really holds)."""
     template = read_template(root)
-    results = []
+    read: list[tuple[str, Path, bytes, Catalog]] = []
+    unreadable: list[Problem] = []
     for loc in known_locales(root, locales):
         path = catalog_path(root, loc)
         source = path.read_bytes()
         catalog, problems = parse_catalog(source, loc, relative(root, path))
         if catalog is None:
-            raise ContentError(problems)
+            unreadable.extend(problems)
+        else:
+            read.append((loc, path, source, catalog))
+    if unreadable:
+        raise ContentError(unreadable)
+    results = []
+    for loc, path, source, catalog in read:
         before = {key_of(m): m for m in catalog if m.id}
         fuzzy_before = {k for k, m in before.items() if m.fuzzy}
         unchanged = snapshot(catalog)
@@ -79,11 +89,14 @@ def prune_to_template(root: Path) -> None:
     """Keep in every catalog exactly the strings of the .pot, nothing obsolete (a repository
     made from the sample by `launcher init` starts without the other playbooks' strings)."""
     template = read_template(root)
+    read: list[tuple[Path, Catalog]] = []
     for loc in known_locales(root, None):
         path = catalog_path(root, loc)
         catalog, problems = parse_catalog(path.read_bytes(), loc, relative(root, path))
         if catalog is None:
             raise ContentError(problems)
+        read.append((path, catalog))
+    for path, catalog in read:
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
         write_atomically(path, po_bytes(catalog))
@@ -108,7 +121,7 @@ def add_locale(root: Path, locale: str) -> tuple[Path, int, list[Problem]]:
             hint="update it instead: launcher i18n update",
         )
     template = read_template(root)
-    catalog = read_po(io.BytesIO(po_bytes(template)), locale=locale, domain=DOMAIN)
+    catalog = read_po_strict(po_bytes(template), locale=locale, domain=DOMAIN)
     catalog.locale = parsed
     catalog.revision_date = datetime.now(UTC)
     catalog.fuzzy = False
@@ -137,12 +150,15 @@ class CompileResult:
     compiled: int
     left_out: int  # fuzzy, untranslated or broken: not in the .mo
     problems: list[Problem]
+    readable: bool = True  # False: a syntax error in the .po, nothing compiled
 
 
 def compile_catalogs(root: Path, locales: Iterable[str] | None = None) -> list[CompileResult]:
     """`launcher i18n compile`: .po -> .mo with only usable entries, and Babel's checks
     (placeholders, plural forms) as located problems. Plan and run compile on their own
-    when a .po changed; this command is for checking and for shipping compiled catalogs."""
+    when a .po changed; this command is for checking and for shipping compiled catalogs.
+    A .po that cannot be read strictly (a syntax error) is not compiled at all, and its
+    result says so (``readable``)."""
 
     results = []
     for loc in known_locales(root, locales):
@@ -151,7 +167,7 @@ def compile_catalogs(root: Path, locales: Iterable[str] | None = None) -> list[C
         source = path.read_bytes()
         catalog, problems = parse_catalog(source, loc, display)
         if catalog is None:
-            results.append(CompileResult(loc, path, 0, 0, problems))
+            results.append(CompileResult(loc, path, 0, 0, problems, readable=False))
             continue
         problems.extend(babel_checks(catalog, display))
         mo, _excluded = compile_catalog(catalog, hashlib.sha256(source).hexdigest())

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 
-from ...errors import InputError
+from ...errors import ContentError, InputError
 from ..i18n import DOMAIN, catalog_path, message_key
+from ..pofile import PoSyntaxError, read_po_strict
 
 MAPPING_FILE = "babel.cfg"
 TEMPLATE_FILE = "locales/messages.pot"
@@ -20,12 +21,20 @@ TEMPLATE_FILE = "locales/messages.pot"
 WIDTH = 76
 
 
-def read_catalog(path: Path, locale: str | None = None) -> Catalog | None:
+def read_catalog(
+    path: Path, locale: str | None = None, *, root: Path | None = None
+) -> Catalog | None:
+    """The catalog (or template) at ``path`` read strictly, None if there is no such file; a
+    syntax error is a :class:`ContentError` naming the line (relative to ``root``)."""
     try:
-        with path.open("rb") as fh:
-            return read_po(fh, locale=locale, domain=DOMAIN)
+        source = path.read_bytes()
     except FileNotFoundError:
         return None
+    try:
+        return read_po_strict(source, locale=locale, domain=DOMAIN)
+    except PoSyntaxError as exc:
+        display = relative(root, path) if root else str(path)
+        raise ContentError([exc.problem(display)]) from None
 
 
 def po_bytes(catalog: Catalog, **options) -> bytes:
@@ -92,7 +101,7 @@ def locales_of(root: Path) -> list[str]:
 
 
 def read_template(root: Path) -> Catalog:
-    template = read_catalog(root / TEMPLATE_FILE)
+    template = read_catalog(root / TEMPLATE_FILE, root=root)
     if template is None:
         raise InputError(
             f"{TEMPLATE_FILE} does not exist", hint="create it first: launcher i18n extract"

@@ -154,9 +154,18 @@ def extract(root: Path) -> Catalog:
     return catalog
 
 
+def _old_template(path: Path) -> Catalog | None:
+    """The .pot extraction is about to replace; one that cannot be read is replaced whole
+    (it holds nothing but what extraction writes)."""
+    try:
+        return read_catalog(path)
+    except ContentError:
+        return None
+
+
 def _new_template(root: Path) -> Catalog:
     """An empty .pot that keeps the project header of the existing one."""
-    old = read_catalog(root / TEMPLATE_FILE)
+    old = _old_template(root / TEMPLATE_FILE)
     if old is None:
         return Catalog(
             project="launcher-content",
@@ -188,7 +197,7 @@ def extract_to_template(root: Path) -> ExtractResult:
     """`launcher i18n extract`: rewrite locales/messages.pot when the sources changed."""
     catalog = extract(root)
     path = root / TEMPLATE_FILE
-    old = read_catalog(path)
+    old = _old_template(path)
     new_ids = {key_of(m) for m in catalog}
     old_ids = {key_of(m) for m in old} if old else set()
     new_ids.discard("")

@@ -52,6 +52,8 @@ class LocaleStatus:
     playbooks: dict[str, dict] = field(default_factory=dict)
     missions: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: False when the .po has a syntax error: nothing in it is counted, nothing can launch
+    readable: bool = True
 
     @property
     def total(self) -> int:
@@ -66,6 +68,7 @@ class LocaleStatus:
         return {
             "locale": self.locale,
             "file": self.file,
+            "broken": not self.readable,
             "strings": self.total,
             "translated": self.translated,
             "fuzzy": self.fuzzy,
@@ -112,7 +115,7 @@ def status(root: Path, locales: Iterable[str] | None = None) -> Status:
 
     sources = extract(root)
     wanted: dict[str, Message] = {key_of(m): m for m in sources if m.id}
-    template = read_catalog(root / TEMPLATE_FILE)
+    template = read_catalog(root / TEMPLATE_FILE, root=root)
     in_template = {key_of(m) for m in template if m.id} if template else set()
     per_playbook: dict[str, set[str]] = {}
     for pid in playbook_ids(root):
@@ -132,6 +135,7 @@ def status(root: Path, locales: Iterable[str] | None = None) -> Status:
         source = path.read_bytes()
         catalog, st.problems = parse_catalog(source, loc, display)
         if catalog is None:
+            st.readable = False
             for pid, keys in per_playbook.items():
                 st.playbooks[pid] = {"launchable": False, "strings": len(keys), "not_ready": []}
             out.append(st)
