@@ -22,7 +22,9 @@ codes in one place (``cli.py``); library code never prints and never exits.
     │   │   └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
     │   └── AuditBroken                exit 1: the audit chain does not verify (names the link)
     ├── FeedError                      exit 1: a source could not be fetched or read (never a
-    │                                  cancellation of anything: the watcher tries again later)
+    │   │                              cancellation of anything: the watcher tries again later)
+    │   └── FeedItemError              one item of a document (a USGS feature, a CAP message)
+    │                                  cannot be read: skipped and said, the rest is read
     ├── ArchiveError                   exit 1: an archive cannot be written, or does not verify
     │   └── NotArchived                a deletion refused: no archive holds what it would delete
     └── AdapterError                   a platform call failed (carries platform, operation)
@@ -262,6 +264,25 @@ class FeedError(LauncherError):
     def __str__(self) -> str:
         text = f"{self.source}: {self.message}" if self.source else self.message
         return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+class FeedItemError(FeedError):
+    """One item of a document cannot be read (``item``: which one, ``field``: what in it).
+
+    Only that item is skipped: a document is many events, and one hostile or broken feature
+    must not hide the others, nor stop the watcher's other sources. The document itself was
+    read, so its backoff does not grow."""
+
+    def __init__(
+        self, message: str, *, source: str = "", item: str = "", field: str | None = None
+    ) -> None:
+        super().__init__(message, source=source)
+        self.item = item
+        self.field = field
+
+    def __str__(self) -> str:
+        where = [x for x in (self.source, self.item, self.field) if x]
+        return ": ".join([*where, self.message])
 
 
 class AdapterError(LauncherError):

@@ -64,7 +64,9 @@ def watch_cmd(
     Each source is polled at its own interval with conditional requests; a source that fails
     is tried again later with backoff, and cancels nothing. A matching event becomes a
     proposal (launcher proposals); triggers with auto: true launch approved, in-bounds
-    proposals by themselves. Exit 1 (with --once) if a source could not be read.
+    proposals by themselves. An item of a document that cannot be read (a USGS feature, a
+    CAP message) is skipped and named, the rest is read. Exit 1 (with --once) if a source,
+    or an item of one, could not be read.
     """
     from ..actor import daemon_actor
     from ..feeds.settings import mirrors
@@ -95,7 +97,7 @@ def watch_cmd(
                     click.echo(line)
             if _news(report):  # the duty officers hear of what it proposed, now
                 notify_after(obj)
-            if report.failed:
+            if report.failed or report.unreadable:
                 sys.exit(1)
             return
         poller.close()

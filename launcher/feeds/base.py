@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ..content.areas import Point, Region
+from ..errors import FeedError
 from ..models import Mission
 
 FIELD_TYPES = ("number", "integer", "text", "datetime", "level", "list", "boolean", "any")
@@ -90,11 +91,21 @@ class SourceEvent:
 @dataclass
 class ReadContext:
     """What :meth:`Watcher.parse` may use besides the document: linked documents (a CAP
-    message an Atom entry points to) and the ids the ledger already knows."""
+    message an Atom entry points to) and the ids the ledger already knows.
+
+    ``skipped`` collects the items of the document that could not be read (:meth:`skip`): a
+    watcher leaves such an item out and reads the others, where raising would lose the whole
+    document's events for one bad feature. The watch pass reports each one, and reads the
+    document again in full at its next poll (a missing CAP message may have arrived)."""
 
     get: Callable[[str], bytes]
     known: Callable[[str], bool]
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    skipped: list[FeedError] = field(default_factory=list)
+
+    def skip(self, error: FeedError) -> None:
+        """Leave one item out, saying why (its error names it: URL, item, field)."""
+        self.skipped.append(error)
 
 
 class Watcher:
@@ -116,7 +127,9 @@ class Watcher:
 
     def parse(self, body: bytes, fetch: Fetch, ctx: ReadContext) -> list[SourceEvent]:
         """The events one answer states. Raise :class:`~launcher.errors.FeedError` for a
-        document that cannot be read: that is a failed fetch, never an empty feed."""
+        document that cannot be read: that is a failed fetch, never an empty feed. An item
+        of it that cannot be read (one feature, one linked message) is left out through
+        :meth:`ReadContext.skip`, so the other items still count."""
         raise NotImplementedError
 
     # -- declarations, for triggers --------------------------------------------------------
@@ -146,7 +159,12 @@ COMMON_OPTIONS = (OptionSpec("poll", (int, float), None, "seconds between polls"
 
 
 def epoch_ms(value: Any) -> datetime | None:
-    """A milliseconds-since-epoch value (USGS ``time``/``updated``) as an aware datetime."""
+    """A milliseconds-since-epoch value (USGS ``time``/``updated``) as an aware datetime;
+    None for anything else, a number beyond the years a datetime holds (``1e30``) included:
+    a document's value must never be able to raise out of the reading of it."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return datetime.fromtimestamp(value / 1000, UTC)
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):  # out of range, or NaN
+        return None

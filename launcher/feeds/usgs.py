@@ -13,10 +13,12 @@ leaves the feed's window (older than an hour or a day) is not.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from ..errors import FeedError
+from ..errors import FeedError, FeedItemError
 from ..models import Mission
 from .base import COMMON_OPTIONS, Fetch, FieldSpec, OptionSpec, ReadContext, SourceEvent, Watcher
 from .base import epoch_ms as _ms
@@ -81,64 +83,160 @@ class USGSWatcher(Watcher):
     def parse(self, body: bytes, fetch: Fetch, ctx: ReadContext) -> list[SourceEvent]:
         try:
             doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (
+            ValueError,
+            UnicodeDecodeError,
+            RecursionError,
+        ) as exc:  # nested too deep: recursion
             raise FeedError(f"not JSON: {exc}", source=fetch.url) from None
         if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
             raise FeedError("not a GeoJSON FeatureCollection", source=fetch.url)
         features = doc.get("features")
         if not isinstance(features, list):
             raise FeedError("no 'features' list", source=fetch.url)
-        return [e for e in (_event(f) for f in features) if e is not None]
+        events = []
+        for index, feature in enumerate(features):
+            try:
+                events.append(_event(feature, index, fetch.url))
+            except FeedItemError as exc:  # one bad feature never hides the others
+                ctx.skip(exc)
+        return events
 
 
-def _event(feature: Any) -> SourceEvent | None:
-    """One feature, or None for one without an id or time (nothing to know it by)."""
+def _event(feature: Any, index: int, url: str) -> SourceEvent:
+    """One feature as an event. Every value is checked for its type and range before it is
+    used: a feature is the source's word, and a hostile or broken one (``"time":
+    "yesterday"``, ``1e30``, a latitude of 999) must cost only itself. Raises
+    :class:`FeedItemError` naming the feature (its id, else its place in the list) and the
+    field."""
+    item = f"feature #{index + 1}"
     if not isinstance(feature, dict):
-        return None
-    props = feature.get("properties") or {}
+        raise FeedItemError("not a GeoJSON Feature object", source=url, item=item)
     fid = feature.get("id")
-    if not isinstance(props, dict) or not isinstance(fid, str) or not fid:
-        return None
-    ids = [i for i in str(props.get("ids") or "").split(",") if i]
+    if not isinstance(fid, str) or not fid:
+        raise FeedItemError("no id to know the event by", source=url, item=item, field="id")
+    read = _Reader(url, f"feature {fid}")
+    props = feature.get("properties")
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        raise read.bad("properties", props, "not an object")
+    ids = [i for i in (read.text(props, "ids") or "").split(",") if i]
     aliases = tuple(dict.fromkeys([fid, *ids]))
-    coords = (feature.get("geometry") or {}).get("coordinates") or []
-    lon, lat, depth = [*list(coords), None, None, None][:3]
-    updated = props.get("updated") if isinstance(props.get("updated"), int | float) else None
-    when = props.get("time")
-    revision_at = (updated if updated is not None else when) or 0
+    lat, lon, depth = read.coordinates(feature.get("geometry"))
+    when, updated = props.get("time"), props.get("updated")
+    time_at = read.moment(props, "time")
+    if time_at is None:
+        raise read.bad("properties.time", when, "not given: no time to know it by")
+    updated_at = read.moment(props, "updated")
+    revised, revised_at = (updated, updated_at) if updated_at is not None else (when, time_at)
+    mag, place = read.number(props, "mag"), read.text(props, "place")
+    title, link, status = (
+        read.text(props, "title"),
+        read.text(props, "url"),
+        read.text(props, "status"),
+    )
     fields: dict[str, Any] = {
-        "properties.mag": _num(props.get("mag")),
-        "properties.place": props.get("place"),
-        "properties.time": _ms(when),
-        "properties.updated": _ms(updated),
-        "properties.alert": props.get("alert"),
-        "properties.tsunami": props.get("tsunami"),
-        "properties.status": props.get("status"),
+        "properties.mag": mag,
+        "properties.place": place,
+        "properties.time": time_at,
+        "properties.updated": updated_at,
+        "properties.alert": read.text(props, "alert"),
+        "properties.tsunami": read.integer(props, "tsunami"),
+        "properties.status": status,
         "properties.ids": ids,
-        "properties.felt": props.get("felt"),
-        "properties.sig": props.get("sig"),
-        "properties.type": props.get("type"),
-        "properties.title": props.get("title"),
-        "properties.url": props.get("url"),
-        "geometry.latitude": _num(lat),
-        "geometry.longitude": _num(lon),
-        "geometry.depth": _num(depth),
+        "properties.felt": read.integer(props, "felt"),
+        "properties.sig": read.integer(props, "sig"),
+        "properties.type": read.text(props, "type"),
+        "properties.title": title,
+        "properties.url": link,
+        "geometry.latitude": lat,
+        "geometry.longitude": lon,
+        "geometry.depth": depth,
     }
-    point = ((float(lat), float(lon)),) if _num(lat) is not None and _num(lon) is not None else ()
     return SourceEvent(
         aliases=tuple(f"usgs:{a}" for a in aliases),
-        revision=str(updated if updated is not None else when),
-        revision_at=float(revision_at) / 1000,
-        title=str(props.get("title") or f"M {props.get('mag')} - {props.get('place')}"),
+        revision=str(revised),
+        revision_at=revised_at.timestamp(),
+        title=title or f"M {props.get('mag')} - {place}",
         fields=fields,
-        link=props.get("url") if isinstance(props.get("url"), str) else None,
-        cancelled=props.get("status") == "deleted",
-        note="USGS status: deleted" if props.get("status") == "deleted" else "",
-        points=point,
+        link=link,
+        cancelled=status == "deleted",
+        note="USGS status: deleted" if status == "deleted" else "",
+        points=((lat, lon),) if lat is not None and lon is not None else (),
     )
 
 
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+class _Reader:
+    """Typed reading of one feature's values: each either what its field says it is, or null,
+    or a :class:`FeedItemError` naming the feature and the field."""
+
+    def __init__(self, url: str, item: str) -> None:
+        self.url, self.item = url, item
+
+    def bad(self, name: str, value: Any, why: str) -> FeedItemError:
+        try:
+            shown = json.dumps(value)
+        except (RecursionError, ValueError):  # nested as deep as the parser allowed
+            shown = type(value).__name__
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return FeedItemError(f"{shown}: {why}", source=self.url, item=self.item, field=name)
+
+    def text(self, props: dict[str, Any], name: str) -> str | None:
+        value = props.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.bad(f"properties.{name}", value, "not a text")
+
+    def number(self, props: dict[str, Any], name: str) -> float | None:
+        return self._finite(props.get(name), f"properties.{name}")
+
+    def integer(self, props: dict[str, Any], name: str) -> int | None:
+        value = self._finite(props.get(name), f"properties.{name}")
+        if value is None:
+            return None
+        if not value.is_integer():
+            raise self.bad(f"properties.{name}", props.get(name), "not a whole number")
+        return int(value)
+
+    def moment(self, props: dict[str, Any], name: str) -> datetime | None:
+        value = props.get(name)
+        if value is None:
+            return None
+        moment = _ms(value)
+        if moment is None:
+            raise self.bad(f"properties.{name}", value, "not a time (milliseconds since 1970)")
+        return moment
+
+    def coordinates(self, geometry: Any) -> tuple[float | None, float | None, float | None]:
+        """(latitude, longitude, depth) from a Point's ``[lon, lat, depth]``; a latitude or
+        longitude off the globe is refused (the distance to a mission's area would raise)."""
+        if geometry is None:
+            return None, None, None
+        if not isinstance(geometry, dict):
+            raise self.bad("geometry", geometry, "not an object")
+        coords = geometry.get("coordinates")
+        if coords is None:
+            return None, None, None
+        name = "geometry.coordinates"
+        if not isinstance(coords, list) or len(coords) > 3:
+            raise self.bad(name, coords, "not [longitude, latitude, depth]")
+        lon, lat, depth = (self._finite(c, name) for c in [*coords, None, None, None][:3])
+        if lat is not None and not -90 <= lat <= 90:
+            raise self.bad(name, coords, f"latitude {lat:g} is not within -90..90")
+        if lon is not None and not -180 <= lon <= 180:
+            raise self.bad(name, coords, f"longitude {lon:g} is not within -180..180")
+        return lat, lon, depth
+
+    def _finite(self, value: Any, name: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.bad(name, value, "not a number")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of 400 digits
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.bad(name, value, "not a finite number")
+        return number

@@ -9,6 +9,11 @@ that launch (:mod:`.revisions`); a cancellation proposes its halt and withdraws 
 proposals. The document's ETag is stored only once its events are acted on, so a crash in
 between reads it again (acting is idempotent: the ledger knows what it already did).
 
+An item of a document that cannot be read (a USGS feature with a time of ``"yesterday"``, a
+CAP message that is missing or lacks its sender) is skipped and named, by the document's URL
+and the feature's id or by the message's own URL: the other items are acted on, the document
+counts as read (its backoff does not grow), and its next poll reads it in full again.
+
 ``launcher watch`` runs beside ``launcher daemon``, as its own process: a source that hangs
 until its timeout never delays a post, and the daemon stays the only thing that sends.
 """
@@ -51,6 +56,8 @@ class PassReport:
     unchanged: int = 0
     skipped: int = 0  # not due yet
     failed: list[str] = field(default_factory=list)
+    #: items of documents read that could not be read themselves (a feature, a CAP message)
+    unreadable: list[str] = field(default_factory=list)
     events: int = 0
     proposals: list[str] = field(default_factory=list)
     auto: list[str] = field(default_factory=list)
@@ -69,6 +76,10 @@ class PassReport:
         out += [f"  revised {r}" for r in self.revised]
         out += [f"  {h}" for h in self.halts]
         out += [f"  failed {f} (nothing cancelled; tried again later)" for f in self.failed]
+        out += [
+            f"  skipped {u} (the rest was read; tried again at the next poll)"
+            for u in self.unreadable
+        ]
         return out
 
 
@@ -156,21 +167,29 @@ def _poll_one(
         report.failed.append(f"{fetch.key}: {exc.message} (next try in {wait:.0f} s)")
         log.warning("feed %s failed (%d in a row): %s", fetch.key, failures, exc.message)
         return
+    for bad in rctx.skipped:  # the document was read: only these items are left out
+        said = str(bad) if bad.source == fetch.url else f"{bad} (an entry of {fetch.url})"
+        report.unreadable.append(said)
+        log.warning("feed %s: skipped %s", fetch.key, said)
     known = store.known_aliases(ledger, [a for ev in events for a in ev.aliases])
     missions = list(ctx.content.registry.missions.values())
     for ev in events:
-        if known.isdisjoint(ev.aliases) and not _may_match(src, ev, missions):
-            continue  # neither known nor of interest: a feed's 1,000 other quakes
         try:
+            if known.isdisjoint(ev.aliases) and not _may_match(src, ev, missions):
+                continue  # neither known nor of interest: a feed's 1,000 other quakes
             _act(ctx, src, ev, report)
         except LauncherError as exc:  # one event's trouble never stops the others
             report.failed.append(f"{fetch.key}: event {ev.aliases[0]}: {exc}")
             log.warning("event %s of %s: %s", ev.aliases[0], fetch.key, exc)
+    # with an item left out, the next poll asks without validators and reads the whole
+    # document again: a 304 would otherwise hide a CAP message that was missing (a feed
+    # published before its message) until the feed changed. Its interval stays the same.
+    whole = not rctx.skipped
     store.save_state(
         ledger,
         fetch.key,
-        etag=answer.etag,
-        last_modified=answer.last_modified,
+        etag=answer.etag if whole else None,
+        last_modified=answer.last_modified if whole else None,
         checked_at=now,
         ok_at=now,
         failures=0,
