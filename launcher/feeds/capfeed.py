@@ -3,7 +3,10 @@ launcher's own ``launcher cap --feed``).
 
 The feed is read with feedparser (any Atom or RSS dialect); each entry links to one CAP
 message (``application/cap+xml``, or the entry's link), fetched once: a CAP message never
-changes, an update is a new message. Messages are parsed with defusedxml (no entity expansion,
+changes, an update is a new message. A message that cannot be fetched or read (a 404, no
+sender, a point off the globe) is skipped and named by its own URL (:meth:`ReadContext.skip`):
+the feed's other messages still count, the feed has not failed, and the message is fetched
+again at the feed's next poll. Messages are parsed with defusedxml (no entity expansion,
 no DTD), so a hostile document is refused rather than obeyed. A feed URL that answers a CAP
 ``<alert>`` itself is read as one message.
 
@@ -16,8 +19,9 @@ says otherwise (an exercise never proposes a real launch).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -110,7 +114,11 @@ class CAPWatcher(Watcher):
             link = _cap_link(entry)
             if link is None or ctx.known(f"cap-url:{link}"):
                 continue  # a CAP message never changes: read once
-            event = read_alert(ctx.get(link), link, fetch.context)
+            try:
+                event = read_alert(ctx.get(link), link, fetch.context)
+            except FeedError as exc:  # that message (named by its URL), not the feed
+                ctx.skip(exc)  # not known yet, so fetched again at the next poll
+                continue
             if event is not None:
                 out.append(event)
         return out
@@ -134,7 +142,7 @@ def read_alert(body: bytes, url: str, context: Mapping[str, Any]) -> SourceEvent
         root = SafeET.fromstring(body)
     except DefusedXmlException as exc:
         raise FeedError(f"CAP message refused: {type(exc).__name__}", source=url) from None
-    except SafeET.ParseError as exc:
+    except (SafeET.ParseError, LookupError, ValueError) as exc:  # Lookup: encoding="foo"
         raise FeedError(f"not XML: {exc}", source=url) from None
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if ns not in NAMESPACES or root.tag.split("}")[-1] != "alert":
@@ -149,8 +157,14 @@ def read_alert(body: bytes, url: str, context: Mapping[str, Any]) -> SourceEvent
 
     identifier, sender, sent = text(root, "identifier"), text(root, "sender"), text(root, "sent")
     status, msg_type = text(root, "status"), text(root, "msgType")
-    if not identifier or not sender or not sent or not msg_type:
-        raise FeedError("a CAP alert needs identifier, sender, sent and msgType", source=url)
+    required = {"identifier": identifier, "sender": sender, "sent": sent, "msgType": msg_type}
+    if missing := [name for name, value in required.items() if not value]:
+        raise FeedError(
+            "a CAP alert needs identifier, sender, sent and msgType "
+            f"(missing: {', '.join(missing)})",
+            source=url,
+        )
+    assert identifier and sender and sent and msg_type  # for the type checker: all given
     if status not in context.get("statuses", ("Actual",)) or msg_type in ("Ack", "Error"):
         return None
     sent_at = _cap_time(sent, url)
@@ -165,14 +179,17 @@ def read_alert(body: bytes, url: str, context: Mapping[str, Any]) -> SourceEvent
     for area in info.findall(f"{{{ns}}}area") if info is not None else []:
         areas.append(text(area, "areaDesc") or "")
         for poly in texts(area, "polygon"):
-            points = _pairs(poly)
+            points = _pairs(poly, url, "polygon")
             if len(points) >= 3:
                 regions.append(Region(points=tuple(points)))
         for circle in texts(area, "circle"):
             centre, _, radius = circle.partition(" ")
-            point = _pairs(centre)
-            if point and _float(radius) is not None:
-                regions.append(Region(center=point[0], radius_km=float(radius)))
+            point = _pairs(centre, url, "circle")
+            km = _float(radius)
+            if point and km is not None:
+                if km < 0:
+                    raise FeedError(f"<circle>: '{circle[:60]}' has a negative radius", source=url)
+                regions.append(Region(center=point[0], radius_km=km))
         for code in area.findall(f"{{{ns}}}geocode"):
             name, value = text(code, "valueName") or "", text(code, "value") or ""
             if "ISO3166" in name.upper().replace("-", "").replace(" ", "") and len(value) >= 2:
@@ -203,7 +220,8 @@ def read_alert(body: bytes, url: str, context: Mapping[str, Any]) -> SourceEvent
         name, value = text(param, "valueName"), text(param, "value")
         if name and value is not None:
             fields[f"info.parameter.{name}"] = value
-    referenced = [f"cap:{r.split(',')[0]},{r.split(',')[1]}" for r in refs if r.count(",") >= 2]
+    triples = [r.split(",") for r in refs if r.count(",") >= 2]
+    referenced = [f"cap:{t[0]},{t[1]}" for t in triples if t[0] and t[1]]  # ",,": no one
     return SourceEvent(
         aliases=(f"cap:{sender},{identifier}", *referenced, f"cap-url:{url}"),
         revision=sent,
@@ -228,27 +246,41 @@ def _cap_time(value: str, url: str) -> datetime:
 
 
 def _maybe_time(value: str | None) -> datetime | None:
+    """A CAP date-time, or None. One that UTC cannot hold (``0001-01-01T00:00:00+14:00``) is
+    None too: the facts are written in UTC, and converting it there would raise."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            return None
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment
 
 
-def _pairs(text: str) -> list[tuple[float, float]]:
+def _pairs(text: str, url: str, element: str) -> list[tuple[float, float]]:
+    """The ``lat,lon`` pairs of a polygon or circle. A pair of numbers off the globe refuses
+    the message: it places the alert nowhere, and measuring a mission's distance to it
+    would raise."""
     out = []
     for pair in text.split():
         lat, _, lon = pair.partition(",")
         a, b = _float(lat), _float(lon)
-        if a is not None and b is not None:
-            out.append((a, b))
+        if a is None or b is None:
+            continue
+        if not (-90 <= a <= 90 and -180 <= b <= 180):
+            raise FeedError(f"<{element}>: '{pair[:40]}' is not a latitude,longitude", source=url)
+        out.append((a, b))
     return out
 
 
 def _float(value: str) -> float | None:
+    """A finite number, or None (``nan`` and ``inf`` parse as floats and would compare false
+    with every distance: a circle of radius ``nan`` would hold every mission)."""
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
