@@ -18,6 +18,7 @@ from ..errors import InputError
 from .common import AS_OPTION, JSON_OPTION, echo_json, open_ledger, settings_of, when
 from .content import parse_at
 from .drill import NOW_OPTION, drill_clock
+from .output import shown
 
 
 def _clock(now: str | None) -> Any:
@@ -159,24 +160,26 @@ def inbox_cmd(
         score = f" {i.language_score:.2f}" if i.language_score is not None else ""
         head = (
             f"#{i.id:<5} {i.state.upper():<9} {when(i.created_at or i.collected_at)}  "
-            f"{i.platform}/{i.locale} {i.kind} from {i.author}  language: {lang}{score}"
+            f"{i.platform}/{i.locale} {i.kind} from {shown(i.author)}  language: {lang}{score}"
             + (f" (declared {i.platform_language})" if i.platform_language else "")
         )
         click.secho(head, fg=colour, bold=i.state == "new")
-        for line in (i.text or "").splitlines() or [""]:
+        for line in shown(i.text or "").splitlines() or [""]:
             click.echo(f"        {line}")
         if i.answers_text is not None:
             first = i.answers_text.splitlines()[0] if i.answers_text else ""
-            click.echo(f"        ↳ answers our {i.answers_message} #{i.post_id}: {first[:80]}")
+            click.echo(
+                f"        ↳ answers our {i.answers_message} #{i.post_id}: {shown(first[:80])}"
+            )
         if i.url:
-            click.echo(f"        {i.url}")
+            click.echo(f"        {shown(i.url)}")
         for a in answers.get(i.id, []):
             click.echo(
                 f"        answered: answer {a['answer']} ({a['reply'] or 'text'}) by {a['by']}:"
                 f" {a['state']}" + (f", post {a['post_state']}" if a["post_state"] else "")
             )
         if i.note:
-            click.echo(f"        dismissed: {i.note}")
+            click.echo(f"        dismissed: {shown(i.note)}")
     for lid_, rs in replies.items():
         if rs:
             click.echo(
@@ -440,7 +443,7 @@ def print_pending_answers(answers: list[Any], how: str = " --as NAME") -> None:
             f"  to inbox item {a.item_id} ({a.platform}, {a.locale}) of {a.launch_id},"
             f" written by {a.requested_by} at {when(a.requested_at)}"
         )
-        for line in a.text.splitlines():
+        for line in shown(a.text).splitlines():
             click.echo(f"    | {line}")
         for why in a.reasons:
             click.echo(f"    - {why}")

@@ -9,6 +9,26 @@ import click
 from .common import when
 
 
+def shown(text: object) -> str:
+    """Text from outside (a reply, a mention, an author's name) as it may be printed on a
+    terminal: control characters, which could move the cursor, clear the screen, set the
+    window title or fake a line, and direction controls, which reorder what is read, become
+    visible markers such as ``⟨U+001B⟩``; line breaks and tabs stay."""
+    from ..content.bidi import marker
+
+    value = str(text)
+    if value.isprintable() or not any(_unsafe(c) for c in value):
+        return value
+    return "".join(marker(c) if _unsafe(c) else c for c in value)
+
+
+def _unsafe(char: str) -> bool:
+    from ..content.bidi import CONTROLS
+
+    code = ord(char)
+    return (code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F or char in CONTROLS
+
+
 def format_table(header: tuple[str, ...], rows: list[tuple[Any, ...]], *, right=()) -> list[str]:
     """Lines of a table whose columns are as wide as their widest cell, two spaces apart, so
     long ids never run into the next column. ``right``: indexes of right-aligned columns."""

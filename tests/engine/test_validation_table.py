@@ -112,6 +112,21 @@ CASES = [
         ("--set magnitude", "'six' is not a number"),
     ),
     Case(
+        "param-terminal-escape",
+        None,
+        (
+            "plan",
+            "quake",
+            "--mission",
+            "rome",
+            "--set",
+            "region=La\x1b[2Jzio",
+            "--set",
+            "magnitude=6",
+        ),
+        ("--set region", "control character U+001B", "fix: type the value again"),
+    ),
+    Case(
         "param-too-long",
         None,
         (

@@ -172,3 +172,21 @@ def test_a_bad_listening_section_names_the_file_line_and_key(tmp_path: Path) -> 
     assert f"{conf}:2" in r.output and "'soon' is not an age" in r.output
     assert "reserve must be a share between 0 and 1" in r.output
     assert "unknown key 'every'" in r.output
+
+
+def test_a_reply_cannot_drive_the_operators_terminal(launched: dict) -> None:
+    """Anyone may reply. A reply (and its author's name) holding terminal escapes (clear the
+    screen, set the window title, a carriage return that overwrites the line, a direction
+    override) is listed with those characters as visible markers, the words around them
+    intact; --json keeps the text exactly as received."""
+    ours = launched["posts"][("bluesky", "it", "condolences")]["platform_post_id"]
+    handle = launched["handles"][("bluesky", "it")]
+    hostile = "aiuto\x1b[2J\x1b]0;pwned\x07 subito\rOK \u202eevil"
+    _sandbox("bluesky").receive(handle, "reply", author="x\x1b[31m", text=hostile, target=ours)
+    assert invoke("listen", "--once", "--now", LATER, root=REPO).exit_code == 0
+    text = invoke("inbox", launched["launch"], root=REPO).stdout
+    assert not any(c in text for c in "\x1b\x07\r\u202e")
+    assert "aiuto⟨U+001B⟩[2J⟨U+001B⟩]0;pwned⟨U+0007⟩ subito⟨U+000D⟩OK ⟨U+202E⟩evil" in text
+    assert "from x⟨U+001B⟩[31m" in text
+    items = json.loads(invoke("inbox", "--json", root=REPO).stdout)["items"]
+    assert [i["text"] for i in items if i["kind"] == "reply"] == [hostile]
