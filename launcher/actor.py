@@ -34,3 +34,19 @@ def daemon_actor(explicit: str | None = None) -> str:
     if env and env.strip():
         return f"daemon:{env.strip()}"
     return f"daemon:{os_user()}@{socket.gethostname()}"
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two names given with ``--as`` name the same person, for four eyes where no
+    people.yaml identifies anyone: ``Alice``, ``alice``, ``ａｌｉｃｅ`` and ``ali\u200bce`` are
+    one person (compatibility forms, case, invisible format characters and spacing
+    ignored), so a second name is not had by typing the first one differently."""
+    return _plain(a) == _plain(b)
+
+
+def _plain(name: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return " ".join(text.casefold().split())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
+from ..actor import same_person
 from ..errors import LedgerError
 from .records import LaunchRecord
 from .schema import launches, posts
@@ -74,7 +75,7 @@ class ReviewMixin:
                 raise LedgerError(f"no launch {launch_id!r}")
             if row[0] != "awaiting-approval":
                 raise LedgerError(f"launch {launch_id} is {row[0]}, not awaiting approval")
-            if row[1] == actor:
+            if same_person(row[1], actor):
                 raise LedgerError(
                     f"{actor} ran launch {launch_id} and cannot also approve it (four eyes)",
                     hint="a second person approves it: launcher approve launch "

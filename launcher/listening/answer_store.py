@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from ..actor import same_person
 from ..errors import LedgerError
 from ..ledger import Ledger, iso
 from ..ledger.schema import answers, inbox_items, posts
@@ -259,7 +260,7 @@ class AnswerStore:
             state, by, item_id, launch_id = row
             if state != "awaiting-approval":
                 raise LedgerError(f"answer {answer_id} is {state}, not awaiting approval")
-            if approve and by == actor:
+            if approve and same_person(by, actor):
                 raise LedgerError(
                     f"{actor} wrote answer {answer_id} and cannot also approve it (four eyes)",
                     hint=f"a second person approves it: launcher approve answer {answer_id} "

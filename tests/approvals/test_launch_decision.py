@@ -86,6 +86,9 @@ def test_four_eyes_same_person_refused_second_person_releases(signed_root: Path)
     launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
     same = invoke("approve", "launch", launch, "--as", "officer", root=signed_root)
     assert same.exit_code == 2 and "four eyes" in same.stderr
+    for alias in ("Officer", " OFFICER ", "offi\u200bcer", "ｏｆｆｉｃｅｒ"):  # the same person
+        again = invoke("approve", "launch", launch, "--as", alias, root=signed_root)
+        assert again.exit_code == 2 and "four eyes" in again.stderr, alias
     assert published() == []
     other = invoke("approve", "launch", launch, "--as", "deputy", "--now", AT, root=signed_root)
     assert other.exit_code == 0, other.output

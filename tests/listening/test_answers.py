@@ -82,8 +82,9 @@ def test_free_text_waits_for_a_second_person(tmp_path: Path) -> None:
     out = _answer(la, item, text="Sì, fino alle 18.")
     assert out.answer.state == "awaiting-approval" and out.answer.post_id is None
     assert _publishes(la, "bluesky", f"reply-{item.id}-") == []
-    with pytest.raises(LedgerError, match="four eyes"):
-        approve_answer(la.ledger, la.settings, out.answer.id, actor="officer", clock=la.clock)
+    for same in ("officer", "Officer", "offi\u200dcer"):  # one person however typed
+        with pytest.raises(LedgerError, match="four eyes"):
+            approve_answer(la.ledger, la.settings, out.answer.id, actor=same, clock=la.clock)
     done = approve_answer(la.ledger, la.settings, out.answer.id, actor="chief", clock=la.clock)
     assert done.state == "queued" and done.post_state == "sent" and done.decided_by == "chief"
     assert _publishes(la, "bluesky", f"reply-{item.id}-text-")[0]["text"] == "Sì, fino alle 18."
