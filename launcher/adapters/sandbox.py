@@ -51,7 +51,7 @@ from .base import (
     Published,
     Revoked,
 )
-from .sandbox_listen import LISTENING, SandboxListening
+from .sandbox_listen import LISTENING, SandboxListening, read_jsonl
 
 ENV_FAIL = "LAUNCHER_SANDBOX_FAIL"
 FAIL_KINDS = ("rate-limit", "outage", "timeout", "lost-answer", "timeout-after-accept", "reject")
@@ -163,8 +163,8 @@ class SandboxAdapter(SandboxListening, Adapter):
                 f" {exc.strerror or type(exc).__name__}",
                 hint="make it a readable file, or point the sandbox's outbox option elsewhere",
             ) from exc
-        complete = data[: data.rfind(b"\n") + 1].decode("utf-8")  # whole lines, whole characters
-        return [json.loads(line) for line in complete.splitlines() if line.strip()]
+        complete = data[: data.rfind(b"\n") + 1]  # whole lines, whole characters
+        return read_jsonl(self.outbox, complete)
 
     def _append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Append one line (caller holds the lock); assign ``id`` when asked with ``id=None``."""

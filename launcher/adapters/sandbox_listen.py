@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from .base import AccountMetrics, AccountRef, Inbound, InboxPage, Listening, PostMetrics
 from .listen_common import parse_time
 
@@ -31,6 +32,30 @@ LISTENING = Listening(
     answers=True,
     unavailable=(("reach", NO_REACH),),
 )
+
+
+def read_jsonl(path: Path, data: bytes) -> list[dict[str, Any]]:
+    """The records of a sandbox file, one JSON object per line; a line that is not one (a
+    hand edit, a disk that filled up) is a ConfigError naming the file and line."""
+    out: list[dict[str, Any]] = []
+    for n, line in enumerate(data.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{path}:{n}: not a JSON record of the sandbox ({exc})",
+                hint="mend or delete that line (the sandbox writes one JSON object per line),"
+                " or start from an empty file",
+            ) from None
+        if not isinstance(record, dict):
+            raise ConfigError(
+                f"{path}:{n}: not a JSON object",
+                hint="mend or delete that line (the sandbox writes one JSON object per line)",
+            )
+        out.append(record)
+    return out
 
 
 class SandboxListening:
@@ -80,10 +105,10 @@ class SandboxListening:
 
     def _inbound(self) -> list[dict[str, Any]]:
         try:
-            text = self.inbound_file.read_text(encoding="utf-8")
+            data = self.inbound_file.read_bytes()
         except FileNotFoundError:
             return []
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return read_jsonl(self.inbound_file, data)
 
     def _mine(self, account: AccountRef) -> list[dict[str, Any]]:
         return [

@@ -95,6 +95,20 @@ def test_a_line_another_process_is_still_writing_is_not_read_yet(sandbox: Sandbo
     assert [r["key"] for r in sandbox.records()] == ["k1"]
 
 
+def test_a_broken_line_is_named_with_its_file_and_line(sandbox: SandboxAdapter) -> None:
+    """A hand edit left a line that is not JSON in the outbox, or in the audience's file:
+    reading either is a ConfigError naming file:line (it was a JSONDecodeError that ended
+    `listen` as an internal error), and the records around it are not mistaken for none."""
+    sandbox.publish(ACC, post(key="k1"))
+    with sandbox.outbox.open("a") as fh:
+        fh.write("{broken\n")
+    with pytest.raises(errors.ConfigError, match=r"outbox\.jsonl:2: not a JSON record"):
+        sandbox.find_published(ACC, post(key="k1"))
+    sandbox.inbound_file.write_text('{"kind": "reply"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(errors.ConfigError, match=r"inbound\.jsonl:2: not a JSON object"):
+        sandbox.fetch_inbox(ACC, None)
+
+
 def test_publishing_twice_posts_twice_like_a_real_platform(sandbox: SandboxAdapter) -> None:
     sandbox.publish(ACC, post(key="k1"))
     sandbox.publish(ACC, post(key="k1"))
