@@ -14,6 +14,7 @@ complete: a crash never leaves a half archive under the final name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -21,6 +22,7 @@ import os
 import secrets
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,7 +227,8 @@ def verify_archive(path: Path, ledger: Ledger | None = None) -> Verification:
         path, _field(info, ID_FIELD), _field(info, LAUNCH_FIELD), len(bag.payload_entries())
     )
     try:
-        bag.validate(processes=1)
+        with _quiet_bagit():  # its log repeats, raw, what is reported below in our words
+            bag.validate(processes=1)
     except bagit.BagValidationError as exc:
         # bagit stops at a size mismatch (Payload-Oxum) without naming the file: name it
         details = [_detail(d) for d in exc.details] or _compare(path, bag)
@@ -234,11 +237,22 @@ def verify_archive(path: Path, ledger: Ledger | None = None) -> Verification:
         result.problems.append(str(exc))
     if ledger is not None and result.archive_id:
         known = ledger.archive_record(result.archive_id)
-        if known is None:
+        recorded = ledger.archives_of(result.launch_id) if result.launch_id else []
+        tag = path / TAG_MANIFEST
+        if known is None and recorded:
+            result.ledger = "differs"
+            result.problems.append(
+                f"the ledger recorded the archives of {result.launch_id} as"
+                f" {', '.join(r.id for r in recorded)}, never {result.archive_id}:"
+                " bag-info.txt was rewritten, or this is not an archive launcher wrote"
+            )
+        elif known is None:
             result.ledger = "unknown"
+        elif not tag.is_file():
+            result.ledger = "differs"
+            result.problems.append(f"{TAG_MANIFEST}: missing (the ledger recorded its SHA-256)")
         else:
-            tag = path / TAG_MANIFEST
-            digest = hashlib.sha256(tag.read_bytes()).hexdigest() if tag.is_file() else ""
+            digest = hashlib.sha256(tag.read_bytes()).hexdigest()
             if digest == known.manifest_sha256:
                 result.ledger = "matches"
             else:
@@ -249,6 +263,17 @@ def verify_archive(path: Path, ledger: Ledger | None = None) -> Verification:
                     " rewritten since"
                 )
     return result
+
+
+@contextlib.contextmanager
+def _quiet_bagit() -> Iterator[None]:
+    log = logging.getLogger("bagit")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _compare(path: Path, bag: bagit.Bag) -> list[str]:

@@ -98,6 +98,31 @@ def test_verify_finds_manifests_rewritten_to_match_through_the_ledger(tmp_path) 
     assert alone.exit_code == 0 and "ledger: unknown" in alone.stdout
 
 
+def test_verify_finds_an_archive_renamed_to_escape_the_ledger(tmp_path) -> None:
+    """The tamperer also rewrote bag-info.txt's archive id (so the ledger "does not know" the
+    archive) and re-hashed the bag: the ledger holds the launch's real archive, so an id it
+    never recorded is reported; a deleted tag manifest is called missing, and bagit's own
+    raw log lines stay out of the report."""
+    launch = run_quake()
+    real = _archive(launch, tmp_path / "a")["archive"]
+    bag = tmp_path / "a"
+    posts = bag / "data" / "posts.json"
+    posts.write_text(posts.read_text(encoding="utf-8").replace("Lazio", "Lazi0", 1), "utf-8")
+    info = bag / "bag-info.txt"
+    info.write_text(info.read_text(encoding="utf-8").replace(real, real + "x"), "utf-8")
+    import bagit
+
+    bagit.Bag(str(bag)).save(manifests=True)
+    bad = _verify(bag)
+    assert bad.exit_code == 1, bad.output
+    assert f"never {real}x" in bad.stderr and real in bad.stderr
+    _archive(launch, tmp_path / "b")
+    (tmp_path / "b" / "tagmanifest-sha256.txt").unlink()
+    gone = _verify(tmp_path / "b")
+    assert gone.exit_code == 1 and "tagmanifest-sha256.txt: missing" in gone.stderr
+    assert "validation failed" not in gone.stderr
+
+
 def _elsewhere(tmp_path: Path) -> Path:
     cfg = tmp_path / "other.yaml"
     cfg.write_text(f"database_url: sqlite:///{tmp_path / 'other.sqlite3'}\n", encoding="utf-8")
