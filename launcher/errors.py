@@ -18,6 +18,7 @@ codes in one place (``cli.py``); library code never prints and never exits.
     │                                  can no longer act at all (a console session made with
     │                                  it ends)
     ├── LedgerError                    exit 2: unknown launch, bad state change
+    │   ├── NotFound                   no launch, group or answer by that id (or prefix)
     │   ├── LedgerUnavailable          exit 1: the database cannot be reached, read or written
     │   │   └── LedgerDamaged          the ledger file is not a sound ledger (says how to restore)
     │   └── AuditBroken                exit 1: the audit chain does not verify (names the link)
@@ -175,6 +176,11 @@ class LedgerError(LauncherError):
     """The ledger refused an operation (unknown launch, impossible state change)."""
 
     exit_code = 2
+
+
+class NotFound(LedgerError):
+    """No launch, launch group or answer by that id: a typo or another ledger, not a state
+    the thing is in (the web console answers 404, not 409)."""
 
 
 class ArchiveError(LauncherError):

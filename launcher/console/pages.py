@@ -15,7 +15,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..errors import InputError, KeyRefused, LauncherError, LedgerError, Refused, redact
+from ..errors import (
+    InputError,
+    KeyRefused,
+    LauncherError,
+    LedgerError,
+    NotFound,
+    Refused,
+    redact,
+)
 from .sessions import COOKIE, Session
 
 if TYPE_CHECKING:
@@ -43,6 +51,8 @@ def template_env() -> Any:
 def error_status(exc: LauncherError) -> int:
     if isinstance(exc, Refused):
         return 403
+    if isinstance(exc, NotFound):
+        return 404
     if isinstance(exc, LedgerError) and exc.exit_code == 2:
         return 409
     return 400 if exc.exit_code == 2 else 503

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
-from ..errors import LedgerError
+from ..errors import LedgerError, NotFound
 from .schema import accounts, launch_group_members, launch_groups, posts
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class GroupsMixin:
             if len(rows) > 1:
                 raise LedgerError(f"{ref!r} matches several launch groups", hint="give more of it")
             if not rows:
-                raise LedgerError(
+                raise NotFound(
                     f"no launch group {ref!r}",
                     hint="`launcher run` prints the group id of a launch for several missions;"
                     " `launcher status` lists the launches",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select, update
 
 from ..actor import same_person
-from ..errors import LedgerError
+from ..errors import LedgerError, NotFound
 from .records import LaunchRecord
 from .schema import launches, posts
 
@@ -72,7 +72,7 @@ class ReviewMixin:
                 .with_for_update()
             ).first()
             if row is None:
-                raise LedgerError(f"no launch {launch_id!r}")
+                raise NotFound(f"no launch {launch_id!r}")
             if row[0] != "awaiting-approval":
                 raise LedgerError(f"launch {launch_id} is {row[0]}, not awaiting approval")
             if same_person(row[1], actor):

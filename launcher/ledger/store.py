@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, bindparam, func, inspect, select, updat
 
 from ..audit import chain as audit_chain
 from ..audit.signer import CONTEXT_SIGNER, current_signer
-from ..errors import LedgerDamaged, LedgerError
+from ..errors import LedgerDamaged, LedgerError, NotFound
 from .archives import ArchivesMixin
 from .control import ControlMixin
 from .delivery import DeliveryMixin
@@ -334,7 +334,7 @@ class Ledger(
                         f"{ref!r} matches several launches", hint="give more of the id"
                     )
         if row is None:
-            raise LedgerError(f"no launch {ref!r}", hint="`launcher status` lists the launches")
+            raise NotFound(f"no launch {ref!r}", hint="`launcher status` lists the launches")
         return LaunchRecord.from_row(row)
 
     def launch_ids(self, *, state: str | None = None) -> list[str]:

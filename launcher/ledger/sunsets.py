@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, exists, or_, select, update
 
-from ..errors import LedgerError
+from ..errors import NotFound
 from .records import iso
 from .review import FREEZE_NOTE
 from .schema import accounts, events, launches, posts, sunset_steps, sunsets
@@ -436,7 +436,7 @@ class SunsetsMixin:
                 select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
             ).scalar()
             if state is None:
-                raise LedgerError(f"no launch {launch_id!r}")
+                raise NotFound(f"no launch {launch_id!r}")
             if state in ("ended", "retracted", "rejected"):
                 return {"launch": launch_id, "state": state, "halted": 0}
             n = conn.execute(

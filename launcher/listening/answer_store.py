@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ..actor import same_person
-from ..errors import LedgerError
+from ..errors import LedgerError, NotFound
 from ..ledger import Ledger, iso
 from ..ledger.schema import answers, inbox_items, posts
 from .store import Item
@@ -120,7 +120,7 @@ class AnswerStore:
         with self.engine.connect() as conn:
             row = conn.execute(self._query().where(answers.c.id == answer_id)).first()
         if row is None:
-            raise LedgerError(f"no answer {answer_id}", hint="`launcher pending` lists them")
+            raise NotFound(f"no answer {answer_id}", hint="`launcher pending` lists them")
         return Answer.from_row(row)
 
     def of_item(self, item_id: int) -> list[Answer]:
@@ -256,7 +256,7 @@ class AnswerStore:
                 .with_for_update()
             ).first()
             if row is None:
-                raise LedgerError(f"no answer {answer_id}", hint="`launcher pending` lists them")
+                raise NotFound(f"no answer {answer_id}", hint="`launcher pending` lists them")
             state, by, item_id, launch_id = row
             if state != "awaiting-approval":
                 raise LedgerError(f"answer {answer_id} is {state}, not awaiting approval")

@@ -230,3 +230,14 @@ def test_headers_cookies_and_a_script_in_a_fact(site: Site, launch: str) -> None
     assert preview.headers["content-security-policy"].startswith("sandbox allow-scripts")
     assert "&lt;script&gt;window.__pwned=1" in preview.text
     assert "<script>window.__pwned" not in preview.text
+
+
+def test_a_launch_that_does_not_exist_is_not_found(site: Site, launch: str) -> None:
+    """A mistyped launch in the address is 404 (no such launch), not 409 (a launch in the
+    wrong state), on the page and on a decision alike; nothing changes."""
+    deputy = signed_in(site, "a.deputy")
+    assert deputy.get("/launches/nosuch").status_code == 404
+    token = deputy.csrf(f"/launches/{launch}")
+    r = deputy.post("/launches/nosuch/approve", {"csrf": token})
+    assert r.status_code == 404 and "no launch" in r.text
+    assert state_of(site, launch) == "awaiting-approval"
