@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -369,10 +368,10 @@ def report_cmd(
     if output == "-":
         click.echo(html, nl=False)
         return
-    path = Path(output or ".")
-    if output is None or path.is_dir():
-        path = path / f"report-{doc['launch']}.html"
-    path.write_text(html, encoding="utf-8")
+    from .preview import page_target, write_atomic
+
+    path = page_target(output, f"report-{doc['launch']}.html")  # -o DIR, -o FILE, or here
+    write_atomic(path, html)
     t = doc["totals"]
     engaged = "not measured" if t["engagement"] is None else t["engagement"]
     click.echo(

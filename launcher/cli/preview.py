@@ -58,7 +58,7 @@ def preview_cmd(
         click.echo(page, nl=False)
         click.echo(f"preview: {summary_line(plan)}", err=True)
         return
-    path = _target(output, f"preview-{plan.playbook.id}-{plan.mission.id}.html")
+    path = page_target(output, f"preview-{plan.playbook.id}-{plan.mission.id}.html")
     write_atomic(path, page)
     click.echo(f"wrote {path}")
     click.echo(summary_line(plan))
@@ -66,7 +66,10 @@ def preview_cmd(
         _open(path)
 
 
-def _target(output: str | None, default_name: str) -> Path:
+def page_target(output: str | None, default_name: str) -> Path:
+    """Where ``-o`` puts a page (a preview, a report): a file, a directory (the default name
+    inside it), or the default name here; InputError naming --output when its directory
+    does not exist."""
     if not output:
         return Path(default_name)
     path = Path(output).expanduser()

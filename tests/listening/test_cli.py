@@ -190,3 +190,11 @@ def test_a_reply_cannot_drive_the_operators_terminal(launched: dict) -> None:
     assert "from x⟨U+001B⟩[31m" in text
     items = json.loads(invoke("inbox", "--json", root=REPO).stdout)["items"]
     assert [i["text"] for i in items if i["kind"] == "reply"] == [hostile]
+
+
+def test_a_report_into_a_directory_that_does_not_exist_names_the_option(
+    launched: dict, tmp_path: Path
+) -> None:
+    r = invoke("report", launched["launch"], "-o", str(tmp_path / "nope" / "r.html"), root=REPO)
+    assert r.exit_code == 2 and "--output" in r.stderr and "does not exist" in r.stderr
+    assert not (tmp_path / "nope").exists()
