@@ -388,10 +388,14 @@ def report_cmd(
 @click.command("answer")
 @click.argument("answer_id", type=int)
 @click.option("--as", "who", metavar="NAME", help="Who approves (not who wrote it).")
+@NOW_OPTION
 @JSON_OPTION
 @click.pass_obj
-def approve_answer_cmd(obj: dict, answer_id: int, who: str | None, as_json: bool) -> None:
-    """Release an answer awaiting approval (four eyes): it is sent at once."""
+def approve_answer_cmd(
+    obj: dict, answer_id: int, who: str | None, now: str | None, as_json: bool
+) -> None:
+    """Release an answer awaiting approval (four eyes): it is sent at once (with the
+    launch's other posts due by then: --now in a drill, as for `answer`)."""
     from ..listening.answer_store import AnswerStore
     from ..listening.answers import approve_answer
     from ..people.roles import check_four_eyes_answer
@@ -401,7 +405,7 @@ def approve_answer_cmd(obj: dict, answer_id: int, who: str | None, as_json: bool
     settings, ledger = open_ledger(obj)
     with ledger:
         check_four_eyes_answer(person, ledger, AnswerStore(ledger).get(answer_id))
-        a = approve_answer(ledger, settings, answer_id, actor=person.name)
+        a = approve_answer(ledger, settings, answer_id, actor=person.name, clock=_clock(now))
     if as_json:
         echo_json(a.as_dict())
         return

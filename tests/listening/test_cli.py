@@ -198,3 +198,30 @@ def test_a_report_into_a_directory_that_does_not_exist_names_the_option(
     r = invoke("report", launched["launch"], "-o", str(tmp_path / "nope" / "r.html"), root=REPO)
     assert r.exit_code == 2 and "--output" in r.stderr and "does not exist" in r.stderr
     assert not (tmp_path / "nope").exists()
+
+
+def test_an_answer_approved_an_hour_later_in_a_drill_keeps_the_drills_time(
+    launched: dict,
+) -> None:
+    """A drill: a free-text answer at 09:45, approved by a second person at 10:45 (--now).
+    The approval sends the answer and what of the launch is due by 10:45, and nothing of the
+    launch is expired by the real clock (months after the drill's moment)."""
+    _audience(launched)
+    lid = launched["launch"]
+    assert invoke("listen", "--once", "--now", LATER, root=REPO).exit_code == 0
+    items = json.loads(invoke("inbox", lid, "--json", root=REPO).stdout)["items"]
+    item = next(i for i in items if i["language"] == "ar")
+    r = invoke("answer", str(item["id"]), "--text", "نعم، من التاسعة", "--as", "officer",
+               "--now", LATER, "--json", root=REPO)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    answer = json.loads(r.stdout)["answer"]
+    hour_later = "2026-05-22T10:45:00Z"
+    r = invoke("approve", "answer", str(answer), "--as", "chief", "--now", hour_later,
+               "--json", root=REPO)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["post_state"] == "sent"
+    posts = json.loads(invoke("status", lid, "--json", root=REPO).stdout)["posts"]
+    assert not [p for p in posts if p["state"] == "expired"]
+    due = [p for p in posts if p["due_at"] <= hour_later and p["key"].count("/") >= 2]
+    assert due and all(p["state"] == "sent" for p in due)
+    assert any(p["state"] == "scheduled" for p in posts)  # the rest keeps its time
