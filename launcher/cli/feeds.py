@@ -288,9 +288,19 @@ def accept_cmd(
             print_run(done.outcome)
         elif done.detail:
             for k, v in done.detail.items():
-                click.echo(f"  {k}: {v}")
+                click.echo(f"  {k}: {_plain(v)}")
     if done.outcome is not None and any(p.state == "failed" for p in done.outcome.posts):
         sys.exit(1)
+
+
+def _plain(value: Any) -> str:
+    """A detail of an accepted proposal as a person reads it: ``rome-...: 274`` for a
+    mapping of launch to posts, a comma-separated list, never a Python repr."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(_plain(v) for v in value) or "none"
+    return str(value)
 
 
 def accept_needs(kind: str, *, retract: bool, emergency: bool) -> list[str]:

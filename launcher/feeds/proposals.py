@@ -152,7 +152,8 @@ def accept(
     if proposal.state != "open":
         raise LedgerError(
             f"proposal {proposal.ref} is {proposal.state}"
-            + (f" (by {proposal.decided_by}: {proposal.note})" if proposal.decided_by else ""),
+            + (f" by {proposal.decided_by}" if proposal.decided_by else "")
+            + (f": {proposal.note}" if proposal.note else ""),
             hint="launcher proposals --all shows every proposal and what became of it",
         )
     if retract and proposal.kind != "halt":

@@ -93,9 +93,11 @@ def test_alert_update_cancel_and_the_launch_as_cap(
     assert "halt proposed" in cancelled.stdout and "errore di localizzazione" in cancelled.stdout
     with ledger_of() as ledger:
         halt = next(p for p in store.list_proposals(ledger) if p.kind == "halt")
-    assert (
-        invoke("--config", str(feed_config), "accept", halt.ref, "--yes", root=REPO).exit_code == 0
-    )
+    accepted = invoke("--config", str(feed_config), "accept", halt.ref, "--yes", root=REPO)
+    assert accepted.exit_code == 0, accepted.output
+    assert f"halted: {launch}: " in accepted.stdout and "{" not in accepted.stdout
+    again = invoke("--config", str(feed_config), "accept", halt.ref, "--yes", root=REPO)
+    assert again.exit_code == 2 and "None" not in again.stderr
 
     # CAP out: Alert, Update, Cancel, each valid, each referencing the ones before
     schema = xmlschema.XMLSchema(str(XSD))
