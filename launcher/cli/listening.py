@@ -355,7 +355,9 @@ def report_cmd(
         raise click.UsageError("--csv and --json go one at a time")
     _, ledger = open_ledger(obj)
     with ledger:
-        doc = build_report(ledger, launch, now=_clock(now)())
+        zone = ledger.resolve(launch).timezone  # a local --now is the mission's time
+        clock = drill_clock(parse_at(now, zone, field="--now")) or time.time
+        doc = build_report(ledger, launch, now=clock())
     if as_json:
         echo_json(doc)
         return

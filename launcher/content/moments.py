@@ -74,8 +74,13 @@ def _parse(text: str, zone: str | None, field: str, today: datetime | None) -> d
         raise InputError(
             f"'{raw}' is not an ISO 8601 date and time",
             field=field,
-            hint="e.g. 2026-05-22T08:30:00Z (UTC), 2026-05-22T10:30 (mission local time),"
-            " or 22:00 (today, mission local time)",
+            hint=(
+                "e.g. 2026-05-22T08:30:00Z (UTC), 2026-05-22T10:30 (mission local time),"
+                " or 22:00 (today, mission local time)"
+                if zone is not None
+                else "e.g. 2026-05-22T08:30:00Z (UTC) or 2026-05-22T10:30+02:00: here no"
+                " mission says whose local time it is, so give the offset"
+            ),
         ) from None
     if value.tzinfo is not None:
         return value.astimezone(UTC)

@@ -225,3 +225,11 @@ def test_an_answer_approved_an_hour_later_in_a_drill_keeps_the_drills_time(
     due = [p for p in posts if p["due_at"] <= hour_later and p["key"].count("/") >= 2]
     assert due and all(p["state"] == "sent" for p in due)
     assert any(p["state"] == "scheduled" for p in posts)  # the rest keeps its time
+
+
+def test_a_reports_local_now_is_the_missions_time(launched: dict) -> None:
+    """`report --now 2026-05-22T11:45` (no offset) is 11:45 in Rome, where the launch is:
+    it was refused ("no mission says whose local time it is") though the launch has one."""
+    r = invoke("report", launched["launch"], "--now", "2026-05-22T11:45", "--json", root=REPO)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["generated_at"].startswith("2026-05-22T09:45")
