@@ -6,6 +6,7 @@ overview shows direction controls launcher did not write as visible markers (``â
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from itertools import groupby
 from typing import Any
@@ -150,6 +151,10 @@ def _local(dt: datetime, zone: ZoneInfo) -> str:
 
 
 def _fact(value: Any) -> str:
+    """A fact as the review line shows it: a time in ISO form, a mapping (a sunset's
+    successors, a place's forms) as ``key: value`` pairs, never a Python repr."""
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, Mapping):
+        return "(" + ", ".join(f"{k}: {_fact(v)}" for k, v in value.items()) + ")"
     return "â€”" if value is None else reveal(str(value), rtl=False)

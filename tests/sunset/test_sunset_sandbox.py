@@ -54,6 +54,9 @@ def test_a_crisis_wound_down_from_farewells_to_standby() -> None:
     assert dry.exit_code == 0, dry.output
     assert "SUNSET  earthquake" in dry.stdout and "ON THE DATE" in dry.stdout
     assert "@embassy.example.org" in dry.stdout
+    facts = next(line for line in dry.stdout.splitlines() if line.startswith("facts"))
+    assert "{" not in facts and "'" not in facts  # the successors as words, not a repr
+    assert "*: @embassy@social.example.org" in facts
     assert "sunset" not in _status(launch) or _status(launch)["sunset"] is None
 
     result = sunset(launch, "--on", ON, *SUCCESSORS, "--now", PLANNED, "--yes", "--json")
