@@ -82,7 +82,8 @@ def _templates_of(root: Path, playbook: Playbook) -> list[str]:
         seen.append(name)
         path = root / "templates" / name
         if path.is_file():
-            todo.extend(_parents(path.read_text(encoding="utf-8")))
+            # bytes that are not UTF-8 are reported by planning; the hash is of the bytes
+            todo.extend(_parents(path.read_text(encoding="utf-8", errors="replace")))
     return sorted(seen)
 
 

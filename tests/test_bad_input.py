@@ -88,6 +88,28 @@ def not_utf8_set(env: Env) -> tuple[str | bytes, ...]:
     return ("plan", "quake", "-m", "rome", "--set", b"region=Laz\xffio", "--set", "magnitude=6.1")
 
 
+CONDOLENCES = "templates/messages/quake/condolences.j2"
+PROFILE = "templates/profiles/crisis.j2"
+LINT = ("lint", "quake", "-m", "rome", *FACTS, "--at", AT)
+
+
+def not_utf8_file(name: str, *args: str) -> Callable[[Env], tuple[str, ...]]:
+    """A byte 0xff on a line of its own at the end of the content file ``name``."""
+
+    def prepare(env: Env) -> tuple[str, ...]:
+        path = env.root / name
+        path.write_bytes(path.read_bytes().rstrip(b"\n") + b"\n\xff\n")
+        return args
+
+    return prepare
+
+
+def _line_of_ff(root: Path, name: str) -> int:
+    """The line of the byte 0xff in ``name`` (the one not_utf8_file appended)."""
+    data = (root / name).read_bytes()
+    return data.count(b"\n", 0, data.index(b"\xff")) + 1
+
+
 def settings(text: str | bytes) -> Callable[[Env], tuple[str, ...]]:
     def prepare(env: Env) -> tuple[str, ...]:
         return ("--config", env.settings(text), *RUN)
@@ -178,6 +200,22 @@ CASES = [
         ("templates/messages/quake/condolences.j2:4", "range() of 100000000 items", "10000"),
     ),
     Case("set-not-utf8", not_utf8_set, 2, ("--set region", "not valid UTF-8", "0xff"), "plain"),
+    *(
+        Case(
+            f"template-not-utf8-{'-'.join(cmd[:2])}-{name.rsplit('/', 1)[1]}",
+            not_utf8_file(name, *cmd),
+            2,
+            (f"{name}:{{line}}:1: not valid UTF-8", "0xff", "fix: save as UTF-8"),
+        )
+        for name in (CONDOLENCES, PROFILE)
+        for cmd in (("validate",), PLAN, LINT, ("lint",))
+    ),
+    Case(
+        "playbook-not-utf8-validate",
+        not_utf8_file("playbooks/quake.yaml", "validate"),
+        2,
+        ("playbooks/quake.yaml:{line}:1: not valid UTF-8", "0xff", "fix: save as UTF-8"),
+    ),
     Case(
         "at-year-0",
         lambda env: ("plan", "quake", "-m", "rome", *FACTS, "--at", "0001-01-01T00:30+01:00"),
@@ -360,6 +398,8 @@ def test_bad_input_is_a_clear_error(env: Env, case: Case) -> None:
         code, output = result.exit_code, result.output
     assert code == case.code, output
     for part in case.says:
+        if "{line}" in part:  # the line of the byte a case appended
+            part = part.format(line=_line_of_ff(env.root, part.split(":", 1)[0]))
         assert part in output, f"{part!r} not in:\n{output}"
     for part in NEVER:
         assert part not in output, output

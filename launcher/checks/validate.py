@@ -18,7 +18,7 @@ from ..content.i18n import check_entries, load_catalog, plural_problems
 from ..content.missions import load_registry
 from ..content.params import example_value
 from ..content.playbook import parse_playbook_file
-from ..content.render import RenderError, environment, template_msgids
+from ..content.render import RenderError, environment, template_msgids, template_text
 from ..content.translations import MAPPING_FILE, babel_checks, load_mapping
 from ..errors import ContentError, InputError, LauncherError, Problem, SettingsError, dedupe
 from ..feeds.check import trigger_problems
@@ -58,7 +58,9 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
     for tpl in templates:
         rel = tpl.relative_to(path / "templates").as_posix()
         try:
-            env.parse(tpl.read_text(encoding="utf-8"), rel, f"templates/{rel}")
+            env.parse(template_text(path, rel).decode("utf-8"), rel, f"templates/{rel}")
+        except RenderError as exc:  # not UTF-8: the line of the first byte that is not
+            problems.append(exc.problem)
         except TemplateSyntaxError as exc:
             problems.append(
                 Problem(
@@ -68,8 +70,6 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
                     hint="fix the Jinja markup on this line",
                 )
             )
-        except UnicodeDecodeError:
-            problems.append(Problem("not valid UTF-8", file=f"templates/{rel}"))
     report.checked["templates"] = len(templates)
     if (path / MAPPING_FILE).exists():  # extraction must see the strings the runtime looks up
         problems.extend(load_mapping(path)[1])
@@ -80,7 +80,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
         try:
             found = template_msgids(path, tpl.relative_to(path / "templates").as_posix())
         except RenderError:
-            continue  # reported above as a syntax error
+            continue  # reported above (a syntax error, not UTF-8)
         for msgid, where in found.items():
             all_msgids.setdefault(msgid, where)
     locale_dirs = sorted(p.name for p in (path / "locales").glob("*") if p.is_dir())

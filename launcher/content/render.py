@@ -10,6 +10,7 @@ without end is an error naming its file and line.
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..errors import Problem
 from . import renderlimits
 from .bidi import isolated, unisolate_links
+from .files import not_utf8
 from .i18n import Formatter, LoadedCatalog, is_rtl
 from .typography import finish
 
@@ -129,9 +131,30 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return renderlimits.checked_binop(operator, left, right)
 
 
+class ContentLoader(FileSystemLoader):
+    """Jinja's file loader, with a template that is not UTF-8 a :class:`RenderError` naming
+    the file and the line of the first byte that is not (Jinja raises UnicodeDecodeError)."""
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            template_text(Path(self.searchpath[0]).parent, template)  # raises RenderError
+            raise
+
+
+def template_text(root: Path, name: str) -> bytes:
+    """The bytes of ``templates/name``, checked to be UTF-8 text (else RenderError)."""
+    data = (root / "templates" / name).read_bytes()
+    problem = not_utf8(data, f"templates/{name}")
+    if problem is not None:
+        raise RenderError(problem)
+    return data
+
+
 def _make_env(root: Path) -> ImmutableSandboxedEnvironment:
     env = BoundedSandbox(
-        loader=FileSystemLoader(str(root / "templates")),
+        loader=ContentLoader(str(root / "templates")),
         undefined=StrictUndefined,
         autoescape=False,
         finalize=isolated,  # a fact written with {{ ... }} gets its isolates (content.bidi)
@@ -381,14 +404,14 @@ def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
     if hit is not None:
         return hit
     out: dict[str, tuple[str, int]] = {}
+    data = template_text(root, name)
     try:
-        with path.open("rb") as fh:
-            for lineno, message, _comments, context in extract(
-                "jinja2.ext:babel_extract", fh, DEFAULT_KEYWORDS, (), EXTRACT_OPTIONS
-            ):
-                msgid = message[0] if isinstance(message, tuple | list) else message
-                if msgid:
-                    out.setdefault(message_key(msgid, context), (name, lineno))
+        for lineno, message, _comments, context in extract(
+            "jinja2.ext:babel_extract", io.BytesIO(data), DEFAULT_KEYWORDS, (), EXTRACT_OPTIONS
+        ):
+            msgid = message[0] if isinstance(message, tuple | list) else message
+            if msgid:
+                out.setdefault(message_key(msgid, context), (name, lineno))
     except TemplateSyntaxError as exc:
         raise RenderError(
             Problem(
@@ -398,7 +421,7 @@ def template_msgids(root: Path, name: str) -> dict[str, tuple[str, int]]:
                 hint="fix the Jinja markup on this line",
             )
         ) from None
-    for parent in _parents(path.read_text(encoding="utf-8")):
+    for parent in _parents(data.decode("utf-8")):
         for msgid, where in template_msgids(root, parent).items():
             out.setdefault(msgid, where)
     _msgid_cache[key] = out

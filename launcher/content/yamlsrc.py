@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from ..errors import ContentError, Problem
+from .files import read_text
 
 Path_ = tuple[str | int, ...]
 
@@ -110,12 +111,9 @@ def dotted(path: Path_) -> str:
 def load_yaml(path: Path, display: str | None = None) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse ``path``; return the document and problems (syntax errors, duplicate keys)."""
     name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [Problem("file not found", file=name)]
-    except UnicodeDecodeError as exc:
-        return None, [Problem(f"not valid UTF-8 ({exc.reason})", file=name, hint="save as UTF-8")]
+    text, unreadable = read_text(path, name)  # missing, or not UTF-8 (with its line)
+    if text is None:
+        return None, [unreadable] if unreadable else []
     key = (str(path), name, text)
     with _parsed_lock:
         hit = _parsed.get(key)

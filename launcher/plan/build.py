@@ -115,7 +115,10 @@ def plan_from(
     catalogs: dict[str, LoadedCatalog] = {}
     used = playbook_msgids(root, playbook, problems)
     if (root / "templates" / NAMES_TEMPLATE).is_file():  # the platforms' names per locale
-        used.update(template_msgids(root, NAMES_TEMPLATE))
+        try:
+            used.update(template_msgids(root, NAMES_TEMPLATE))
+        except RenderError as exc:
+            problems.append(exc.problem)
     gazetteer, gaz_problems = load_gazetteer(root)
     problems.extend(gaz_problems)
     for loc in plan_locales:
