@@ -225,6 +225,13 @@ def generate_key(out: Path, owner: str) -> dict[str, str]:
 def load_keys(root: Path) -> dict[str, dict[str, str]]:
     path = root / KEYS_FILE
     out: dict[str, dict[str, str]] = {}
+    from .content.files import not_a_file
+
+    unreadable = not_a_file(path, KEYS_FILE)  # a directory is not "no keys"
+    if unreadable is not None:
+        from .errors import ContentError
+
+        raise ContentError(unreadable)
     if path.is_file():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         keys = data.get("keys", []) if isinstance(data, dict) else []
@@ -253,7 +260,7 @@ def _people_keys(root: Path) -> dict[str, dict[str, str]]:
 
 def load_approvals(root: Path) -> list[Approval]:
     path = root / APPROVALS_FILE
-    if not path.is_file():
+    if not path.exists():  # a directory is a problem (load_yaml says so), not "no approvals"
         return []
     from .content.yamlsrc import load_yaml_or_raise
 

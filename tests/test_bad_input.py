@@ -110,6 +110,19 @@ def _line_of_ff(root: Path, name: str) -> int:
     return data.count(b"\n", 0, data.index(b"\xff")) + 1
 
 
+def directory_for(name: str, *args: str) -> Callable[[Env], tuple[str, ...]]:
+    """A directory where the content file ``name`` should be."""
+
+    def prepare(env: Env) -> tuple[str, ...]:
+        path = env.root / name
+        if path.exists():
+            path.unlink()
+        path.mkdir()
+        return args
+
+    return prepare
+
+
 def settings(text: str | bytes) -> Callable[[Env], tuple[str, ...]]:
     def prepare(env: Env) -> tuple[str, ...]:
         return ("--config", env.settings(text), *RUN)
@@ -215,6 +228,29 @@ CASES = [
         not_utf8_file("playbooks/quake.yaml", "validate"),
         2,
         ("playbooks/quake.yaml:{line}:1: not valid UTF-8", "0xff", "fix: save as UTF-8"),
+    ),
+    *(
+        Case(
+            f"directory-{name.rsplit('/', 1)[-1]}-{'-'.join(cmd[:2])}",
+            directory_for(name, *cmd),
+            2,
+            (f"{name}: is a directory, not a file", "this path must be a file"),
+        )
+        for name, commands in (
+            (
+                "playbooks/quake.yaml",
+                (("validate",), ("list",), ("show", "quake"), PLAN, LINT, ("lint",), RUN),
+            ),
+            (CONDOLENCES, (("validate",), PLAN, LINT, RUN)),
+            (PROFILE, (("validate",), PLAN, LINT)),
+            ("locales/it/LC_MESSAGES/messages.po", (("validate",), PLAN, LINT, RUN)),
+            ("approvals.yaml", (("validate",), RUN, ("approvals",))),
+            ("approval-keys.yaml", (("validate",), RUN)),
+            ("missions.yaml", (("validate",), PLAN)),
+            ("guardrails.yaml", (("validate",), LINT)),
+            ("people.yaml", (("validate",), RUN)),
+        )
+        for cmd in commands
     ),
     Case(
         "at-year-0",

@@ -119,7 +119,7 @@ def validate(root: str | Path | None = None, *, config: str | None = None) -> Re
             trigger_problems(content, playbook, EXAMPLE_NOW)
         )  # sources, fields, corrections
         for name in dict.fromkeys(playbook.templates):
-            if not (path / "templates" / name).is_file():
+            if not (path / "templates" / name).exists():  # a directory: reported above
                 problems.append(
                     Problem(
                         f"template '{name}' does not exist",
@@ -234,8 +234,8 @@ def _approval_problems(root: Path) -> list[Problem]:
         return exc.problems
     try:
         keys = load_keys(root)
-    except ContentError:  # people.yaml: reported by _people_problems
-        return out
+    except ContentError as exc:  # approval-keys.yaml is a directory, or people.yaml is broken
+        return exc.problems  # (_people_problems says the same: deduplicated)
     for entry in entries:
         bad = verify(entry, keys)
         if bad and bad != "revoked-key":  # revoked: no longer approves (`launcher approvals`)

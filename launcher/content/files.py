@@ -1,8 +1,9 @@
 """Reading a content file: a problem naming the file, never a traceback.
 
-Every content file (a playbook, a template, a catalog, missions.yaml) must be UTF-8 text:
-bytes that are not are the content's fault (exit 2) and are said as such, with the line and
-column of the first of them.
+Every content file (a playbook, a template, a catalog, missions.yaml, approvals.yaml) must be
+a file of UTF-8 text. A directory where the file should be, or bytes that are not UTF-8, are
+the content's fault (exit 2) and are said as such: the path, and the line and column of the
+first byte that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -10,6 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import Problem
+
+
+def not_a_file(path: Path, display: str) -> Problem | None:
+    """A problem when something other than a file (a directory) is at ``path``; None when
+    a file is there or nothing is (a missing file is each caller's own question)."""
+    if path.is_file() or not path.exists():
+        return None
+    kind = "a directory" if path.is_dir() else "a special file"
+    return Problem(
+        f"is {kind}, not a file",
+        file=display,
+        hint=f"this path must be a file: move the {kind[2:]} away and save the file here",
+    )
 
 
 def not_utf8(data: bytes, display: str, exc: UnicodeDecodeError | None = None) -> Problem | None:
@@ -34,7 +48,10 @@ def not_utf8(data: bytes, display: str, exc: UnicodeDecodeError | None = None) -
 
 def read_text(path: Path, display: str) -> tuple[str | None, Problem | None]:
     """The text of a content file, or the problem that keeps it from being used (missing:
-    'file not found'; not UTF-8: where)."""
+    'file not found'; a directory; not UTF-8: where)."""
+    problem = not_a_file(path, display)
+    if problem is not None:
+        return None, problem
     try:
         data = path.read_bytes()
     except FileNotFoundError:

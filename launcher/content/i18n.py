@@ -30,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.support import Translations
 
 from ..errors import ContentError, Problem
+from .files import not_a_file
 from .plurals import check_plural_header, plural_forms
 from .pofile import PoSyntaxError, read_po_strict
 
@@ -134,6 +135,9 @@ def load_catalog(root: Path, locale: str) -> tuple[LoadedCatalog | None, list[Pr
                 hint=f"start one: launcher i18n add {locale}",
             )
         ]
+    unreadable = not_a_file(path, display)  # a directory where the .po should be
+    if unreadable is not None:
+        return None, [unreadable]
     stamp = (st.st_mtime_ns, st.st_size)
     with _lock:
         hit = _cache.get(path)

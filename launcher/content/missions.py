@@ -61,7 +61,7 @@ class Registry:
 
 def load_registry(root: Path) -> tuple[Registry | None, list[Problem]]:
     path = root / "missions.yaml"
-    if not path.is_file():
+    if not path.exists():  # a directory there is a problem (load_yaml says so)
         from ..paths import MAKE_OR_SELECT
 
         return None, [

@@ -64,7 +64,7 @@ def playbook_ids(root: Path) -> list[str]:
 
 def load_playbook(root: Path, playbook_id: str) -> Playbook:
     path = root / "playbooks" / f"{playbook_id}.yaml"
-    if not path.is_file():
+    if not path.exists():  # a directory there is a problem of the content: parsing says so
         known = playbook_ids(root)
         if not known:
             from ..paths import MAKE_OR_SELECT

@@ -26,12 +26,13 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import Problem
 from . import renderlimits
 from .bidi import isolated, unisolate_links
-from .files import not_utf8
+from .files import not_a_file, not_utf8
 from .i18n import Formatter, LoadedCatalog, is_rtl
 from .typography import finish
 
@@ -132,8 +133,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
 
 class ContentLoader(FileSystemLoader):
-    """Jinja's file loader, with a template that is not UTF-8 a :class:`RenderError` naming
-    the file and the line of the first byte that is not (Jinja raises UnicodeDecodeError)."""
+    """Jinja's file loader, with a template that is not UTF-8 (Jinja raises UnicodeDecodeError)
+    or is a directory (Jinja says "not found") a :class:`RenderError` naming the file, and
+    the line of the first byte that is not UTF-8."""
 
     def get_source(self, environment: Any, template: str) -> Any:
         try:
@@ -141,11 +143,22 @@ class ContentLoader(FileSystemLoader):
         except UnicodeDecodeError:
             template_text(Path(self.searchpath[0]).parent, template)  # raises RenderError
             raise
+        except TemplateNotFound:  # Jinja says a directory is "not found": say what it is
+            path = Path(self.searchpath[0], *split_template_path(template))
+            problem = not_a_file(path, f"templates/{template}")
+            if problem is not None:
+                raise RenderError(problem) from None
+            raise
 
 
 def template_text(root: Path, name: str) -> bytes:
-    """The bytes of ``templates/name``, checked to be UTF-8 text (else RenderError)."""
-    data = (root / "templates" / name).read_bytes()
+    """The bytes of ``templates/name``, checked to be a file of UTF-8 text (else
+    RenderError)."""
+    path = root / "templates" / name
+    problem = not_a_file(path, f"templates/{name}")
+    if problem is not None:
+        raise RenderError(problem)
+    data = path.read_bytes()
     problem = not_utf8(data, f"templates/{name}")
     if problem is not None:
         raise RenderError(problem)

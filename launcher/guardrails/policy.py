@@ -108,7 +108,7 @@ def load_policy(root: Path) -> tuple[Policy, list[Problem]]:
     warns keeps checking with the rest.
     """
     path = Path(root) / POLICY_FILE
-    if not path.is_file():
+    if not path.exists():  # a directory there is a problem (load_yaml says so)
         return Policy(), []
     doc, problems = load_yaml(path, POLICY_FILE)
     if doc is None:

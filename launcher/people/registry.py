@@ -129,7 +129,7 @@ def load_people(root: Path) -> People | None:
     """The people declared in ``root``/people.yaml; None when the file does not exist (the
     content root then works by names, as before identities existed)."""
     path = Path(root) / PEOPLE_FILE
-    if not path.is_file():
+    if not path.exists():  # a directory there is a problem (load_yaml says so)
         return None
     from ..content.yamlsrc import load_yaml
 
