@@ -123,6 +123,36 @@ def directory_for(name: str, *args: str) -> Callable[[Env], tuple[str, ...]]:
     return prepare
 
 
+def schedule(old: str, new: str, *args: str) -> Callable[[Env], tuple[str, ...]]:
+    """The mini playbook with ``old`` replaced by ``new`` (its `update` message's schedule)."""
+
+    def prepare(env: Env) -> tuple[str, ...]:
+        path = env.root / "playbooks/quake.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        return args
+
+    return prepare
+
+
+HOURLY_30D = ("    every: 6h\n    until: 24h\n", "    every: 1h\n    until: 30d\n")
+DEADLINE = (
+    "    every: 6h\n    until: 24h\n",
+    "    every: 1h\n    until: event.deadline\n    when: event.deadline is not none\n",
+)
+DEADLINE_PARAM = "  deadline: {type: datetime}\n"
+
+
+def hourly_until_deadline(env: Env) -> tuple[str, ...]:
+    """`update` every hour until a deadline 61 days after the confirmation."""
+    schedule(*DEADLINE)(env)
+    path = env.root / "playbooks/quake.yaml"
+    text = path.read_text(encoding="utf-8").replace("platforms:", DEADLINE_PARAM + "platforms:", 1)
+    path.write_text(text, encoding="utf-8")
+    return (*PLAN, "--set", "deadline=2026-08-31T08:00:00Z")
+
+
 def settings(text: str | bytes) -> Callable[[Env], tuple[str, ...]]:
     def prepare(env: Env) -> tuple[str, ...]:
         return ("--config", env.settings(text), *RUN)
@@ -251,6 +281,30 @@ CASES = [
             ("people.yaml", (("validate",), RUN)),
         )
         for cmd in commands
+    ),
+    *(
+        Case(
+            f"every-1h-until-30d-{cmd[0]}",
+            schedule(*HOURLY_30D, *cmd),
+            2,
+            (
+                "playbooks/quake.yaml:19:5: messages[1].every: message 'update'",
+                "every 1h until +30d makes 718 occurrences, more than the limit of 500",
+                "make 'every' longer or 'until' shorter",
+            ),
+        )
+        for cmd in (("validate",), PLAN, LINT, RUN)
+    ),
+    Case(
+        "every-1h-until-a-deadline-61-days-away",
+        hourly_until_deadline,
+        2,
+        (
+            "playbooks/quake.yaml:17: messages.update: message 'update'",
+            "every 1h until event.deadline = 2026-08-31T08:00:00+00:00 makes 1461 occurrences",
+            "more than the limit of 500",
+            "make 'every' longer or event.deadline earlier (--set deadline=...)",
+        ),
     ),
     Case(
         "at-year-0",

@@ -17,6 +17,7 @@ from .params import parse_param
 from .relative import Moment, MomentError, parse_moment
 from .replies import parse_replies
 from .schema import Checker, did_you_mean, known_list
+from .series import TooManyOccurrences, series, span, too_many
 from .sunset import parse_sunset
 from .triggers import parse_triggers
 from .yamlsrc import load_yaml
@@ -343,6 +344,17 @@ def _schedule(
                 quiet = (a, b)
     if len(chk.problems) > before or offset is None or start is None:
         return None
+    if start.fact is None and (stop is None or stop.fact is None):  # offsets: count it now
+        try:
+            series(offset, timedelta(0), every, until, phases)
+        except TooManyOccurrences as exc:
+            runs = [(every, until)] if every and until else []
+            what = ", then ".join(f"every {span(e)} until +{span(u)}" for e, u in runs + phases)
+            message, hint = too_many(
+                exc.count, f"message '{m.get('id')}': {what}", "'until' shorter"
+            )
+            chk.add((*path, "every" if every else "phases"), message, hint=hint)
+            return None
     return Schedule(
         offset=offset,
         every=every,

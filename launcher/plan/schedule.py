@@ -12,10 +12,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..content.series import series
 from ..models import Schedule
-
-#: hard stop against runaway repeats (e.g. every: 1m, until: 30d)
-MAX_OCCURRENCES = 500
 
 
 def send_times(
@@ -36,19 +34,17 @@ def send_times(
         times = _daily(schedule.daily_at, schedule.days, start, zone)
     else:
         first = _moment(schedule.at_fact, schedule.offset, start, facts)
-        times = [first]
-        t = first
-        if schedule.every is not None and schedule.until is not None:
-            stop = _moment(schedule.until_fact, schedule.until, start, facts)
-            while len(times) < MAX_OCCURRENCES and (
-                t + schedule.every < stop if schedule.until_fact else t + schedule.every <= stop
-            ):
-                t += schedule.every
-                times.append(t)
-        for every, until in schedule.phases:
-            while t + every <= start + until and len(times) < MAX_OCCURRENCES:
-                t += every
-                times.append(t)
+        repeats = schedule.every is not None and schedule.until is not None
+        stop = _moment(schedule.until_fact, schedule.until, start, facts) if repeats else None
+        # more than MAX_OCCURRENCES: TooManyOccurrences (content.series), never a cut series
+        times = series(
+            first,
+            start,
+            schedule.every,
+            stop,
+            schedule.phases,
+            before_stop=schedule.until_fact is not None,
+        )
     if schedule.quiet is not None:
         times = _respect_quiet(times, schedule.quiet, zone)
     times = [max(t, start) for t in times]

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..content.playbook import DEFAULT_ONE_OFF_LIFE
 from ..content.relative import duration
+from ..content.series import TooManyOccurrences, span, too_many
 from ..errors import Problem
 from ..models import Mission, Playbook
 from .schedule import MissingFact, send_times, stop_moment
@@ -20,6 +21,23 @@ def _fact_moment(schedule: Any, facts: dict[str, Any]) -> str:
     name = schedule.until_fact or schedule.at_fact
     value = facts.get(name)
     return f"event.{name} = {value.isoformat() if isinstance(value, datetime) else value}"
+
+
+def _series_words(spec: Any, facts: dict[str, Any]) -> str:
+    """message 'update': every 1h until event.deadline = 2026-07-22T08:30:00+00:00"""
+    s = spec.schedule
+    runs = []
+    if s.every is not None and s.until is not None:
+        end = _fact_moment(s, facts) if s.until_fact else f"+{span(s.until)}"
+        runs.append(f"every {span(s.every)} until {end}")
+    runs += [f"every {span(e)} until +{span(u)}" for e, u in s.phases]
+    return f"message '{spec.id}': " + ", then ".join(runs)
+
+
+def _sooner(spec: Any) -> str:
+    """How to end a message's series sooner, in the words of its schedule."""
+    fact = spec.schedule.until_fact
+    return f"event.{fact} earlier (--set {fact}=...)" if fact else "'until' shorter"
 
 
 def message_times(
@@ -36,6 +54,18 @@ def message_times(
     for spec in playbook.messages:
         try:
             times = send_times(spec.schedule, now, mission.timezone, facts)
+        except TooManyOccurrences as exc:  # an 'until' over a fact far away
+            message, hint = too_many(exc.count, _series_words(spec, facts), _sooner(spec))
+            problems.append(
+                Problem(
+                    message,
+                    file=playbook.file,
+                    line=spec.line,
+                    field=f"messages.{spec.id}",
+                    hint=hint,
+                )
+            )
+            continue
         except MissingFact as exc:
             if spec.when and not _when(spec, base_vars, None, 0, 0, problems, playbook):
                 continue  # the message is not wanted for this event anyway

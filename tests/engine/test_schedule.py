@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from launcher.content.series import MAX_OCCURRENCES, TooManyOccurrences, series
 from launcher.models import Schedule
 from launcher.plan.schedule import send_times
 
@@ -88,3 +91,48 @@ def test_a_send_moved_out_of_quiet_hours_merges_with_a_close_next_one() -> None:
              for t in send_times(s, now, "Asia/Bangkok")]  # fmt: skip
     # 18:30, 22:30, 02:30 (would move to 06:00, 30 min before 06:30: merged), 06:30
     assert local == ["18:30", "22:30", "06:30"]
+
+
+def _loop(first, start, every, stop, phases, *, before_stop):
+    """The series written out step by step, as send_times built it before counting."""
+    out, t = [first], first
+    while (
+        every is not None
+        and stop is not None
+        and (t + every < stop if before_stop else t + every <= stop)
+    ):
+        t += every
+        out.append(t)
+    for step, until in phases:
+        while t + step <= start + until:
+            t += step
+            out.append(t)
+    return out
+
+
+def test_a_series_is_counted_exactly_as_it_is_built() -> None:
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    m = timedelta(minutes=1)
+    for first, every, stop, phases, before in [
+        (start + 3 * H, 6 * H, start + 24 * H, (), False),  # the last one at until
+        (start + 3 * H, 6 * H, start + 21 * H, (), True),  # a deadline: strictly before it
+        (start + 3 * H, 7 * H, start + 24 * H, (), True),
+        (start, 2 * H, start + 24 * H, ((8 * H, 72 * H), (13 * m, 80 * H)), False),
+        (start + H, None, None, ((2 * H, 24 * H), (8 * H, 72 * H)), False),
+        (start + 30 * H, 6 * H, start + 24 * H, (), False),  # until before at: one post
+        (start + 5 * H, None, None, ((H, 2 * H),), False),  # a phase already over
+    ]:
+        built = series(first, start, every, stop, phases, before_stop=before)
+        assert built == _loop(first, start, every, stop, phases, before_stop=before)
+
+
+def test_a_series_past_the_limit_is_refused_with_its_count_never_cut() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    limit = Schedule(offset=timedelta(0), every=H, until=(MAX_OCCURRENCES - 1) * H)
+    assert len(send_times(limit, now, "UTC")) == MAX_OCCURRENCES == 500
+    with pytest.raises(TooManyOccurrences) as exc:
+        send_times(Schedule(offset=3 * H, every=H, until=30 * 24 * H), now, "UTC")
+    assert exc.value.count == 718  # the 3rd to the 720th hour
+    with pytest.raises(TooManyOccurrences) as exc:  # phases count too
+        send_times(Schedule(offset=timedelta(0), phases=((H, 24 * H), (H, 600 * H))), now, "UTC")
+    assert exc.value.count == 601
