@@ -180,6 +180,8 @@ def test_shell_completion_offers_the_names_that_exist(
     assert complete("launcher show ea") == ["earthquake"]
     assert complete("launcher plan earthquake -m be") == ["beirut"]
     assert complete("launcher plan earthquake -m rome --locale ") == ["it", "en", "fr"]
+    both = complete("launcher plan earthquake -m rome -m kyiv --locale ")
+    assert both == ["it", "en", "fr", "uk"]  # the missions' locales, each once
     run = invoke("run", *QUAKE, "--at", AT, "--now", AT, "--yes")
     assert run.exit_code == 0, run.output
     launch = run.stdout.strip().splitlines()[-1]

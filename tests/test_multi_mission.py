@@ -91,3 +91,59 @@ def test_several_time_zones_need_an_exact_moment() -> None:
                     "--yes", root=REPO)  # fmt: skip
     assert result.exit_code == 2
     assert "--at" in result.output
+
+
+def _out(*args: str) -> str:
+    result = invoke(*args, root=REPO)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_plan_takes_several_missions_as_run_does() -> None:
+    """`plan --mission rome --mission kyiv` plans both (it planned Kyiv alone, silently): each
+    mission's plan under its heading, exactly the plan of that mission alone; --json is
+    run --dry-run --json's document, {missions, plans}, each plan that mission's plan --json."""
+    both = ("--mission", "rome", "--mission", "kyiv", "--at", AT)
+    text = _out("plan", *QUAKE, *both)
+    rule = "=" * 78
+    expected = ""
+    for mission, where in (("rome", "Rome, IT, Europe/Rome"), ("kyiv", "Kyiv, UA, Europe/Kyiv")):
+        heading = f"{rule}\nMISSION {mission}  ({where})\n{rule}\n"
+        expected += heading + _out("plan", *QUAKE, "--mission", mission, "--at", AT)
+    assert text == expected
+    doc = _out("plan", *QUAKE, *both, "--json")
+    assert doc == _out("run", *QUAKE, *both, "--dry-run", "--json")
+    parsed = json.loads(doc)
+    assert parsed["missions"] == ["rome", "kyiv"]
+    for mission, plan in zip(parsed["missions"], parsed["plans"], strict=True):
+        alone = _out("plan", *QUAKE, "--mission", mission, "--at", AT, "--json")
+        assert plan == json.loads(alone)
+    region = json.loads(_out("plan", *QUAKE, "--missions", "europe", "--at", AT, "--json"))
+    assert region["missions"] == ["ankara", "rome", "kyiv"]
+    assert len(region["plans"]) == 3
+
+
+def test_plan_and_lint_refuse_what_run_refuses() -> None:
+    """No mission, a mission that does not exist, a local --at over two time zones: exit 2
+    naming the option, for plan and lint alike."""
+    for command in ("plan", "lint"):
+        none = invoke(command, *QUAKE, "--at", AT, root=REPO)
+        unknown = invoke(command, *QUAKE, "-m", "rome", "-m", "romee", "--at", AT, root=REPO)
+        zones = invoke(command, *QUAKE, "-m", "rome", "-m", "tokyo", "--at", "10:30", root=REPO)
+        if command == "plan":  # lint without a mission lints every mission
+            assert none.exit_code == 2 and "--mission: no mission chosen" in none.output
+        assert unknown.exit_code == 2, unknown.output
+        assert "--mission: unknown mission 'romee', did you mean 'rome'?" in unknown.output
+        assert zones.exit_code == 2 and "--at: '10:30' has no UTC offset" in zones.output
+
+
+def test_lint_takes_several_missions_as_run_does() -> None:
+    """`lint PLAYBOOK --mission rome --mission kyiv` lints both plans (it linted Kyiv's
+    alone), `--missions europe` the three European ones."""
+    both = json.loads(_out("lint", *QUAKE, "-m", "rome", "-m", "kyiv", "--at", AT, "--json"))
+    assert both["plans"] == 2
+    rome = json.loads(_out("lint", *QUAKE, "-m", "rome", "--at", AT, "--json"))
+    kyiv = json.loads(_out("lint", *QUAKE, "-m", "kyiv", "--at", AT, "--json"))
+    assert both["warnings"] == rome["warnings"] + kyiv["warnings"]
+    region = json.loads(_out("lint", *QUAKE, "--missions", "europe", "--at", AT, "--json"))
+    assert region["plans"] == 3

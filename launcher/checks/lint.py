@@ -3,9 +3,9 @@ example facts ``launcher validate`` renders."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..content.missions import Organisation
@@ -39,13 +39,14 @@ def lint_content(
     root: str | Path | None = None,
     *,
     playbook: str | None = None,
-    mission: str | None = None,
+    missions: Sequence[str] = (),
     raw_facts: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> LintReport:
-    """Lint one plan (``playbook`` and ``mission`` given, with ``raw_facts`` and ``now``) or
-    every playbook x mission (either may narrow it) with example facts. Raises ContentError
-    for a bad guardrails.yaml, InputError for unknown names."""
+    """Lint the plans of ``playbook`` for ``missions`` (both given: with ``raw_facts`` and
+    ``now``, one plan per mission) or every playbook x mission (either may narrow it) with
+    example facts. Raises ContentError for a bad guardrails.yaml, InputError for unknown
+    names."""
     from ..content.params import example_value
     from ..content.playbook import load_playbook, playbook_ids
     from ..plan.build import build_plan, load_content, plan_from
@@ -57,11 +58,14 @@ def lint_content(
         raise ContentError(problems)
     org = content.registry.organisation
     report = LintReport()
-    if playbook and mission:
-        plan = build_plan(
-            playbook, mission, raw_facts or {}, now=now, content=content, guarded=False
-        )
-        _add(report, plan, policy, org)
+    if playbook and missions:
+        if now is None and len(missions) > 1:  # one moment of confirmation for all of them
+            now = datetime.now(UTC)
+        for mission in missions:
+            plan = build_plan(
+                playbook, mission, raw_facts or {}, now=now, content=content, guarded=False
+            )
+            _add(report, plan, policy, org)
         return report
     if raw_facts:
         raise InputError(
@@ -70,13 +74,15 @@ def lint_content(
             hint="without them lint uses each playbook's example facts",
         )
     ids = [playbook] if playbook else playbook_ids(content.root)
-    missions = (
-        [content.registry.get(mission)] if mission else list(content.registry.missions.values())
+    chosen = (
+        [content.registry.get(m) for m in missions]
+        if missions
+        else list(content.registry.missions.values())
     )
     at = now or EXAMPLE_NOW
     for pid in ids:
         pb = load_playbook(content.root, pid)
-        for m in missions:
+        for m in chosen:
             for variant in ("all facts", "required facts only"):
                 facts = {
                     p.name: example_value(p, at)

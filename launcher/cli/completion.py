@@ -58,17 +58,20 @@ def missions(ctx: click.Context) -> list[tuple[str, str]]:
 
 @_quietly
 def locales(ctx: click.Context) -> list[tuple[str, str]]:
-    """The chosen mission's locales when there is one, else every catalog of the root."""
+    """The chosen missions' locales when there are some (``--mission``, once or repeated),
+    else every catalog of the root."""
     from ..content.missions import load_registry
     from ..content.translations.common import locales_of
 
     root = _root(ctx)
     if root is None:
         return []
-    mission = ctx.params.get("mission")
-    registry = load_registry(root)[0] if mission else None
-    if registry is not None and mission in registry.missions:
-        return [(loc, "") for loc in registry.missions[mission].locales]
+    chosen = ctx.params.get("mission") or ()
+    chosen = (chosen,) if isinstance(chosen, str) else tuple(chosen)
+    registry = load_registry(root)[0] if chosen else None
+    if registry is not None and chosen and all(m in registry.missions for m in chosen):
+        found = [loc for m in chosen for loc in registry.missions[m].locales]
+        return [(loc, "") for loc in dict.fromkeys(found)]
     return [(loc, "") for loc in locales_of(root)]
 
 

@@ -76,6 +76,45 @@ def mission_content(obj: dict, mission: str) -> tuple[Any, str]:
     return content, content.registry.get(mission).timezone
 
 
+def group_content(
+    obj: dict, mission_ids: tuple[str, ...], selector: str | None
+) -> tuple[Any, list[str], str | None]:
+    """The content, the missions ``--mission`` (repeated) and ``--missions`` choose (in the
+    order of missions.yaml) and their one time zone, which ``--at`` and ``--now`` are read
+    in (None when they span several: an offset is then required)."""
+    from ..content.selection import select_missions
+    from ..plan.build import load_content
+
+    content = load_content(obj.get("root"))
+    chosen = select_missions(content.registry.missions, selector or "", mission_ids)
+    if not chosen:
+        raise InputError(
+            "no mission chosen", field="--mission", hint="give --mission ID or --missions all"
+        )
+    zones = {content.registry.get(m).timezone for m in chosen}
+    return content, chosen, next(iter(zones)) if len(zones) == 1 else None
+
+
+def mission_heading(plan: Any) -> str:
+    """The heading of one mission's section in a review of several."""
+    m = plan.mission
+    rule = "=" * 78
+    return f"{rule}\nMISSION {m.id}  ({m.city}, {m.country}, {m.timezone})\n{rule}\n"
+
+
+def echo_plans(chosen: list[str], plans: list[Any], *, as_json: bool, full: bool = False) -> None:
+    """The plans of several missions: each under its heading, or one JSON document
+    ``{missions, plans}`` (``plan --json`` of each mission, in the order of ``missions``)."""
+    from ..plan.view import plan_to_dict, render_plan_text
+    from .common import echo_json
+
+    if as_json:
+        echo_json({"missions": chosen, "plans": [plan_to_dict(p) for p in plans]})
+        return
+    for plan in plans:
+        click.echo(mission_heading(plan) + render_plan_text(plan, full=full), nl=False)
+
+
 AT_HELP = (
     "The moment the event is confirmed (default: now): 2026-05-22T10:30 is mission local"
     " time, 22:00 is today in the mission's time zone, 2026-05-22T08:30:00Z or +09:00 an"
@@ -113,7 +152,7 @@ def plan_options(f: Any = None, *, many: bool = False) -> Any:
             "selector",
             metavar="all|REGION|COUNTRY,...",
             help="Several missions at once: all, region tags (missions.yaml), country codes or"
-            " mission ids, comma-separated. One launch per mission, one launch group.",
+            " mission ids, comma-separated. run: one launch per mission, one launch group.",
         )(f)
         f = click.option(
             "--mission",
@@ -331,28 +370,51 @@ def validate_cmd(obj: dict, as_json: bool) -> None:
 
 
 @click.command("plan")
-@plan_options
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
+@plan_options(many=True)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the plan as one JSON document (several missions: {missions, plans}).",
+)
 @click.option("--full", is_flag=True, help="List every repeated update, not just the first ones.")
 @click.pass_obj
 def plan_cmd(
     obj: dict,
     playbook: str,
-    mission: str,
+    mission: tuple[str, ...],
+    selector: str | None,
     sets: tuple[str, ...],
     at: str | None,
     locales: tuple[str, ...],
     as_json: bool,
     full: bool,
 ) -> None:
-    """Render and check everything a launch would do. Sends nothing, writes nothing."""
+    """Render and check everything a launch would do. Sends nothing, writes nothing.
+
+    Several missions (--mission A --mission B, or --missions all|REGION|COUNTRY,...): the
+    plan of each under its own heading, as `launcher run` shows them, for one moment of
+    confirmation; --json prints {missions, plans}.
+    """
     from ..plan.build import build_plan
     from ..plan.view import plan_to_json, render_plan_text
 
-    content, zone = mission_content(obj, mission)
+    if selector is not None or len(mission) != 1:
+        from datetime import UTC
+
+        from ..plan.many import build_plans
+
+        content, chosen, zone = group_content(obj, mission, selector)
+        event_at = parse_at(at, zone) or datetime.now(UTC)  # one moment for every mission
+        plans = build_plans(playbook, chosen, parse_sets(sets), content=content,
+                            now=event_at, locales=locales or None)  # fmt: skip
+        echo_plans(chosen, plans, as_json=as_json, full=full)
+        return
+    mission_id = mission[0]
+    content, zone = mission_content(obj, mission_id)
     plan = build_plan(
         playbook,
-        mission,
+        mission_id,
         parse_sets(sets),
         now=parse_at(at, zone),
         content=content,

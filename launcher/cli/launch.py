@@ -25,7 +25,15 @@ from .common import (
     settings_of,
     when,
 )
-from .content import mission_content, parse_at, parse_sets, plan_options
+from .content import (
+    echo_plans,
+    group_content,
+    mission_content,
+    mission_heading,
+    parse_at,
+    parse_sets,
+    plan_options,
+)
 from .drill import NOW_OPTION, REALLY_OPTION, drill_check, drill_clock, drill_really
 from .output import print_run
 
@@ -394,18 +402,9 @@ def run_group(
     # only what planning needs is loaded before the plans: what records and sends them (the
     # ledger, the dispatcher, the adapters: 0.3-0.4 s of imports) loads in the warm-up, while
     # other processes plan
-    from ..content.selection import select_missions
-    from ..plan.build import load_content
     from ..plan.many import build_plans_deriving
 
-    content = load_content(obj.get("root"))
-    chosen = select_missions(content.registry.missions, selector or "", mission_ids)
-    if not chosen:
-        raise InputError(
-            "no mission chosen", field="--mission", hint="give --mission ID or --missions all"
-        )
-    zones = {content.registry.get(m).timezone for m in chosen}
-    zone = next(iter(zones)) if len(zones) == 1 else None  # else an offset is required
+    content, chosen, zone = group_content(obj, mission_ids, selector)  # zone: None for several
     drill = parse_at(now, zone, field="--now")
     from datetime import UTC, datetime
 
@@ -445,15 +444,11 @@ def run_group(
     from ..launch.drills import real_targets
     from ..launch.groups import GroupItem, start_group
     from ..launch.lifecycle import repeat_key
-    from ..plan.view import plan_to_dict, render_plan_text
+    from ..plan.view import render_plan_text
     from .people import acting
 
-    if dry_run:
-        if as_json:
-            echo_json({"missions": chosen, "plans": [plan_to_dict(p) for p in plans]})
-        else:
-            for plan in plans:
-                click.echo(_section(plan) + render_plan_text(plan), nl=False)
+    if dry_run:  # what `launcher plan` prints for these missions
+        echo_plans(chosen, plans, as_json=as_json)
         return
     for plan in plans:
         check_settings(obj, plan)
@@ -506,7 +501,7 @@ def run_group(
         held = sum(1 for it in items if it.hold and not it.emergency_reason)
         if not yes:
             for plan in plans:
-                click.echo(_section(plan) + render_plan_text(plan, footer=False), nl=False,
+                click.echo(mission_heading(plan) + render_plan_text(plan, footer=False), nl=False,
                            err=as_json)  # fmt: skip
             for w in warnings:
                 click.secho(f"warning: {w}", fg="yellow", err=as_json)
@@ -542,12 +537,6 @@ def run_group(
                 click.echo(f"  {w}", err=True)
     if any(p.state == "failed" for o in out.launches for p in o.posts):
         sys.exit(1)
-
-
-def _section(plan: Any) -> str:
-    m = plan.mission
-    rule = "=" * 78
-    return f"{rule}\nMISSION {m.id}  ({m.city}, {m.country}, {m.timezone})\n{rule}\n"
 
 
 def _print_group(out: Any, *, people: bool = False) -> None:

@@ -7,7 +7,7 @@ import json
 import click
 
 from .completion import missions, playbooks
-from .content import mission_content, parse_at, parse_sets
+from .content import group_content, parse_at, parse_sets
 
 
 @click.command("lint")
@@ -15,8 +15,17 @@ from .content import mission_content, parse_at, parse_sets
 @click.option(
     "--mission",
     "-m",
+    "mission",
+    multiple=True,
     shell_complete=missions,
-    help="Mission id, e.g. rome (default: every mission).",
+    help="Mission id, e.g. rome (repeatable; default: every mission).",
+)
+@click.option(
+    "--missions",
+    "selector",
+    metavar="all|REGION|COUNTRY,...",
+    help="Several missions at once, as `launcher run --missions` chooses them: all, region"
+    " tags, country codes or mission ids, comma-separated.",
 )
 @click.option(
     "--set",
@@ -38,7 +47,8 @@ from .content import mission_content, parse_at, parse_sets
 def lint_cmd(
     obj: dict,
     playbook: str | None,
-    mission: str | None,
+    mission: tuple[str, ...],
+    selector: str | None,
     sets: tuple[str, ...],
     at: str | None,
     as_json: bool,
@@ -47,17 +57,21 @@ def lint_cmd(
 
     \b
     Without arguments: every playbook for every mission with example facts.
-    With PLAYBOOK and --mission: that plan, with --set facts and --at.
+    With PLAYBOOK and --mission (repeatable) or --missions: the plan of each mission, with
+    --set facts and one --at for all of them.
     Exit 2 if any finding has severity error; warnings are shown only.
     """
     from ..checks.lint import lint_content
     from ..guardrails import group_findings
 
-    zone = mission_content(obj, mission)[1] if mission and at else None
+    chosen: list[str] = []
+    zone = None
+    if mission or selector is not None:  # as `launcher run` chooses them
+        _content, chosen, zone = group_content(obj, mission, selector)
     report = lint_content(
         obj.get("root"),
         playbook=playbook,
-        mission=mission,
+        missions=chosen,
         raw_facts=parse_sets(sets),
         now=parse_at(at, zone),
     )
