@@ -445,15 +445,7 @@ def retract_launch(
             continue
         except LauncherError as exc:
             if not (isinstance(exc, ContentRejected) and exc.status == 404):
-                out.failed.append((post.id, redact(str(exc))))
-                ledger.record_event(
-                    at=clock(),
-                    actor=actor,
-                    action="post.retract-failed",
-                    launch_id=launch.id,
-                    post_id=post.id,
-                    reason=redact(str(exc)),
-                )
+                _not_retracted(ledger, out, post, redact(str(exc)), actor, clock())
                 continue
             ledger.mark_retracted(
                 post.id, actor=actor, now=clock(), detail="already gone from the platform"
@@ -520,15 +512,7 @@ def _look_for_maybe_sent(
                 "its last attempt may have reached the platform (the answer was lost) and it"
                 f" could not be looked for there: {redact(str(exc))}"
             )
-            out.failed.append((post.id, why))
-            ledger.record_event(
-                at=clock(),
-                actor=actor,
-                action="post.retract-failed",
-                launch_id=launch.id,
-                post_id=post.id,
-                reason=why,
-            )
+            _not_retracted(ledger, out, post, why, actor, clock())
             continue
         if found is not None:
             found_here += 1
@@ -543,6 +527,22 @@ def _look_for_maybe_sent(
                 launch_id=launch.id,
             )
     return found_here
+
+
+def _not_retracted(
+    ledger: Ledger, out: RetractOutcome, post: PostRecord, why: str, actor: str, now: float
+) -> None:
+    """A post the retraction could not take down: listed as failed, with why, and in the
+    audit trail (never counted as gone)."""
+    out.failed.append((post.id, why))
+    ledger.record_event(
+        at=now,
+        actor=actor,
+        action="post.retract-failed",
+        launch_id=post.launch_id,
+        post_id=post.id,
+        reason=why,
+    )
 
 
 def _archive_first(
