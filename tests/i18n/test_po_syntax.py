@@ -221,3 +221,18 @@ def test_a_translator_breaks_a_po_nothing_goes_out_then_fixes_it_and_it_does(roo
     italian = [p["text"] for p in _published() if p["locale"] == "it"]
     assert any(t.startswith("Abbiamo appreso con profondo dolore") for t in italian), italian
     assert not any("appresAbbiamo" in t for t in italian)
+
+
+def test_a_directory_where_a_catalog_should_be_is_said_by_every_i18n_command(root: Path) -> None:
+    """i18n status, compile and update skipped such a locale as if it had no catalog (status
+    listed the others as ready, exit 0): each now names the path, exit 2, and writes nothing."""
+    po = root / PO
+    po.unlink()
+    po.mkdir()
+    others = sorted((root / "locales").glob("*/LC_MESSAGES/messages.po"))
+    before = {p: p.read_bytes() for p in others if p.is_file()}
+    for args in (("i18n", "status"), ("i18n", "compile"), ("i18n", "update")):
+        r = invoke(*args, root=root)
+        assert r.exit_code == 2, (args, r.output)
+        assert f"{PO}: is a directory, not a file" in r.output
+    assert {p: p.read_bytes() for p in before} == before

@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import write_po
 
 from ...errors import ContentError, InputError
+from ..files import not_a_file
 from ..i18n import DOMAIN, catalog_path, message_key
 from ..pofile import PoSyntaxError, read_po_strict
 
@@ -26,6 +27,10 @@ def read_catalog(
 ) -> Catalog | None:
     """The catalog (or template) at ``path`` read strictly, None if there is no such file; a
     syntax error is a :class:`ContentError` naming the line (relative to ``root``)."""
+    display = relative(root, path) if root else str(path)
+    wrong = not_a_file(path, display)  # a directory where the catalog should be
+    if wrong is not None:
+        raise ContentError([wrong])
     try:
         source = path.read_bytes()
     except FileNotFoundError:
@@ -33,7 +38,6 @@ def read_catalog(
     try:
         return read_po_strict(source, locale=locale, domain=DOMAIN)
     except PoSyntaxError as exc:
-        display = relative(root, path) if root else str(path)
         raise ContentError([exc.problem(display)]) from None
 
 
@@ -97,7 +101,9 @@ def locales_of(root: Path) -> list[str]:
     base = root / "locales"
     if not base.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if catalog_path(root, p.name).is_file())
+    # exists, not is_file: a directory where a catalog should be is said (read_catalog),
+    # not skipped as if the locale had no catalog
+    return sorted(p.name for p in base.iterdir() if catalog_path(root, p.name).exists())
 
 
 def read_template(root: Path) -> Catalog:
@@ -120,4 +126,11 @@ def known_locales(root: Path, locales: Iterable[str] | None) -> list[str]:
                 hint=f"catalogs here: {', '.join(have) or 'none'}; start one: launcher i18n add "
                 f"{loc}",
             )
+    wrong = [
+        p
+        for loc in chosen
+        if (p := not_a_file(catalog_path(root, loc), relative(root, catalog_path(root, loc))))
+    ]
+    if wrong:  # a directory where a catalog should be: said, never read as bytes
+        raise ContentError(wrong)
     return chosen
