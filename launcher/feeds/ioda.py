@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ..errors import FeedError
+from ..errors import FeedError, FeedItemError
 from ..models import Mission
 from .base import COMMON_OPTIONS, Fetch, FieldSpec, OptionSpec, ReadContext, SourceEvent, Watcher
+from .items import ItemReader
 
 BASE_URL = "https://api.ioda.inetintel.cc.gatech.edu/v2/"
 DASHBOARD = "https://ioda.inetintel.cc.gatech.edu/country/"
@@ -89,7 +90,7 @@ class IODAWatcher(Watcher):
     def parse(self, body: bytes, fetch: Fetch, ctx: ReadContext) -> list[SourceEvent]:
         try:
             doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep
             raise FeedError(f"not JSON: {exc}", source=fetch.url) from None
         if not isinstance(doc, dict):
             raise FeedError("not an IODA answer", source=fetch.url)
@@ -99,33 +100,46 @@ class IODAWatcher(Watcher):
         if not isinstance(data, list):
             raise FeedError("no 'data' list of alerts", source=fetch.url)
         wanted = set(fetch.context["datasources"])
-        alerts = [a for a in (_alert(x) for x in data) if a and a["datasource"] in wanted]
+        alerts = []
+        for index, raw in enumerate(data):
+            try:
+                alert = _alert(raw, index, fetch.url)
+            except FeedItemError as exc:  # one bad alert never hides the others
+                ctx.skip(exc)
+                continue
+            if alert["datasource"] in wanted:
+                alerts.append(alert)
         event = _event(alerts, fetch)
         return [event] if event is not None else []
 
 
-def _alert(raw: Any) -> dict[str, Any] | None:
+def _alert(raw: Any, index: int, url: str) -> dict[str, Any]:
+    """One alert with every value checked for its type and range: ``time`` seconds since
+    1970 a datetime holds, ``level`` one of LEVELS, ``value`` and ``historyValue`` finite
+    numbers, texts where texts belong. Raises :class:`FeedItemError` naming the alert (its
+    place in the list, with its data source and time once read) and the field: a hostile
+    alert (a time of ``1e30`` or NaN, a level that is a list) costs only itself."""
+    read = ItemReader(url, f"alert #{index + 1}")
     if not isinstance(raw, dict):
-        return None
-    when, level = raw.get("time"), str(raw.get("level") or "").lower()
-    if isinstance(when, bool) or not isinstance(when, int | float) or level not in LEVELS:
-        return None
-    entity = raw.get("entity") if isinstance(raw.get("entity"), dict) else {}
+        raise read.bad(None, raw, "not an alert object")
+    datasource = read.text(raw.get("datasource"), "datasource") or ""
+    when = read.unix_time(raw.get("time"), "time")
+    if when is None:
+        raise read.bad("time", raw.get("time"), "not given: no time to know it by")
+    read.item = f"alert #{index + 1} ({datasource or 'no datasource'} {when:%Y-%m-%dT%H:%M}Z)"
+    level = (read.text(raw.get("level"), "level") or "").lower()
+    if level not in LEVELS:
+        raise read.bad("level", raw.get("level"), f"not one of {', '.join(LEVELS)}")
+    entity = read.object(raw.get("entity"), "entity")
     return {
-        "datasource": str(raw.get("datasource") or ""),
-        "time": datetime.fromtimestamp(when, UTC),
+        "datasource": datasource,
+        "time": when,
         "level": level,
-        "condition": str(raw.get("condition") or ""),
-        "value": _number(raw.get("value")),
-        "history_value": _number(raw.get("historyValue")),
-        "name": str(entity.get("name") or ""),
+        "condition": read.text(raw.get("condition"), "condition") or "",
+        "value": read.number(raw.get("value"), "value"),
+        "history_value": read.number(raw.get("historyValue"), "historyValue"),
+        "name": read.text(entity.get("name"), "entity.name") or "",
     }
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def _event(alerts: list[dict[str, Any]], fetch: Fetch) -> SourceEvent | None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..errors import FeedError
+from ..errors import FeedError, FeedItemError
 from ..models import Mission
 from .base import COMMON_OPTIONS, Fetch, FieldSpec, OptionSpec, ReadContext, SourceEvent, Watcher
+from .items import ItemReader
 
 BASE_URL = "https://api.ooni.io/api/v1/"
 #: what OONI measures for each launcher platform: (test_name, domains or None for the test's own)
@@ -110,7 +111,7 @@ class OONIWatcher(Watcher):
     def parse(self, body: bytes, fetch: Fetch, ctx: ReadContext) -> list[SourceEvent]:
         try:
             doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep
             raise FeedError(f"not JSON: {exc}", source=fetch.url) from None
         if not isinstance(doc, dict):
             raise FeedError("not an aggregation answer", source=fetch.url)
@@ -119,30 +120,34 @@ class OONIWatcher(Watcher):
         rows = doc.get("result")
         if not isinstance(rows, list):
             raise FeedError("no per-hour 'result' list (axis_x missing?)", source=fetch.url)
-        hours = sorted(h for h in (_hour(r) for r in rows) if h is not None)
+        hours = []
+        for index, row in enumerate(rows):
+            try:
+                hours.append(_hour(row, index, fetch.url))
+            except FeedItemError as exc:  # one bad hour never hides the others
+                ctx.skip(exc)
+        hours.sort(key=lambda h: h[0])
         return [e for e in [_event(hours, fetch, ctx.now)] if e is not None]
 
 
-def _hour(row: Any) -> tuple[datetime, dict[str, int]] | None:
+COUNTS = ("anomaly_count", "confirmed_count", "failure_count", "ok_count", "measurement_count")
+
+
+def _hour(row: Any, index: int, url: str) -> tuple[datetime, dict[str, int]]:
+    """One row of the answer: its hour (in UTC) and its counts, each a whole number, 0 or
+    more (not given: 0). Raises :class:`FeedItemError` naming the row (by its hour once that
+    is read, else its place in the list) and the field."""
+    read = ItemReader(url, f"row #{index + 1}")
     if not isinstance(row, dict):
-        return None
-    moment = _moment(row.get("measurement_start_day"))
-    counts = {
-        k: int(row.get(k) or 0)
-        for k in ("anomaly_count", "confirmed_count", "failure_count", "ok_count")
-    }
-    counts["measurement_count"] = int(row.get("measurement_count") or 0)
-    return (moment, counts) if moment is not None else None
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise read.bad(None, row, "not an aggregation row object")
+    moment = read.iso_time(row.get("measurement_start_day"), "measurement_start_day")
+    if moment is None:
+        raise read.bad(
+            "measurement_start_day", row.get("measurement_start_day"), "not given: no hour"
+        )
+    read.item = f"hour {moment:%Y-%m-%dT%H:%M}Z"
+    counts = {k: read.count(row.get(k), k) or 0 for k in COUNTS}
+    return moment, counts
 
 
 def _anomalous(counts: Mapping[str, int]) -> bool:

@@ -21,17 +21,15 @@ from the answer (unpublished, deleted, or a failed fetch) changes nothing.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ..errors import FeedError
+from ..errors import FeedError, FeedItemError
 from ..models import Mission
 from .base import COMMON_OPTIONS, Fetch, FieldSpec, OptionSpec, ReadContext, SourceEvent, Watcher
+from .items import ItemReader
 from .ooni import BASE_URL, PROBES
-
-log = logging.getLogger("launcher.feeds")
 
 #: the domains (and their subdomains) and OONI tests that stand for each launcher platform
 PLATFORM_DOMAINS: dict[str, tuple[str, ...]] = {
@@ -99,7 +97,7 @@ class OONIFindingsWatcher(Watcher):
     def parse(self, body: bytes, fetch: Fetch, ctx: ReadContext) -> list[SourceEvent]:
         try:
             doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep
             raise FeedError(f"not JSON: {exc}", source=fetch.url) from None
         if not isinstance(doc, dict) or not isinstance(doc.get("incidents"), list):
             detail = doc.get("detail") or doc.get("error") if isinstance(doc, dict) else None
@@ -108,20 +106,51 @@ class OONIFindingsWatcher(Watcher):
                 source=fetch.url,
             )
         out: list[SourceEvent] = []
-        for item in doc["incidents"]:
-            if not isinstance(item, dict) or not str(item.get("id") or "").strip():
-                log.warning("OONI findings (%s): an entry without an id, left out", fetch.url)
-                continue
-            start = _moment(item.get("start_time"))
-            if start is None:
-                log.warning(
-                    "OONI finding %s: start_time %r is not a time, left out",
-                    item["id"],
-                    item.get("start_time"),
-                )
-                continue
-            out.extend(_events(item, start, fetch, ctx.now))
+        for index, item in enumerate(doc["incidents"]):
+            try:
+                out.extend(_events(_finding(item, index, fetch.url), fetch, ctx.now))
+            except FeedItemError as exc:  # one bad finding never hides the others
+                ctx.skip(exc)
         return out
+
+
+TEXTS = ("title", "short_description", "reported_by", "event_type")
+TIMES = ("start_time", "end_time", "create_time", "update_time")
+LISTS = ("CCs", "themes", "tags", "test_names", "domains", "links")
+
+
+def _finding(item: Any, index: int, url: str) -> dict[str, Any]:
+    """One finding with every value checked for its type (texts, ISO times in UTC, lists of
+    texts, networks as numbers or texts, ``published`` true or false). Raises
+    :class:`FeedItemError` naming the finding (its id, else its place in the list) and the
+    field: a hostile finding (``start_time`` of ``"yesterday"`` or year 9999 at -14:00, a
+    domain that is an object) costs only itself."""
+    read = ItemReader(url, f"finding #{index + 1}")
+    if not isinstance(item, dict):
+        raise read.bad(None, item, "not a finding object")
+    raw = item.get("id")
+    fid = raw.strip() if isinstance(raw, str) else raw
+    if isinstance(fid, bool) or not isinstance(fid, int | str) or fid == "":
+        raise read.bad("id", raw, "no id to know the finding by")
+    read.item = f"finding {fid}"
+    got: dict[str, Any] = {"id": str(fid)}
+    for name in TEXTS:
+        got[name] = (read.text(item.get(name), name) or "").strip()
+    got["slug"] = read.text(item.get("slug"), "slug")
+    for name in TIMES:
+        got[name] = read.iso_time(item.get(name), name)
+    if got["start_time"] is None:
+        raise read.bad("start_time", item.get("start_time"), "not given: no time to know it by")
+    for name in LISTS:
+        got[name] = read.texts(item.get(name), name)
+    asns = item.get("ASNs")
+    if asns is not None and not isinstance(asns, list):
+        raise read.bad("ASNs", asns, "not a list of networks")
+    got["ASNs"] = [
+        a if isinstance(a, str) else read.count(a, "ASNs") for a in asns or [] if a is not None
+    ]
+    got["published"] = read.flag(item.get("published"), "published") is True
+    return got
 
 
 def platforms_named(item: Mapping[str, Any], wanted: Sequence[str]) -> list[str]:
@@ -138,41 +167,25 @@ def platforms_named(item: Mapping[str, Any], wanted: Sequence[str]) -> list[str]
     return found
 
 
-def _events(
-    item: dict[str, Any], start: datetime, fetch: Fetch, now: datetime
-) -> list[SourceEvent]:
-    fid = str(item["id"]).strip()
-    end = _moment(item.get("end_time"))
+def _events(got: dict[str, Any], fetch: Fetch, now: datetime) -> list[SourceEvent]:
+    fid, start, end = got["id"], got["start_time"], got["end_time"]
     ended = end is not None and end <= now
-    updated = _moment(item.get("update_time")) or _moment(item.get("create_time")) or start
-    ccs = [str(c).strip().upper() for c in _list(item.get("CCs")) if str(c).strip()]
-    published = item.get("published") is True
+    updated = got["update_time"] or got["create_time"] or start
+    ccs = [c.strip().upper() for c in got["CCs"] if c.strip()]
     fields: dict[str, Any] = {
-        "id": fid,
-        "title": str(item.get("title") or "").strip(),
-        "short_description": str(item.get("short_description") or "").strip(),
-        "slug": item.get("slug"),
-        "start_time": start,
-        "end_time": end,
-        "create_time": _moment(item.get("create_time")),
+        **{k: got[k] for k in ("id", "title", "short_description", "slug")},
+        **{k: got[k] for k in ("start_time", "end_time", "create_time")},
         "update_time": updated,
-        "reported_by": str(item.get("reported_by") or "").strip(),
-        "published": published,
-        "event_type": str(item.get("event_type") or "").strip(),
+        **{k: got[k] for k in ("reported_by", "published", "event_type")},
         "CCs": ccs,
-        "ASNs": [a for a in _list(item.get("ASNs")) if isinstance(a, int | str)],
-        "themes": [str(x) for x in _list(item.get("themes"))],
-        "tags": [str(x) for x in _list(item.get("tags"))],
-        "test_names": [str(x) for x in _list(item.get("test_names"))],
-        "domains": [str(x) for x in _list(item.get("domains"))],
-        "links": [str(x) for x in _list(item.get("links"))],
+        **{k: got[k] for k in ("ASNs", "themes", "tags", "test_names", "domains", "links")},
         "country": fetch.context["cc"],
         "ongoing": not ended,
     }
     link = EXPLORER + fid
     said = _said(fields, ended)
     out = []
-    for platform in platforms_named(item, fetch.context["platforms"]):
+    for platform in platforms_named(got, fetch.context["platforms"]):
         out.append(
             SourceEvent(
                 aliases=(f"ooni-finding:{fid}:{platform}",),
@@ -213,13 +226,3 @@ def _said(f: Mapping[str, Any], ended: bool) -> str:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
