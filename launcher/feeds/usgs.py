@@ -13,7 +13,6 @@ leaves the feed's window (older than an hour or a day) is not.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from ..errors import FeedError, FeedItemError
 from ..models import Mission
 from .base import COMMON_OPTIONS, Fetch, FieldSpec, OptionSpec, ReadContext, SourceEvent, Watcher
 from .base import epoch_ms as _ms
+from .items import ItemReader
 
 BASE_URL = "https://earthquake.usgs.gov/earthquakes/feed/v1.0/summary/"
 FEEDS = tuple(
@@ -168,31 +168,25 @@ def _event(feature: Any, index: int, url: str) -> SourceEvent:
 
 
 class _Reader:
-    """Typed reading of one feature's values: each either what its field says it is, or null,
-    or a :class:`FeedItemError` naming the feature and the field."""
+    """Typed reading of one feature's values (its ``properties`` by name, its geometry):
+    each either what its field says it is, or null, or a :class:`FeedItemError` naming the
+    feature and the field. The checks are :class:`~launcher.feeds.items.ItemReader`'s, which
+    the OONI and IODA readers use too."""
 
     def __init__(self, url: str, item: str) -> None:
-        self.url, self.item = url, item
+        self.values = ItemReader(url, item)
 
     def bad(self, name: str, value: Any, why: str) -> FeedItemError:
-        try:
-            shown = json.dumps(value)
-        except (RecursionError, ValueError):  # nested as deep as the parser allowed
-            shown = type(value).__name__
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        return FeedItemError(f"{shown}: {why}", source=self.url, item=self.item, field=name)
+        return self.values.bad(name, value, why)
 
     def text(self, props: dict[str, Any], name: str) -> str | None:
-        value = props.get(name)
-        if value is None or isinstance(value, str):
-            return value
-        raise self.bad(f"properties.{name}", value, "not a text")
+        return self.values.text(props.get(name), f"properties.{name}")
 
     def number(self, props: dict[str, Any], name: str) -> float | None:
-        return self._finite(props.get(name), f"properties.{name}")
+        return self.values.number(props.get(name), f"properties.{name}")
 
     def integer(self, props: dict[str, Any], name: str) -> int | None:
-        value = self._finite(props.get(name), f"properties.{name}")
+        value = self.number(props, name)
         if value is None:
             return None
         if not value.is_integer():
@@ -221,22 +215,9 @@ class _Reader:
         name = "geometry.coordinates"
         if not isinstance(coords, list) or len(coords) > 3:
             raise self.bad(name, coords, "not [longitude, latitude, depth]")
-        lon, lat, depth = (self._finite(c, name) for c in [*coords, None, None, None][:3])
+        lon, lat, depth = (self.values.number(c, name) for c in [*coords, None, None, None][:3])
         if lat is not None and not -90 <= lat <= 90:
             raise self.bad(name, coords, f"latitude {lat:g} is not within -90..90")
         if lon is not None and not -180 <= lon <= 180:
             raise self.bad(name, coords, f"longitude {lon:g} is not within -180..180")
         return lat, lon, depth
-
-    def _finite(self, value: Any, name: str) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.bad(name, value, "not a number")
-        try:
-            number = float(value)
-        except OverflowError:  # an integer of 400 digits
-            number = math.inf
-        if not math.isfinite(number):
-            raise self.bad(name, value, "not a finite number")
-        return number
