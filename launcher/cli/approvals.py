@@ -214,12 +214,14 @@ def approve_launch_cmd(
         final = approve_launch(ledger, settings, person, rec, clock=clock)
     if as_json:
         click.echo(json.dumps(final.as_dict(), ensure_ascii=False, indent=2))
-        return
-    sent = sum(1 for p in final.posts if p.state == "sent")
-    click.echo(
-        f"launch {rec.id} approved by {actor} (ran by {rec.created_by}): "
-        f"{sent} sent now, state {final.state}"
-    )
+    else:
+        sent = sum(1 for p in final.posts if p.state == "sent")
+        click.echo(
+            f"launch {rec.id} approved by {actor} (ran by {rec.created_by}): "
+            f"{sent} sent now, state {final.state}"
+        )
+    if any(p.state == "failed" for p in final.posts):  # as `run`: an operation failed
+        raise click.exceptions.Exit(1)
 
 
 @click.command("reject")

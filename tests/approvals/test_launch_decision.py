@@ -133,6 +133,21 @@ def test_a_halt_and_a_resume_are_no_approval(signed_root: Path) -> None:
     assert actions.index("launch.resumed") < actions.index("launch.approved")
 
 
+def test_an_approval_whose_posts_fail_exits_1_as_run_does(
+    signed_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deputy approves; the platform rejects two of the due posts: the approval is
+    recorded and the rest goes out, and the exit code says an operation failed (it was 0)."""
+    launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
+    monkeypatch.setenv("LAUNCHER_SANDBOX_FAIL", "reject:2")
+    r = invoke("approve", "launch", launch, "--as", "deputy", "--now", AT, root=signed_root)
+    assert r.exit_code == 1, r.output
+    assert "approved by deputy" in r.stdout
+    status = json.loads(invoke("status", launch, "--json", root=signed_root).stdout)
+    assert sum(p["state"] == "failed" for p in status["posts"]) == 2
+    assert len(published()) == sum(p["state"] == "sent" for p in status["posts"]) > 0
+
+
 def test_a_launch_can_be_rejected(signed_root: Path) -> None:
     launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
     result = invoke(
