@@ -152,7 +152,10 @@ def daemon_cmd(
                 actor=daemon_actor(actor_name),
                 clock=dispatcher.clock,
             )
-        daemon = Daemon(dispatcher, poll=poll, chores=[sunsets], background=collector)
+        from ..launch.pins import PinsLeftBehind
+
+        pins = PinsLeftBehind(dispatcher, every=0.0 if once else 60.0)  # after a dead sender
+        daemon = Daemon(dispatcher, poll=poll, chores=[sunsets, pins], background=collector)
         # notifications in their own thread: a slow mail server never delays a post
         notifier = Notifier(ledger, content_root(obj.get("root")), settings, dispatcher.stop)
         if once:  # a drill's clock stands still: nothing comes due by waiting

@@ -596,5 +596,8 @@ class Dispatcher(AccountSetup, FanOut):
             action="post.pinned",
             launch_id=p.launch_id,
             post_id=p.id,
-            previous=previous if isinstance(previous, str) else None,
+            # pinned again after a crash (the pin made, its event not): not its own previous
+            previous=previous
+            if isinstance(previous, str) and previous != published.platform_post_id
+            else None,
         )

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
+#: the audit events that say what became of a post's pin
+PIN_OUTCOMES = ("post.pinned", "post.pin-unsupported", "post.pin-failed")
+
+
 class ControlMixin:
     engine: Engine
     writer: Engine
@@ -294,6 +298,45 @@ class ControlMixin:
         with self.engine.connect() as conn:
             rows = conn.execute(q.distinct()).all()
         return {r[0] for r in rows}, {r[1] for r in rows}
+
+    def pins_left_behind(
+        self, *, sent_before: float, platforms: frozenset[str] | None = None
+    ) -> list[tuple[PostRecord, str]]:
+        """(post, its mission) for the sent posts that asked to be pinned and whose pin has
+        no outcome in the audit trail (``post.pinned``, ``-unsupported``, ``-failed``), sent
+        before ``sent_before``, of launches still active or complete: a sender killed
+        between a post's commit and its pin left them undone."""
+        q = (
+            select(posts, launches.c.mission)
+            .join(launches, launches.c.id == posts.c.launch_id)
+            .where(
+                posts.c.state == "sent",
+                posts.c.pin.is_(True),
+                posts.c.sent_at < sent_before,
+                launches.c.state.in_(("active", "complete")),
+            )
+            .order_by(posts.c.id)
+        )
+        if platforms is not None:
+            q = q.where(posts.c.platform.in_(sorted(platforms)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+            if not rows:
+                return []
+            lids = sorted({r._mapping[posts.c.launch_id] for r in rows})
+            done = set(
+                conn.execute(
+                    select(events.c.post_id).where(
+                        events.c.launch_id.in_(lids),
+                        events.c.action.in_(PIN_OUTCOMES),
+                    )
+                ).scalars()
+            )
+        return [
+            (PostRecord.from_row(r), r._mapping[launches.c.mission])
+            for r in rows
+            if r._mapping[posts.c.id] not in done
+        ]
 
     def maybe_sent(
         self, launch_id: str, *, message: str | None = None, platform: str | None = None

@@ -302,6 +302,46 @@ def test_a_filter_naming_nothing_of_the_launch_is_refused(env):
     )
 
 
+def test_pins_a_killed_run_left_undone_are_made_by_the_daemon(env, monkeypatch):
+    """`run` is killed between its posts' commit and their pins (the pins are made in its
+    memory right after): the posts are sent, none pinned. The daemon a minute later leaves
+    them to a sender that may still be at it; ten minutes later it pins each of them once,
+    records it, and a further pass pins nothing again."""
+    from click.testing import CliRunner
+
+    from launcher.cli import cli as group
+    from launcher.launch.dispatch import Dispatcher
+
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with monkeypatch.context() as m:  # the process "dies" before any pin
+        m.setattr(Dispatcher, "_pin", lambda self, *a, **k: None)
+        out = CliRunner().invoke(group, [*RUN, "--at", _iso(T0), "--now", _iso(T0), "--yes"])
+        assert out.exit_code == 0, out.output
+    assert not [r for r in outbox(env) if r["op"] == "pin"]
+    launch = json.loads(cli(env, "status", "--json").stdout)["launches"][0]["launch"]
+
+    cli(env, "daemon", "--once", "--now", _iso(T0 + timedelta(minutes=1)))
+    assert not [r for r in outbox(env) if r["op"] == "pin"]  # within the sender's grace
+    cli(env, "daemon", "--once", "--now", _iso(T0 + timedelta(minutes=10)))
+    pins = [r for r in outbox(env) if r["op"] == "pin"]
+    doc = status(env, launch)
+    asked = {  # the condolences everywhere, the intros on Mastodon (the mini playbook)
+        p["platform_post_id"]
+        for p in doc["posts"]
+        if p["state"] == "sent"
+        and (
+            p["message"] == "condolences" or (p["message"], p["platform"]) == ("intro", "mastodon")
+        )
+    }
+    assert len(pins) == 9 + 3 and {r["target"] for r in pins} == asked
+    log = json.loads(cli(env, "log", launch, "--json").stdout)
+    assert sum(e["action"] == "post.pinned" for e in log) == len(pins)
+    cli(env, "daemon", "--once", "--now", _iso(T0 + timedelta(minutes=20)))
+    assert len([r for r in outbox(env) if r["op"] == "pin"]) == len(pins)  # never again
+    assert_agree(env, doc)
+
+
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
