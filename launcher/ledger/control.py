@@ -96,7 +96,7 @@ class ControlMixin:
                     f"launch {launch_id} is {state}, not halted",
                     hint=f"`launcher status {launch_id}` shows where it stands",
                 )
-            unapproved = _never_approved(conn, launch_id)
+            unapproved = never_approved(conn, launch_id)
             conn.execute(
                 update(launches)
                 .where(launches.c.id == launch_id)
@@ -388,7 +388,7 @@ class ControlMixin:
             )
 
 
-def _never_approved(conn: Connection, launch_id: str) -> bool:
+def never_approved(conn: Connection, launch_id: str) -> bool:
     """The launch was held for a second person's approval and none was given: its audit
     trail has ``launch.awaiting-approval`` and no ``launch.approved``."""
     said = set(

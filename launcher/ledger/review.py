@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select, update
 
 from ..actor import same_person
 from ..errors import LedgerError, NotFound
+from .control import never_approved
 from .records import LaunchRecord
 from .schema import launches, posts
 
@@ -107,15 +108,21 @@ class ReviewMixin:
         return int(n or 0)
 
     def reject_launch(self, launch_id: str, *, actor: str, now: float, reason: str) -> int:
-        """Refuse a launch awaiting approval: nothing of it is ever sent."""
+        """Refuse a launch awaiting approval (or halted before any approval: a resume would
+        make it wait again): nothing of it is ever sent."""
         if not reason.strip():
             raise LedgerError("a rejection needs a reason", hint='add --reason "..."')
         with self.writer.begin() as conn:
             state = conn.execute(
                 select(launches.c.state).where(launches.c.id == launch_id).with_for_update()
             ).scalar()
-            if state != "awaiting-approval":
-                raise LedgerError(f"launch {launch_id} is {state}, not awaiting approval")
+            held = state == "halted" and never_approved(conn, launch_id)
+            if state != "awaiting-approval" and not held:
+                raise LedgerError(
+                    f"launch {launch_id} is {state}, not awaiting approval",
+                    hint=f"`launcher status {launch_id}` shows where it stands; to stop what"
+                    f" is pending: launcher halt {launch_id}",
+                )
             conn.execute(
                 update(launches)
                 .where(launches.c.id == launch_id)
@@ -123,7 +130,7 @@ class ReviewMixin:
             )
             n = conn.execute(
                 update(posts)
-                .where(posts.c.launch_id == launch_id, posts.c.state == "scheduled")
+                .where(posts.c.launch_id == launch_id, posts.c.state.in_(("scheduled", "halted")))
                 .values(state="halted", error=f"rejected: {reason}", updated_at=now)
             ).rowcount
             self._event(

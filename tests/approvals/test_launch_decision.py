@@ -148,6 +148,22 @@ def test_an_approval_whose_posts_fail_exits_1_as_run_does(
     assert len(published()) == sum(p["state"] == "sent" for p in status["posts"]) > 0
 
 
+def test_a_held_launch_halted_meanwhile_can_still_be_rejected(signed_root: Path) -> None:
+    """Halted before anyone approved it (a wrong figure): the deputy can still reject it,
+    for good; a resume then is refused and nothing is ever sent."""
+    launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
+    assert invoke("halt", launch, "--as", "officer", root=signed_root).exit_code == 0
+    r = invoke("reject", launch, "--reason", "wrong figure", "--as", "deputy", root=signed_root)
+    assert r.exit_code == 0, r.output
+    status = json.loads(invoke("status", launch, "--json", root=signed_root).stdout)
+    assert status["state"] == "rejected"
+    assert {p["state"] for p in status["posts"]} == {"halted"}
+    again = invoke("resume", launch, "--as", "officer", "--now", AT, root=signed_root)
+    assert again.exit_code == 2 and "rejected" in again.stderr
+    invoke("daemon", "--once", "--now", "2026-03-30T00:00:00Z", root=signed_root)
+    assert published() == []
+
+
 def test_a_launch_can_be_rejected(signed_root: Path) -> None:
     launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
     result = invoke(
