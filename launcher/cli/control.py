@@ -228,8 +228,9 @@ def halt_cmd(
 @AS_OPTION
 @click.pass_obj
 def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) -> None:
-    """Resume a halted launch: its halted posts are scheduled again (overdue ones go now,
-    those whose useful life ended meanwhile are recorded as expired, never sent stale)."""
+    """Resume a halted launch: its halted posts are scheduled again (the daemon sends the
+    overdue ones at once; those whose useful life ended meanwhile are recorded as expired,
+    never sent stale)."""
     from .people import acting
 
     actor = acting(obj, actor_name, "resume").name
@@ -243,6 +244,8 @@ def resume_cmd(obj: dict, launch: str, now: str | None, actor_name: str | None) 
         n, expired = ledger.resume_launch(lid, actor=actor, now=clock())
         waiting = ledger.resolve(lid).state == "awaiting-approval"
     click.echo(f"resumed {lid}: {n} post(s) scheduled again")
+    if n and not waiting:  # resume records; the sending, overdue posts first, is the daemon's
+        click.echo("they are sent by `launcher daemon` (keep it running), overdue ones first")
     if waiting:
         click.secho(
             f"  still AWAITING APPROVAL: it was halted before a second person approved it;"

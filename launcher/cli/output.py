@@ -68,7 +68,12 @@ def print_run(result: Any) -> None:
     )
     print_failures(result.posts)
     print_waiting(result.posts, result.accounts)
-    if counts.get("scheduled") or counts.get("retrying"):
+    if result.state == "halted":  # e.g. a retry of a halted launch: queued, not going out
+        click.secho(
+            f"the launch is HALTED: nothing goes out until `launcher resume {result.launch_id}`",
+            fg="yellow",
+        )
+    elif counts.get("scheduled") or counts.get("retrying"):
         click.echo("later posts are sent by `launcher daemon` (keep it running)")
     click.echo(result.launch_id)
 

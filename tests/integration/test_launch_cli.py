@@ -342,6 +342,30 @@ def test_pins_a_killed_run_left_undone_are_made_by_the_daemon(env, monkeypatch):
     assert_agree(env, doc)
 
 
+def test_a_retry_of_a_halted_launch_says_it_waits_for_a_resume(env):
+    """A post failed (rejected), the launch is halted, the cause fixed, the post retried:
+    the output says nothing goes out until the launch is resumed (not that the daemon sends
+    it), nothing is published; resumed, the daemon sends it, once."""
+    bad = {**env, "LAUNCHER_SANDBOX_FAIL": "reject:1"}
+    doc = json.loads(
+        cli(bad, *RUN, "--at", _iso(T0), "--now", _iso(T0), "--yes", "--json", ok=(1,)).stdout
+    )
+    lid = doc["launch"]
+    (failed,) = [p for p in doc["posts"] if p["state"] == "failed"]
+    cli(env, "halt", lid)
+    before = len(outbox(env))
+    later = _iso(T0 + timedelta(minutes=5))
+    out = cli(env, "retry", lid, "--post", failed["key"], "--now", later).stdout
+    assert f"HALTED: nothing goes out until `launcher resume {lid}`" in out
+    assert "sent by `launcher daemon`" not in out and len(outbox(env)) == before
+    resumed = cli(env, "resume", lid, "--now", later).stdout
+    assert "sent by `launcher daemon`" in resumed
+    cli(env, "daemon", "--once", "--now", later)
+    doc = status(env, lid)
+    assert next(p for p in doc["posts"] if p["key"] == failed["key"])["state"] == "sent"
+    assert_agree(env, doc)
+
+
 def test_halt_all_and_usage(env):
     """halt --all stops every active launch; halt without a target is a usage error."""
     a = json.loads(cli(env, *RUN, "--yes", "--json").stdout)["launch"]
