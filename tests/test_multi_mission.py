@@ -135,6 +135,7 @@ def test_plan_and_lint_refuse_what_run_refuses() -> None:
         assert unknown.exit_code == 2, unknown.output
         assert "--mission: unknown mission 'romee', did you mean 'rome'?" in unknown.output
         assert zones.exit_code == 2 and "--at: '10:30' has no UTC offset" in zones.output
+        assert "different time zones (Asia/Tokyo, Europe/Rome)" in zones.output
 
 
 def test_lint_takes_several_missions_as_run_does() -> None:

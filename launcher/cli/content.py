@@ -50,21 +50,39 @@ def _check_text(name: str, value: str) -> None:
 
 def parse_at(
     value: str | None,
-    zone: str | None,
+    zone: str | tuple[str, ...] | None,
     *,
     field: str = "--at",
     today: datetime | None = None,
 ) -> datetime | None:
     """A moment typed on the command line, read by the one parser (:mod:`launcher.content.moments`):
-    without an offset it is the mission's local time (``zone``; None: an offset is required),
-    and a bare HH:MM is that time today in the mission's zone (``today``, default: now)."""
+    without an offset it is the mission's local time (``zone``; None: an offset is required;
+    several zones, the missions of a group: an offset is required, and the refusal names
+    them), and a bare HH:MM is that time today in the mission's zone (``today``, default:
+    now)."""
     if value is None:
         return None
     from datetime import UTC
 
     from ..content.moments import parse_moment
 
-    return parse_moment(value, zone, field, today=today or datetime.now(UTC))
+    today = today or datetime.now(UTC)
+    if not isinstance(zone, tuple):
+        return parse_moment(value, zone, field, today=today)
+    try:
+        return parse_moment(value, None, field, today=today)
+    except InputError as first:
+        try:
+            parse_moment(value, "UTC", field, today=today)
+        except InputError:
+            raise first from None  # malformed, not only offset-less: said as such
+        raise InputError(
+            f"'{value}' has no UTC offset, and the missions are in different time zones"
+            f" ({', '.join(zone)}): whose local time it is cannot be told",
+            field=field,
+            hint="write it with its offset, e.g. 2026-05-22T08:30:00Z (UTC) or"
+            " 2026-05-22T10:30+02:00",
+        ) from None
 
 
 def mission_content(obj: dict, mission: str) -> tuple[Any, str]:
@@ -78,10 +96,11 @@ def mission_content(obj: dict, mission: str) -> tuple[Any, str]:
 
 def group_content(
     obj: dict, mission_ids: tuple[str, ...], selector: str | None
-) -> tuple[Any, list[str], str | None]:
+) -> tuple[Any, list[str], str | tuple[str, ...]]:
     """The content, the missions ``--mission`` (repeated) and ``--missions`` choose (in the
     order of missions.yaml) and their one time zone, which ``--at`` and ``--now`` are read
-    in (None when they span several: an offset is then required)."""
+    in (the zones, when they span several: an offset is then required, see
+    :func:`parse_at`)."""
     from ..content.selection import select_missions
     from ..plan.build import load_content
 
@@ -91,8 +110,8 @@ def group_content(
         raise InputError(
             "no mission chosen", field="--mission", hint="give --mission ID or --missions all"
         )
-    zones = {content.registry.get(m).timezone for m in chosen}
-    return content, chosen, next(iter(zones)) if len(zones) == 1 else None
+    zones = sorted({content.registry.get(m).timezone for m in chosen})
+    return content, chosen, zones[0] if len(zones) == 1 else tuple(zones)
 
 
 def mission_heading(plan: Any) -> str:

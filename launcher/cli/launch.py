@@ -404,7 +404,7 @@ def run_group(
     # other processes plan
     from ..plan.many import build_plans_deriving
 
-    content, chosen, zone = group_content(obj, mission_ids, selector)  # zone: None for several
+    content, chosen, zone = group_content(obj, mission_ids, selector)  # several: their zones
     drill = parse_at(now, zone, field="--now")
     from datetime import UTC, datetime
 
