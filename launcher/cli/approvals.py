@@ -258,6 +258,7 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
     _, ledger = open_ledger(obj)
     with ledger:
         rows = ledger.awaiting()
+        halted = ledger.halted_unapproved()  # halted while waiting: still a second person's
         answers = pending_answers(ledger)  # the listening post's answers wait here too
     if as_json:
         click.echo(
@@ -270,8 +271,9 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
                         "ran_by": r.created_by,
                         "created_at": iso(r.created_at),
                         "reasons": list(r.note),
+                        **({"halted": True} if r in halted else {}),
                     }
-                    for r in rows
+                    for r in [*rows, *halted]
                 ]
                 + [{"answer": a.id, **a.as_dict()} for a in answers],
                 ensure_ascii=False,
@@ -282,6 +284,12 @@ def pending_cmd(obj: dict, as_json: bool) -> None:
     from .people import second_person
 
     print_pending_answers(answers, second_person(obj))
+    for r in halted:
+        click.secho(f"{r.id}", bold=True, nl=False)
+        click.echo(
+            f"  {r.playbook} at {r.mission}, run by {r.created_by}: HALTED before any approval"
+            f" (launcher resume {r.id} puts it back here; or launcher reject {r.id} --reason ...)"
+        )
     if not rows:
         click.echo("No launch is awaiting approval.")
         return

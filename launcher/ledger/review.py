@@ -231,6 +231,17 @@ class ReviewMixin:
             )
         return out
 
+    def halted_unapproved(self) -> list[LaunchRecord]:
+        """Launches halted while they awaited approval: still a second person's to release
+        (after a resume) or to reject."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(launches).where(launches.c.state == "halted").order_by(launches.c.created_at)
+            ).all()
+            return [
+                LaunchRecord.from_row(r) for r in rows if never_approved(conn, r._mapping["id"])
+            ]
+
     def awaiting(self) -> list[LaunchRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -153,6 +153,10 @@ def test_a_held_launch_halted_meanwhile_can_still_be_rejected(signed_root: Path)
     for good; a resume then is refused and nothing is ever sent."""
     launch = run_json(signed_root, *RUN, "--as", "officer")["launch"]
     assert invoke("halt", launch, "--as", "officer", root=signed_root).exit_code == 0
+    listed = invoke("pending", root=signed_root).stdout  # still a second person's to decide
+    assert f"{launch}  quake at rome, run by officer: HALTED before any approval" in listed
+    pending = json.loads(invoke("pending", "--json", root=signed_root).stdout)
+    assert [(p["launch"], p.get("halted")) for p in pending] == [(launch, True)]
     r = invoke("reject", launch, "--reason", "wrong figure", "--as", "deputy", root=signed_root)
     assert r.exit_code == 0, r.output
     status = json.loads(invoke("status", launch, "--json", root=signed_root).stdout)
@@ -160,6 +164,7 @@ def test_a_held_launch_halted_meanwhile_can_still_be_rejected(signed_root: Path)
     assert {p["state"] for p in status["posts"]} == {"halted"}
     again = invoke("resume", launch, "--as", "officer", "--now", AT, root=signed_root)
     assert again.exit_code == 2 and "rejected" in again.stderr
+    assert json.loads(invoke("pending", "--json", root=signed_root).stdout) == []
     invoke("daemon", "--once", "--now", "2026-03-30T00:00:00Z", root=signed_root)
     assert published() == []
 
