@@ -23,10 +23,9 @@ def shown(text: object) -> str:
 
 
 def _unsafe(char: str) -> bool:
-    from ..content.bidi import CONTROLS
+    from ..content.bidi import CONTROLS, is_terminal_control
 
-    code = ord(char)
-    return (code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F or char in CONTROLS
+    return is_terminal_control(char) or char in CONTROLS
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[Any, ...]], *, right=()) -> list[str]:

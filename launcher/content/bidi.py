@@ -107,6 +107,13 @@ def unisolate_links(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
+def is_terminal_control(char: str) -> bool:
+    """A C0 or C1 control or DEL (escape sequences, bells, carriage returns), but not the
+    line break and tab a text may hold: what could drive a terminal, unseen in a post."""
+    code = ord(char)
+    return (code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F
+
+
 def marker(char: str) -> str:
     """The visible stand-in for a control character: ``⟨U+202E⟩``."""
     return f"⟨U+{ord(char):04X}⟩"

@@ -106,7 +106,9 @@ def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = No
     if spec.type == "text":
         if not text:
             raise InputError("must not be empty", field=field, hint=f"give --set {spec.name}=...")
-        control = next((c for c in text if _is_control(c)), None)
+        from .bidi import is_terminal_control  # not at import: `list` needs no text rules
+
+        control = next((c for c in text if is_terminal_control(c)), None)
         if control is not None:
             raise InputError(
                 f"holds the control character U+{ord(control):04X}, which would be published"
@@ -157,13 +159,6 @@ def coerce(spec: ParamSpec, raw: Any, tz: str = "UTC", now: datetime | None = No
             _moment_bounds(spec, value, now, field)
         return value
     raise AssertionError(spec.type)  # parse_param admits only TYPES
-
-
-def _is_control(char: str) -> bool:
-    """A C0 or C1 control or DEL (escape sequences, bells, carriage returns), but not the
-    line break and tab a text from a feed may hold."""
-    code = ord(char)
-    return (code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F
 
 
 def _moment_bounds(spec: ParamSpec, value: datetime, now: datetime, field: str) -> None:

@@ -252,11 +252,11 @@ class ControlMixin:
         platform: str | None = None,
     ) -> int:
         """Halt the scheduled posts a retraction covers (the whole launch when unfiltered)."""
-        conds = [posts.c.launch_id == launch_id, posts.c.state.in_(("scheduled", "retrying"))]
-        if message:
-            conds.append(posts.c.message == message)
-        if platform:
-            conds.append(posts.c.platform == platform)
+        conds = [
+            posts.c.launch_id == launch_id,
+            posts.c.state.in_(("scheduled", "retrying")),
+            *_covering(message, platform),
+        ]
         with self.writer.begin() as conn:
             if message is None and platform is None:
                 conn.execute(
@@ -282,11 +282,9 @@ class ControlMixin:
     def retractable(
         self, launch_id: str, *, message: str | None = None, platform: str | None = None
     ) -> list[PostRecord]:
-        q = select(posts).where(posts.c.launch_id == launch_id, posts.c.state == "sent")
-        if message:
-            q = q.where(posts.c.message == message)
-        if platform:
-            q = q.where(posts.c.platform == platform)
+        q = select(posts).where(
+            posts.c.launch_id == launch_id, posts.c.state == "sent", *_covering(message, platform)
+        )
         with self.engine.connect() as conn:
             rows = [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id.desc()))]
         return rows  # the last thread part first: replies go before what they answer
@@ -347,11 +345,8 @@ class ControlMixin:
             posts.c.launch_id == launch_id,
             posts.c.state == "halted",
             posts.c.reconcile.is_(True),
+            *_covering(message, platform),
         )
-        if message:
-            q = q.where(posts.c.message == message)
-        if platform:
-            q = q.where(posts.c.platform == platform)
         with self.engine.connect() as conn:
             return [PostRecord.from_row(r) for r in conn.execute(q.order_by(posts.c.id))]
 
@@ -386,6 +381,14 @@ class ControlMixin:
                 post_id=post_id,
                 detail=detail,
             )
+
+
+def _covering(message: str | None, platform: str | None) -> list[Any]:
+    """The conditions on posts of a retraction's filters (``--message``, ``--platform``)."""
+    return [
+        *([posts.c.message == message] if message else []),
+        *([posts.c.platform == platform] if platform else []),
+    ]
 
 
 def never_approved(conn: Connection, launch_id: str) -> bool:
