@@ -283,7 +283,8 @@ def retry_cmd(
     was fixed (a credential, a setting, the content). Nothing is posted twice: a post whose
     last attempt may have reached the platform is looked for there first. Exit 1 if any post
     of the launch is still failed."""
-    from ..launch.lifecycle import check_filters, outcome, send_due
+    from ..launch.lifecycle import outcome, send_due
+    from ..launch.retract import check_filters
     from .people import acting
 
     actor = acting(obj, actor_name, "retry").name
@@ -354,7 +355,7 @@ def retract_cmd(
     """
     from pathlib import Path
 
-    from ..launch.lifecycle import check_filters, retract_launch
+    from ..launch.retract import check_filters, retract_launch
     from ..paths import content_root
     from .people import acting
 

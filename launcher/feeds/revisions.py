@@ -371,7 +371,7 @@ def accept_correction(ctx: FeedContext, p: Any, emergency_reason: str | None) ->
 
 
 def accept_halt(ctx: FeedContext, p: Any, retract: bool) -> Decision:
-    from ..launch.lifecycle import retract_launch
+    from ..launch.retract import retract_launch
 
     now = ctx.clock()
     if not store.decide(

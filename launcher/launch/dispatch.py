@@ -42,13 +42,13 @@ from ..errors import (
     LauncherError,
     RateLimited,
     TransientError,
-    Unsupported,
     redact,
 )
 from ..ledger import Claim, Ledger, PostRecord, iso
 from .fanout import FanOut
+from .pinning import pin_post
 from .provision import AccountSetup
-from .retry import Backoff, RetryPolicy, call_with_retry
+from .retry import Backoff, RetryPolicy, Stopping, call_with_retry
 from .workers import dead_local_claimants, new_worker_id
 
 log = logging.getLogger("launcher.launch.dispatch")
@@ -68,10 +68,6 @@ class Targets(Protocol):
     def adapter_for(self, platform: str, mission: str | None = None) -> Adapter: ...
 
     def account_ref(self, platform: str, mission: str, locale: str, handle: str) -> AccountRef: ...
-
-
-class Stopping(Exception):
-    """Raised inside a wait when the worker was asked to stop."""
 
 
 def account_for(
@@ -116,6 +112,36 @@ class DispatchResult:
             len(getattr(self, n))
             for n in ("sent", "failed", "halted", "released", "retrying", "expired")
         )
+
+
+def outgoing_of(
+    ledger: Ledger,
+    post: PostRecord,
+    *,
+    first: float,
+    looking: bool = True,
+    reply_to: str | None = None,
+    reply_refs: Mapping[str, str] | None = None,
+) -> OutgoingPost:
+    """What the platform is sent, or asked whether it already has, for ``post`` whose first
+    attempt was at ``first``: looking, the platform ids the ledger holds for other posts
+    since then (a look-up never adopts another post's)."""
+    since = first - CLOCK_SKEW
+    known = (
+        ledger.platform_ids_since(post.platform, since, exclude_post=post.id)
+        if looking
+        else frozenset()
+    )
+    return OutgoingPost(
+        key=post.key,
+        text=post.text,
+        locale=post.locale,
+        reply_to=reply_to,
+        launch=post.launch_id,
+        not_before=datetime.fromtimestamp(since, UTC),
+        known_ids=known,
+        reply_refs=reply_refs or {},
+    )
 
 
 class Dispatcher(AccountSetup, FanOut):
@@ -324,22 +350,10 @@ class Dispatcher(AccountSetup, FanOut):
     def _outgoing(self, claim: Claim, *, looking: bool) -> OutgoingPost:
         p = claim.post
         first = p.first_attempt_at if p.first_attempt_at is not None else self.clock()
-        since = first - CLOCK_SKEW
-        known = (
-            self.ledger.platform_ids_since(p.platform, since, exclude_post=p.id)
-            if looking
-            else frozenset()
-        )
-        return OutgoingPost(
-            key=p.key,
-            text=p.text,
-            locale=p.locale,
-            reply_to=claim.reply_to,
-            launch=p.launch_id,
-            not_before=datetime.fromtimestamp(since, UTC),
-            known_ids=known,
+        return outgoing_of(
+            self.ledger, p, first=first, looking=looking, reply_to=claim.reply_to,
             reply_refs=claim.reply_refs,
-        )
+        )  # fmt: skip
 
     def _cool_keys(self, claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
         p = claim.post
@@ -564,40 +578,7 @@ class Dispatcher(AccountSetup, FanOut):
     def _pin(
         self, claim: Claim, adapter: Adapter, account: AccountRef, published: Published
     ) -> None:
-        p = claim.post
-        try:
-            previous = call_with_retry(
-                lambda: adapter.pin(account, published), policy=self.policy, sleep=self._sleep
-            )
-        except Unsupported as exc:
-            self.ledger.record_event(
-                at=self.clock(),
-                actor=self.actor,
-                action="post.pin-unsupported",
-                launch_id=p.launch_id,
-                post_id=p.id,
-                reason=exc.message,
-            )
-            return
-        except (AdapterError, Stopping) as exc:
-            self.ledger.record_event(
-                at=self.clock(),
-                actor=self.actor,
-                action="post.pin-failed",
-                launch_id=p.launch_id,
-                post_id=p.id,
-                reason=redact(str(exc)),
-            )
-            log.warning("pin failed: %s", exc, extra=self._ctx(claim))
-            return
-        self.ledger.record_event(
-            at=self.clock(),
-            actor=self.actor,
-            action="post.pinned",
-            launch_id=p.launch_id,
-            post_id=p.id,
-            # pinned again after a crash (the pin made, its event not): not its own previous
-            previous=previous
-            if isinstance(previous, str) and previous != published.platform_post_id
-            else None,
-        )
+        pin_post(
+            self.ledger, adapter, account, published, claim.post, actor=self.actor,
+            clock=self.clock, policy=self.policy, sleep=self._sleep, log_extra=self._ctx(claim),
+        )  # fmt: skip

@@ -1,28 +1,25 @@
-"""Pins a crashed sender left undone, made by the daemon.
+"""The pins a crashed sender left undone, made by the daemon.
 
 A post that asks to be pinned is pinned right after the ledger records it sent, in the
-memory of the process that sent it (:meth:`Dispatcher._pin`). A sender killed between the
-two (``kill -9`` of a ``run``, a daemon's host lost) leaves a sent post unpinned, with no
-trace but the missing ``post.pinned`` event. The daemon's chore here looks for such posts
-once a minute (every pass of ``daemon --once``) and pins them: the audit trail then says
-what became of every pin. It sits after dispatch in the flow (ledger -> adapters) and only
-reads the ledger and calls ``pin``; a post sent less than ``grace`` seconds ago is left to
-the process that sent it, which may be pinning it right now.
+memory of the process that sent it (:meth:`Dispatcher._pin`, :func:`.pinning.pin_post`).
+A sender killed between the two (``kill -9`` of a ``run``, a daemon's host lost) leaves a
+sent post unpinned, with no trace but the missing ``post.pinned`` event. The daemon's chore
+here (:class:`PinsLeftBehind`) looks for such posts once a minute (every pass of ``daemon
+--once``) and pins them: the audit trail then says what became of every pin. It sits after
+dispatch in the flow (ledger -> adapters) and only reads the ledger and calls ``pin``; a
+post sent less than ``grace`` seconds ago is left to the process that sent it, which may be
+pinning it right now.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from ..adapters.base import Published
 from ..errors import LauncherError
 from ..ledger import Claim
-from .dispatch import account_for
-
-if TYPE_CHECKING:
-    from .dispatch import Dispatcher
+from .dispatch import Dispatcher, account_for
 
 log = logging.getLogger(__name__)
 

@@ -41,6 +41,11 @@ from ..errors import DuplicateContent, TransientError
 if TYPE_CHECKING:
     from ..adapters.base import AccountRef, Adapter, OutgoingPost, Published
 
+
+class Stopping(Exception):
+    """Raised inside a wait when the worker was asked to stop (the dispatcher's sleeps)."""
+
+
 T = TypeVar("T")
 log = logging.getLogger("launcher.launch.retry")
 
